@@ -1,0 +1,3 @@
+//! uo-aws-tui: a terminal UI for AWS IAM Identity Center (SSO).
+
+pub mod aws;
