@@ -1,0 +1,114 @@
+//! Portal error responses as the IAM Identity Center portal sends them.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// Namespace of portal error shapes in the `__type` body member.
+const PORTAL_NAMESPACE: &str = "com.amazonaws.switchboard.portal";
+
+/// The error-type header (`x-amzn-ErrorType`; header names are case-insensitive
+/// and travel lower-case).
+pub const ERROR_TYPE_HEADER: &str = "x-amzn-errortype";
+
+/// A portal (`SSO` service) error.
+///
+/// On the wire: the HTTP status, header `x-amzn-ErrorType: <shape>`,
+/// `Content-Type: application/json` and the body
+/// `{"message":"…","__type":"com.amazonaws.switchboard.portal#<shape>"}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Error shape name, e.g. `UnauthorizedException`.
+    pub shape: &'static str,
+    /// Human-readable `message` member.
+    pub message: String,
+}
+
+impl PortalError {
+    fn new(status: StatusCode, shape: &'static str, message: impl Into<String>) -> Self {
+        PortalError {
+            status,
+            shape,
+            message: message.into(),
+        }
+    }
+
+    /// 400 `InvalidRequestException`: a parameter is missing or out of range,
+    /// or a `next_token` was not issued for this listing.
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "InvalidRequestException", message)
+    }
+
+    /// 401 `UnauthorizedException`: bearer token missing, unknown, expired or
+    /// logged out.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "UnauthorizedException",
+            "Session token not found or invalid",
+        )
+    }
+
+    /// 403 `ForbiddenException` (unmodeled in the SDKs): the role is not
+    /// assigned to the caller in that account.
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "ForbiddenException", "No access")
+    }
+
+    /// 404 `ResourceNotFoundException`: the account is not one of the caller's.
+    pub fn resource_not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", message)
+    }
+
+    /// 404 `UnknownOperationException`: no portal operation at this path.
+    pub fn unknown_operation() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            "Unknown operation",
+        )
+    }
+
+    /// 405 `MethodNotAllowedException`: a known path with the wrong method.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowedException",
+            "The request method is not supported for this resource",
+        )
+    }
+
+    /// The `__type` body member: `com.amazonaws.switchboard.portal#<shape>`.
+    pub fn type_name(&self) -> String {
+        format!("{PORTAL_NAMESPACE}#{}", self.shape)
+    }
+}
+
+impl std::fmt::Display for PortalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({}): {}",
+            self.shape,
+            self.status.as_u16(),
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for PortalError {}
+
+impl IntoResponse for PortalError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "message": self.message, "__type": self.type_name() });
+        let mut response = (self.status, body.to_string()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(ERROR_TYPE_HEADER, HeaderValue::from_static(self.shape));
+        response
+    }
+}

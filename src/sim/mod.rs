@@ -1,0 +1,253 @@
+//! A wire-compatible IAM Identity Center simulator (portal API), served over
+//! HTTP/1.1 in-process. `uo-aws-tui demo` and the tests point real AWS clients
+//! at it; nothing else uses it.
+//!
+//! Served operations (service `SSO`, restJson1, bearer header
+//! `x-amz-sso_bearer_token`):
+//!
+//! | operation | request | success body |
+//! | --- | --- | --- |
+//! | ListAccounts | `GET /assignment/accounts?next_token=&max_result=` | `{"accountList":[{"accountId","accountName","emailAddress"}],"nextToken"?}` |
+//! | ListAccountRoles | `GET /assignment/roles?account_id=&next_token=&max_result=` | `{"roleList":[{"roleName","accountId"}],"nextToken"?}` |
+//! | GetRoleCredentials | `GET /federation/credentials?role_name=&account_id=` | `{"roleCredentials":{"accessKeyId","secretAccessKey","sessionToken","expiration"}}` |
+//! | Logout | `POST /logout` | empty |
+//!
+//! Errors carry the status, header `x-amzn-ErrorType: <Shape>` and the body
+//! `{"message","__type":"com.amazonaws.switchboard.portal#<Shape>"}`:
+//! 400 `InvalidRequestException`, 401 `UnauthorizedException`,
+//! 403 `ForbiddenException`, 404 `ResourceNotFoundException`; unknown paths
+//! answer 404 `UnknownOperationException`, wrong methods 405
+//! `MethodNotAllowedException`.
+//!
+//! The bearer is checked before anything else (401 even for a malformed
+//! request). GetRoleCredentials answers 403 `ForbiddenException` "No access"
+//! both for a role not assigned in the account and for an account that is not
+//! the caller's. Query parameters are accepted in any order; paging tokens are
+//! opaque, never repeat, stay valid for the simulator's lifetime and only
+//! continue the listing (ListAccounts, or ListAccountRoles of the same account)
+//! that issued them.
+
+mod error;
+mod org;
+mod portal;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use error::{PortalError, ERROR_TYPE_HEADER};
+pub use org::{Org, SimAccount};
+pub use portal::ROLE_CREDENTIALS_TTL;
+pub use state::BEARER_HEADER;
+
+use state::SimState;
+
+/// How long [`Simulator::shutdown`] waits for open requests before it stops
+/// serving them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Knobs of a simulator.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Number of accounts: `None` serves `assets/sim/org.json` as is;
+    /// `Some(n)` serves [`Org::with_accounts`]`(n)` (truncated or extended
+    /// deterministically).
+    pub accounts: Option<usize>,
+    /// The largest page the service returns (items per ListAccounts /
+    /// ListAccountRoles page); a smaller `max_result` makes a page smaller.
+    /// Default 20; 0 counts as 1.
+    pub page_size: usize,
+    /// Delay before answering each request. Default zero.
+    pub latency: Duration,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            accounts: None,
+            page_size: 20,
+            latency: Duration::ZERO,
+        }
+    }
+}
+
+/// One request the simulator answered, as the request log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// HTTP method, e.g. `GET`.
+    pub method: String,
+    /// Request path without the query, e.g. `/assignment/accounts`.
+    pub path: String,
+    /// Raw query string as sent (still percent-encoded, without `?`); empty if none.
+    pub query: String,
+    /// Whether the request carried an `x-amz-sso_bearer_token` header (valid or not).
+    pub bearer: bool,
+    /// HTTP status of the response.
+    pub status: u16,
+}
+
+/// A running simulator. [`Simulator::shutdown`] stops it and waits; dropping it
+/// asks the server to stop without waiting.
+pub struct Simulator {
+    state: Arc<SimState>,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// Binds `addr` (use `127.0.0.1:0` for a free port) and serves until
+    /// shutdown. Must be called inside a Tokio runtime.
+    ///
+    /// Errors: the bind error (address in use, permission denied, …).
+    pub async fn start(opts: SimOptions, addr: SocketAddr) -> std::io::Result<Simulator> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(SimState::new(opts));
+        let app = router(state.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            // The server only ends on shutdown or a listener failure; the
+            // latter leaves nothing to report to.
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await;
+        });
+        Ok(Simulator {
+            state,
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// The bound address (with the actual port when started on port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Base URL for the SDKs' endpoint override, e.g. `http://127.0.0.1:41234`
+    /// (no trailing slash).
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A new bearer token the portal accepts until now + `ttl` (or until
+    /// Logout). Opaque, URL-safe, about 190 characters, starting `aoa`.
+    pub fn issue_access_token(&self, ttl: Duration) -> String {
+        self.state.issue_access_token(ttl)
+    }
+
+    /// The organisation served.
+    pub fn org(&self) -> &Org {
+        &self.state.org
+    }
+
+    /// The options in effect (`page_size` at least 1).
+    pub fn options(&self) -> &SimOptions {
+        &self.state.options
+    }
+
+    /// Every request answered so far, in arrival order (a request still being
+    /// answered appears once its response is ready).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.state.requests()
+    }
+
+    /// Stops accepting connections, lets open requests finish (up to five
+    /// seconds), then returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("addr", &self.addr)
+            .field("options", &self.state.options)
+            .field("accounts", &self.state.org.accounts.len())
+            .finish()
+    }
+}
+
+/// All routes, with the request log and latency around them.
+fn router(state: Arc<SimState>) -> Router {
+    Router::new()
+        .merge(portal::routes())
+        .fallback(unknown_operation)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), serve_request))
+        .with_state(state)
+}
+
+/// Wraps every request: waits the latency knob, answers, stamps a request id
+/// and logs the outcome.
+async fn serve_request(
+    State(state): State<Arc<SimState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let arrival = state.next_serial();
+    let method = request.method().to_string();
+    let path = request.uri().path().to_string();
+    let query = request.uri().query().unwrap_or_default().to_string();
+    let bearer = request.headers().contains_key(BEARER_HEADER);
+    if !state.options.latency.is_zero() {
+        tokio::time::sleep(state.options.latency).await;
+    }
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&state.request_id()) {
+        response.headers_mut().insert("x-amzn-requestid", value);
+    }
+    let status = response.status().as_u16();
+    state.record(
+        arrival,
+        RequestRecord {
+            method,
+            path,
+            query,
+            bearer,
+            status,
+        },
+    );
+    response
+}
+
+async fn unknown_operation() -> Response {
+    PortalError::unknown_operation().into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    PortalError::method_not_allowed().into_response()
+}

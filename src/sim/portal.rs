@@ -1,0 +1,261 @@
+//! The IAM Identity Center portal API (service `SSO`, restJson1): ListAccounts,
+//! ListAccountRoles, GetRoleCredentials and Logout.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::error::PortalError;
+use super::state::{Listing, SimState, BASE64_ALPHABET, KEY_ID_ALPHABET};
+
+/// Lifetime of role credentials handed out by GetRoleCredentials.
+pub const ROLE_CREDENTIALS_TTL: Duration = Duration::from_secs(3600);
+
+/// The four portal operations, at their wire paths.
+pub(crate) fn routes() -> Router<Arc<SimState>> {
+    Router::new()
+        .route("/assignment/accounts", get(list_accounts))
+        .route("/assignment/roles", get(list_account_roles))
+        .route("/federation/credentials", get(get_role_credentials))
+        .route("/logout", post(logout))
+}
+
+/// `GET /assignment/accounts?next_token=&max_result=`
+/// → `{"accountList":[{"accountId","accountName","emailAddress"}],"nextToken"?}`.
+async fn list_accounts(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PortalError> {
+    state.authorize(&headers)?;
+    let params = Params::parse(query.as_deref())?;
+    let limit = page_limit(&state, &params)?;
+    let listing = Listing::Accounts;
+    let start = match params.optional("next_token") {
+        Some(token) => state.resume(token, &listing)?,
+        None => 0,
+    };
+    let accounts = &state.org.accounts;
+    let end = accounts.len().min(start + limit);
+    let list: Vec<_> = accounts[start.min(end)..end]
+        .iter()
+        .map(|a| {
+            json!({
+                "accountId": a.account_id,
+                "accountName": a.account_name,
+                "emailAddress": a.email_address,
+            })
+        })
+        .collect();
+    let mut body = json!({ "accountList": list });
+    if end < accounts.len() {
+        body["nextToken"] = state.issue_cursor(listing, end).into();
+    }
+    Ok(Json(body).into_response())
+}
+
+/// `GET /assignment/roles?account_id=&next_token=&max_result=`
+/// → `{"roleList":[{"roleName","accountId"}],"nextToken"?}`.
+async fn list_account_roles(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PortalError> {
+    state.authorize(&headers)?;
+    let params = Params::parse(query.as_deref())?;
+    let account_id = params.required("account_id", "accountId")?;
+    let limit = page_limit(&state, &params)?;
+    let account = state
+        .org
+        .account(account_id)
+        .ok_or_else(|| PortalError::resource_not_found("Account not found"))?;
+    let listing = Listing::Roles(account.account_id.clone());
+    let start = match params.optional("next_token") {
+        Some(token) => state.resume(token, &listing)?,
+        None => 0,
+    };
+    let end = account.roles.len().min(start + limit);
+    let list: Vec<_> = account.roles[start.min(end)..end]
+        .iter()
+        .map(|role| json!({ "roleName": role, "accountId": account.account_id }))
+        .collect();
+    let mut body = json!({ "roleList": list });
+    if end < account.roles.len() {
+        body["nextToken"] = state.issue_cursor(listing, end).into();
+    }
+    Ok(Json(body).into_response())
+}
+
+/// `GET /federation/credentials?role_name=&account_id=`
+/// → `{"roleCredentials":{"accessKeyId","secretAccessKey","sessionToken","expiration"}}`,
+/// `expiration` in epoch milliseconds, one hour from now.
+async fn get_role_credentials(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PortalError> {
+    state.authorize(&headers)?;
+    let params = Params::parse(query.as_deref())?;
+    let role_name = params.required("role_name", "roleName")?;
+    let account_id = params.required("account_id", "accountId")?;
+    let assigned = state
+        .org
+        .account(account_id)
+        .is_some_and(|a| a.roles.iter().any(|r| r == role_name));
+    if !assigned {
+        return Err(PortalError::forbidden());
+    }
+    let expiration = SystemTime::now()
+        .checked_add(ROLE_CREDENTIALS_TTL)
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    let body = json!({
+        "roleCredentials": {
+            "accessKeyId": format!("ASIA{}", state.secret("access-key-id", 16, KEY_ID_ALPHABET)),
+            "secretAccessKey": state.secret("secret-access-key", 40, BASE64_ALPHABET),
+            "sessionToken": state.secret("session-token", 356, BASE64_ALPHABET),
+            "expiration": expiration,
+        }
+    });
+    Ok(Json(body).into_response())
+}
+
+/// `POST /logout` → 200 with an empty body; the bearer token stops working.
+async fn logout(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+) -> Result<Response, PortalError> {
+    let token = state.authorize(&headers)?;
+    state.revoke(&token);
+    Ok(StatusCode::OK.into_response())
+}
+
+/// Items on this page: `min(max_result, page_size)`, or `page_size` without
+/// `max_result`.
+///
+/// Errors: 400 `InvalidRequestException` when `max_result` is not an integer
+/// in `1..=100`.
+fn page_limit(state: &SimState, params: &Params) -> Result<usize, PortalError> {
+    let largest = state.options.page_size;
+    let Some(raw) = params.get("max_result") else {
+        return Ok(largest);
+    };
+    match raw.parse::<i64>() {
+        Ok(n) if (1..=100).contains(&n) => Ok(largest.min(n as usize)),
+        Ok(n) if n < 1 => Err(PortalError::invalid_request(format!(
+            "1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy \
+             constraint: Member must have value greater than or equal to 1"
+        ))),
+        Ok(n) => Err(PortalError::invalid_request(format!(
+            "1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy \
+             constraint: Member must have value less than or equal to 100"
+        ))),
+        Err(_) => Err(PortalError::invalid_request(format!(
+            "Invalid value for max_result: '{raw}' is not an integer"
+        ))),
+    }
+}
+
+/// Decoded query parameters, in any order.
+#[derive(Debug, Default)]
+pub(crate) struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// Splits and percent-decodes a raw query string. `+` stays a literal `+`
+    /// (role names may contain it; no portal value contains a space).
+    ///
+    /// Errors: 400 `InvalidRequestException` for a parameter given twice, a
+    /// broken `%` escape or bytes that are not UTF-8.
+    pub(crate) fn parse(raw: Option<&str>) -> Result<Params, PortalError> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for piece in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
+            let key = percent_decode(key)?;
+            let value = percent_decode(value)?;
+            if pairs.iter().any(|(k, _)| *k == key) {
+                return Err(PortalError::invalid_request(format!(
+                    "Query parameter {key} given more than once"
+                )));
+            }
+            pairs.push((key, value));
+        }
+        Ok(Params(pairs))
+    }
+
+    /// The decoded value of `name`, if present (possibly empty).
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of `name`, treating an empty value as absent.
+    pub(crate) fn optional(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    /// The value of `name` (wire) / `member` (model).
+    ///
+    /// Errors: 400 `InvalidRequestException` when absent or empty.
+    pub(crate) fn required(&self, name: &str, member: &str) -> Result<&str, PortalError> {
+        self.optional(name).ok_or_else(|| {
+            PortalError::invalid_request(format!(
+                "1 validation error detected: Value null at '{member}' failed to satisfy \
+                 constraint: Member must not be null"
+            ))
+        })
+    }
+}
+
+/// Decodes `%XX` escapes into UTF-8 text.
+fn percent_decode(raw: &str) -> Result<String, PortalError> {
+    let bad = || PortalError::invalid_request("Malformed query string");
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3).ok_or_else(bad)?;
+            let hex = std::str::from_utf8(hex).map_err(|_| bad())?;
+            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_decoding() {
+        let p = Params::parse(Some(
+            "role_name=Read%3DOnly%2CAudit&account_id=012345678901&x",
+        ))
+        .expect("valid query");
+        assert_eq!(p.get("role_name"), Some("Read=Only,Audit"));
+        assert_eq!(p.get("account_id"), Some("012345678901"));
+        assert_eq!(p.get("x"), Some(""));
+        assert_eq!(p.optional("x"), None);
+        let p = Params::parse(Some("role_name=Data+Science&k=%C3%A9")).expect("valid query");
+        assert_eq!(p.get("role_name"), Some("Data+Science"));
+        assert_eq!(p.get("k"), Some("é"));
+        assert!(Params::parse(Some("a=%2")).is_err());
+        assert!(Params::parse(Some("a=%zz")).is_err());
+        assert!(Params::parse(Some("a=%FF")).is_err());
+        assert!(Params::parse(Some("a=1&a=2")).is_err());
+        assert!(Params::parse(None).expect("empty").get("a").is_none());
+    }
+}

@@ -1,0 +1,198 @@
+//! The simulator's shared state: organisation, options, issued bearer tokens,
+//! paging cursors and the request log. One value behind an `Arc` is shared by
+//! every handler and middleware; further services served from the same
+//! endpoint keep their state here too.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::http::HeaderMap;
+use sha1::{Digest, Sha1};
+
+use super::error::PortalError;
+use super::org::Org;
+use super::{RequestRecord, SimOptions};
+
+/// The portal's bearer header (note the underscore).
+pub const BEARER_HEADER: &str = "x-amz-sso_bearer_token";
+
+/// Upper-case base32 letters, as in AWS access key ids.
+pub(crate) const KEY_ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+/// Standard base64 letters, as in secret keys and session tokens.
+pub(crate) const BASE64_ALPHABET: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// URL-safe base64 letters, for bearer tokens and paging tokens.
+const URL_SAFE_ALPHABET: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// What a paging token continues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Listing {
+    /// ListAccounts.
+    Accounts,
+    /// ListAccountRoles of one account id.
+    Roles(String),
+}
+
+/// Where a paging token resumes.
+#[derive(Debug, Clone)]
+struct Cursor {
+    listing: Listing,
+    offset: usize,
+}
+
+/// State shared by all requests of one simulator.
+pub(crate) struct SimState {
+    /// The organisation served.
+    pub(crate) org: Org,
+    /// The options the simulator was started with (page size at least 1).
+    pub(crate) options: SimOptions,
+    /// Bearer tokens the portal accepts, with their expiry (`None`: no expiry).
+    tokens: Mutex<HashMap<String, Option<Instant>>>,
+    /// Paging tokens handed out so far.
+    cursors: Mutex<HashMap<String, Cursor>>,
+    /// Completed requests, keyed by arrival number.
+    log: Mutex<Vec<(u64, RequestRecord)>>,
+    /// Source of unique numbers (tokens, cursors, request ids).
+    serial: AtomicU64,
+    /// Per-instance salt so two simulators never hand out the same secrets.
+    salt: u64,
+}
+
+impl SimState {
+    pub(crate) fn new(mut options: SimOptions) -> Self {
+        options.page_size = options.page_size.max(1);
+        let org = match options.accounts {
+            Some(n) => Org::with_accounts(n),
+            None => Org::builtin(),
+        };
+        let salt = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or_default()
+            ^ ((std::process::id() as u64) << 32);
+        SimState {
+            org,
+            options,
+            tokens: Mutex::new(HashMap::new()),
+            cursors: Mutex::new(HashMap::new()),
+            log: Mutex::new(Vec::new()),
+            serial: AtomicU64::new(1),
+            salt,
+        }
+    }
+
+    /// A number never returned before by this simulator.
+    pub(crate) fn next_serial(&self) -> u64 {
+        self.serial.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// `len` characters from `alphabet`, unique to this call and simulator.
+    pub(crate) fn secret(&self, label: &str, len: usize, alphabet: &[u8]) -> String {
+        let serial = self.next_serial();
+        let mut out = String::with_capacity(len);
+        let mut block = 0u32;
+        while out.len() < len {
+            let digest = Sha1::new()
+                .chain_update(self.salt.to_le_bytes())
+                .chain_update(serial.to_le_bytes())
+                .chain_update(block.to_le_bytes())
+                .chain_update(label.as_bytes())
+                .finalize();
+            for byte in digest {
+                if out.len() == len {
+                    break;
+                }
+                out.push(alphabet[byte as usize % alphabet.len()] as char);
+            }
+            block += 1;
+        }
+        out
+    }
+
+    /// A request id shaped like a UUID (`x-amzn-RequestId`).
+    pub(crate) fn request_id(&self) -> String {
+        let h = self.secret("request-id", 32, b"0123456789abcdef");
+        format!(
+            "{}-{}-4{}-8{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[13..16],
+            &h[17..20],
+            &h[20..32]
+        )
+    }
+
+    /// A new bearer token accepted until `now + ttl`.
+    pub(crate) fn issue_access_token(&self, ttl: Duration) -> String {
+        let token = format!("aoa{}", self.secret("access-token", 189, URL_SAFE_ALPHABET));
+        let expiry = Instant::now().checked_add(ttl);
+        lock(&self.tokens).insert(token.clone(), expiry);
+        token
+    }
+
+    /// The bearer token of a request, if the portal currently accepts it.
+    ///
+    /// Errors: 401 `UnauthorizedException` when the header is missing, not a
+    /// token this simulator issued, expired or logged out.
+    pub(crate) fn authorize(&self, headers: &HeaderMap) -> Result<String, PortalError> {
+        let token = headers
+            .get(BEARER_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(PortalError::unauthorized)?;
+        let mut tokens = lock(&self.tokens);
+        match tokens.get(token) {
+            Some(None) => Ok(token.to_string()),
+            Some(Some(expiry)) if Instant::now() < *expiry => Ok(token.to_string()),
+            Some(Some(_)) => {
+                tokens.remove(token);
+                Err(PortalError::unauthorized())
+            }
+            None => Err(PortalError::unauthorized()),
+        }
+    }
+
+    /// Stops accepting `token` (portal Logout).
+    pub(crate) fn revoke(&self, token: &str) {
+        lock(&self.tokens).remove(token);
+    }
+
+    /// A fresh paging token that resumes `listing` at `offset`.
+    pub(crate) fn issue_cursor(&self, listing: Listing, offset: usize) -> String {
+        let token = self.secret("next-token", 64, URL_SAFE_ALPHABET);
+        lock(&self.cursors).insert(token.clone(), Cursor { listing, offset });
+        token
+    }
+
+    /// The offset a paging token resumes at.
+    ///
+    /// Errors: 400 `InvalidRequestException` when the token was not issued by
+    /// this simulator for this very listing.
+    pub(crate) fn resume(&self, token: &str, listing: &Listing) -> Result<usize, PortalError> {
+        match lock(&self.cursors).get(token) {
+            Some(cursor) if cursor.listing == *listing => Ok(cursor.offset),
+            _ => Err(PortalError::invalid_request("Invalid pagination token")),
+        }
+    }
+
+    /// Adds a finished request to the log under its arrival number.
+    pub(crate) fn record(&self, arrival: u64, record: RequestRecord) {
+        let mut log = lock(&self.log);
+        let at = log.partition_point(|(n, _)| *n < arrival);
+        log.insert(at, (arrival, record));
+    }
+
+    /// Finished requests in arrival order.
+    pub(crate) fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.log).iter().map(|(_, r)| r.clone()).collect()
+    }
+}
+
+/// Locks a mutex, carrying on with the data if a holder panicked.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
