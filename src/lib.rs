@@ -1,4 +1,21 @@
 //! uo-aws-tui: a terminal UI for AWS IAM Identity Center (SSO).
+//!
+//! The library holds everything the binary does, so tests drive the same code:
+//! reading and editing the AWS shared files ([`aws`]), listing the portal
+//! ([`aws::portal`]), the [`catalog`] and [`search`], the picker model
+//! ([`app`]) and drawing ([`ui`]), and the built-in simulator ([`sim`]) used by
+//! `uo-aws-tui demo` and the tests.
 
+pub mod app;
 pub mod aws;
+pub mod catalog;
+pub mod cli;
+pub mod demo;
+pub mod event_loop;
+pub mod keymap;
+pub mod pick;
+pub mod search;
+pub mod shell;
 pub mod sim;
+pub mod terminal;
+pub mod ui;

@@ -1,5 +1,9 @@
-//! Everything that reads, writes or talks to AWS.
+//! Everything that reads, writes or talks to AWS: the shared config and
+//! credentials files, the SSO token cache and the portal.
 
 pub mod config;
 pub mod config_edit;
 pub mod paths;
+pub mod portal;
+pub mod sso_session;
+pub mod token_cache;

@@ -1,0 +1,289 @@
+//! What a session can reach: accounts and the roles (permission sets) in each.
+//!
+//! The portal listing streams [`CatalogEvent`]s; [`Catalog`] folds them into
+//! rows kept in the base order of the picker: account name, then account id,
+//! then role name.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// An AWS account assigned to the signed-in user (portal ListAccounts).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Account {
+    /// `accountId`: 12 digits.
+    pub id: String,
+    /// `accountName` as the organisation named it (untrusted text).
+    pub name: String,
+    /// `emailAddress` of the account's root user (untrusted text).
+    pub email: String,
+}
+
+/// What a picker row stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowKind {
+    /// A role (permission set) the user can assume in the account.
+    Role(String),
+    /// ListAccountRoles failed for the account; the text says why.
+    Failed(String),
+}
+
+/// One picker row: an account with one role, or an account whose roles failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub account: Arc<Account>,
+    pub kind: RowKind,
+}
+
+impl Row {
+    /// The role name, or `None` for a failed account.
+    pub fn role(&self) -> Option<&str> {
+        match &self.kind {
+            RowKind::Role(r) => Some(r),
+            RowKind::Failed(_) => None,
+        }
+    }
+
+    /// The base order: account name (case-insensitive, then exact), account
+    /// id, role name; failed rows after the roles of the same account.
+    pub fn base_cmp(&self, other: &Row) -> Ordering {
+        let a = &self.account;
+        let b = &other.account;
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.id.cmp(&b.id))
+            .then_with(|| match (&self.kind, &other.kind) {
+                (RowKind::Role(x), RowKind::Role(y)) => x.cmp(y),
+                (RowKind::Role(_), RowKind::Failed(_)) => Ordering::Less,
+                (RowKind::Failed(_), RowKind::Role(_)) => Ordering::Greater,
+                (RowKind::Failed(_), RowKind::Failed(_)) => Ordering::Equal,
+            })
+    }
+}
+
+/// Characters every AWS SDK accepts in a profile name.
+pub fn is_profile_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/' | '.' | '%' | '@' | ':' | '+')
+}
+
+/// The native profile name for an account and role: `{account_id}_{role_name}`
+/// (the access portal's own convention), with every character outside
+/// `[A-Za-z0-9_\-/.%@:+]` replaced by `-`.
+///
+/// `profile_name("123456789012", "Read=Only,Audit")` is
+/// `123456789012_Read-Only-Audit`.
+pub fn profile_name(account_id: &str, role_name: &str) -> String {
+    format!("{account_id}_{role_name}")
+        .chars()
+        .map(|c| if is_profile_name_char(c) { c } else { '-' })
+        .collect()
+}
+
+/// One step of a streamed portal listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogEvent {
+    /// A page of ListAccounts.
+    Accounts(Vec<Account>),
+    /// ListAccounts has no more pages; `total` accounts in all.
+    AccountsComplete { total: usize },
+    /// Every role of one account (all pages of ListAccountRoles).
+    Roles {
+        account_id: String,
+        roles: Vec<String>,
+    },
+    /// ListAccountRoles failed for one account; the rest goes on.
+    RolesFailed { account_id: String, error: String },
+    /// The listing cannot go on (for example the token was rejected).
+    Fatal(String),
+    /// Every account's roles were fetched or failed.
+    Complete,
+}
+
+/// Progress of a listing, for the loading line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Accounts listed so far.
+    pub accounts: usize,
+    /// Whether ListAccounts reached its last page.
+    pub accounts_complete: bool,
+    /// Accounts whose roles arrived (or failed).
+    pub roles_done: usize,
+    /// Accounts whose roles failed.
+    pub failed: usize,
+    /// Whether the whole listing is over.
+    pub complete: bool,
+}
+
+/// Accounts and their roles, folded from [`CatalogEvent`]s into sorted rows.
+#[derive(Debug, Default, Clone)]
+pub struct Catalog {
+    accounts: HashMap<String, Arc<Account>>,
+    rows: Vec<Row>,
+    /// Accounts whose roles arrived, and whether that attempt failed.
+    done: HashMap<String, bool>,
+    progress: Progress,
+    fatal: Option<String>,
+}
+
+impl Catalog {
+    /// Rows in base order.
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    pub fn progress(&self) -> Progress {
+        self.progress
+    }
+
+    /// The error that stopped the listing, if any.
+    pub fn fatal(&self) -> Option<&str> {
+        self.fatal.as_deref()
+    }
+
+    pub fn account(&self, id: &str) -> Option<&Arc<Account>> {
+        self.accounts.get(id)
+    }
+
+    /// Folds one event in. Returns true when the rows changed.
+    pub fn apply(&mut self, event: CatalogEvent) -> bool {
+        match event {
+            CatalogEvent::Accounts(page) => {
+                for account in page {
+                    if !self.accounts.contains_key(&account.id) {
+                        self.progress.accounts += 1;
+                        self.accounts.insert(account.id.clone(), Arc::new(account));
+                    }
+                }
+                false
+            }
+            CatalogEvent::AccountsComplete { .. } => {
+                self.progress.accounts_complete = true;
+                false
+            }
+            CatalogEvent::Roles { account_id, roles } => {
+                let Some(account) = self.accounts.get(&account_id).cloned() else {
+                    return false;
+                };
+                self.replace_outcome(&account_id, false);
+                for role in roles {
+                    self.insert(Row {
+                        account: account.clone(),
+                        kind: RowKind::Role(role),
+                    });
+                }
+                true
+            }
+            CatalogEvent::RolesFailed { account_id, error } => {
+                let Some(account) = self.accounts.get(&account_id).cloned() else {
+                    return false;
+                };
+                self.replace_outcome(&account_id, true);
+                self.insert(Row {
+                    account,
+                    kind: RowKind::Failed(error),
+                });
+                true
+            }
+            CatalogEvent::Fatal(message) => {
+                self.fatal = Some(message);
+                self.progress.complete = true;
+                false
+            }
+            CatalogEvent::Complete => {
+                self.progress.complete = true;
+                false
+            }
+        }
+    }
+
+    /// Drops the rows of an account that is listed again (a retry) and
+    /// records its new outcome (`failed` or not) in the progress counters.
+    fn replace_outcome(&mut self, account_id: &str, failed: bool) {
+        self.rows.retain(|r| r.account.id != account_id);
+        match self.done.insert(account_id.to_string(), failed) {
+            None => self.progress.roles_done += 1,
+            Some(true) => self.progress.failed -= 1,
+            Some(false) => {}
+        }
+        if failed {
+            self.progress.failed += 1;
+        }
+    }
+
+    fn insert(&mut self, row: Row) {
+        let at = self
+            .rows
+            .partition_point(|r| r.base_cmp(&row) != Ordering::Greater);
+        self.rows.insert(at, row);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: &str, name: &str) -> Account {
+        Account {
+            id: id.into(),
+            name: name.into(),
+            email: format!("{id}@example.edu"),
+        }
+    }
+
+    #[test]
+    fn profile_names_replace_characters_outside_the_sdk_set() {
+        assert_eq!(
+            profile_name("123456789012", "AWSAdministratorAccess"),
+            "123456789012_AWSAdministratorAccess"
+        );
+        assert_eq!(
+            profile_name("123456789012", "Read=Only,Audit"),
+            "123456789012_Read-Only-Audit"
+        );
+        assert_eq!(
+            profile_name("123456789012", "ops@research.x+y"),
+            "123456789012_ops@research.x+y"
+        );
+        assert_eq!(profile_name("1", "a b\u{e9}"), "1_a-b-");
+    }
+
+    #[test]
+    fn rows_stay_in_base_order_as_they_stream_in() {
+        let mut c = Catalog::default();
+        c.apply(CatalogEvent::Accounts(vec![
+            account("222222222222", "beta"),
+            account("111111111111", "Alpha"),
+            account("333333333333", "alpha"),
+        ]));
+        c.apply(CatalogEvent::Roles {
+            account_id: "222222222222".into(),
+            roles: vec!["Z".into(), "A".into()],
+        });
+        c.apply(CatalogEvent::RolesFailed {
+            account_id: "333333333333".into(),
+            error: "boom".into(),
+        });
+        c.apply(CatalogEvent::Roles {
+            account_id: "111111111111".into(),
+            roles: vec!["ReadOnly".into()],
+        });
+        let got: Vec<(String, Option<String>)> = c
+            .rows()
+            .iter()
+            .map(|r| (r.account.name.clone(), r.role().map(str::to_string)))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Alpha".to_string(), Some("ReadOnly".to_string())),
+                ("alpha".to_string(), None),
+                ("beta".to_string(), Some("A".to_string())),
+                ("beta".to_string(), Some("Z".to_string())),
+            ]
+        );
+        assert_eq!(c.progress().roles_done, 3);
+        assert_eq!(c.progress().failed, 1);
+    }
+}

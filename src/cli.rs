@@ -1,0 +1,106 @@
+//! Command-line interface: every subcommand's arguments (clap types only).
+
+use std::path::PathBuf;
+
+use clap::builder::TypedValueParser as _;
+use clap::{Args, Parser, Subcommand};
+
+use crate::aws::portal::DEFAULT_CONCURRENCY;
+use crate::shell::Emit;
+
+const ABOUT: &str = "Pick an AWS account and role from your IAM Identity Center (SSO) session, \
+write its native profile into ~/.aws/config, and print the exports that activate it.";
+
+const EXAMPLES: &str = "\
+Examples:
+  uo-aws-tui                           open the picker for your only sso-session
+  uo-aws-tui genomics admin            open it with a query already typed
+  eval \"$(uo-aws-tui)\"                 pick, then export AWS_PROFILE and the region
+  uo-aws-tui pick --sso-session uoregon --emit profile
+  uo-aws-tui demo                      try it against the built-in simulator, no AWS needed
+
+Exit codes: 0 chosen (result on stdout), 1 cancelled, 2 error, 130 interrupted.";
+
+/// `uo-aws-tui [QUERY…]` is `uo-aws-tui pick [QUERY…]`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "uo-aws-tui",
+    version,
+    about = ABOUT,
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub pick: PickArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the picker (the default command).
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui pick                        every account and role of the session
+  uo-aws-tui pick research admin         start with a query (all terms must match)
+  uo-aws-tui pick --emit profile         print only the profile name
+
+Keys: type to filter · ↑/↓ or Ctrl-p/Ctrl-n move · Enter write the profile · Esc cancel · Ctrl-c quit")]
+    Pick(PickArgs),
+    /// Run against the built-in IAM Identity Center simulator (no AWS needed).
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui demo                                  the picker on a simulated university org
+  uo-aws-tui demo --serve --port 9000              only the simulator, for other tools
+  uo-aws-tui demo --serve --home /tmp/demo-home    and write a config + token under /tmp/demo-home/.aws
+
+With --serve, point tools at it with the printed AWS_ENDPOINT_URL_SSO line.")]
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PickArgs {
+    /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// What to print on stdout after a choice.
+    #[arg(long, value_enum, default_value_t = Emit::Posix)]
+    pub emit: Emit,
+    /// How many accounts' roles are fetched at once.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64).map(usize::from))]
+    pub concurrency: usize,
+    /// Initial query: every whitespace-separated term must match the account
+    /// name, id, role or email.
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Only run the simulator and print how to reach it; runs until Ctrl-C.
+    #[arg(long)]
+    pub serve: bool,
+    /// Port on 127.0.0.1 (default: any free port).
+    #[arg(long, value_name = "P", requires = "serve")]
+    pub port: Option<u16>,
+    /// Number of accounts to simulate (default: the built-in organisation's size;
+    /// more are generated deterministically).
+    #[arg(long, value_name = "N")]
+    pub accounts: Option<usize>,
+    /// Largest page the simulated portal returns.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=100).map(usize::from))]
+    pub page_size: usize,
+    /// Delay before every simulated response, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// With --serve: also write DIR/.aws/config (an [sso-session uoregon]) and its token file.
+    #[arg(long, value_name = "DIR", requires = "serve")]
+    pub home: Option<PathBuf>,
+    /// What to print on stdout after a choice.
+    #[arg(long, value_enum, default_value_t = Emit::Posix)]
+    pub emit: Emit,
+    /// Initial query for the picker.
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+}

@@ -1,0 +1,170 @@
+//! `uo-aws-tui demo`: the real program against the built-in simulator.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use time::OffsetDateTime;
+
+use crate::aws::config::{FileKind, SectionName};
+use crate::aws::config_edit::{upsert_section, write_atomic};
+use crate::aws::paths::AwsPaths;
+use crate::aws::token_cache::{token_path, write_token, CachedToken};
+use crate::cli::DemoArgs;
+use crate::pick::{self, Environment, Exit, PickRequest};
+use crate::sim::{SimOptions, Simulator};
+
+/// The demo's sso-session name.
+pub const SESSION: &str = "uoregon";
+/// The demo's start URL (never contacted; hashed and sent as a string only).
+pub const START_URL: &str = "https://d-1234567890.awsapps.com/start";
+/// The demo's SSO region.
+pub const REGION: &str = "us-west-2";
+/// Lifetime of the demo's access token.
+pub const TOKEN_TTL: Duration = Duration::from_secs(8 * 3600);
+
+/// Where `uo-aws-tui demo` keeps its AWS files: `<cache dir>/demo`.
+pub fn demo_home() -> anyhow::Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "uo-aws-tui")
+        .context("cannot find a cache directory (set HOME)")?;
+    Ok(dirs.cache_dir().join("demo"))
+}
+
+/// Writes `[sso-session uoregon]` into the config under `paths` (through the
+/// byte-preserving editor, so a hand-written file keeps everything else) and
+/// a token file holding `access_token`, valid for [`TOKEN_TTL`].
+pub fn write_demo_files(paths: &AwsPaths, access_token: &str) -> anyhow::Result<()> {
+    let text = match std::fs::read_to_string(&paths.config) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(e).with_context(|| format!("{}: cannot read", paths.config.display()))
+        }
+    };
+    let updated = upsert_section(
+        &paths.config,
+        FileKind::Config,
+        &text,
+        &SectionName::SsoSession(SESSION.to_string()),
+        &[
+            ("sso_start_url", START_URL),
+            ("sso_region", REGION),
+            ("sso_registration_scopes", "sso:account:access"),
+        ],
+    )?;
+    if updated != text || !paths.config.exists() {
+        write_atomic(&paths.config, updated.as_bytes())
+            .with_context(|| format!("{}: cannot write", paths.config.display()))?;
+    }
+    let token = CachedToken {
+        start_url: Some(START_URL.to_string()),
+        region: Some(REGION.to_string()),
+        access_token: access_token.to_string(),
+        expires_at: OffsetDateTime::now_utc() + TOKEN_TTL,
+        client_id: None,
+        client_secret: None,
+        registration_expires_at: None,
+        refresh_token: None,
+        extra: Default::default(),
+    };
+    write_token(&token_path(&paths.sso_cache, SESSION), &token)?;
+    Ok(())
+}
+
+fn sim_options(args: &DemoArgs) -> SimOptions {
+    SimOptions {
+        accounts: args.accounts,
+        page_size: args.page_size,
+        latency: Duration::from_millis(args.latency_ms),
+    }
+}
+
+/// `uo-aws-tui demo`: simulator in-process, fresh AWS files under
+/// [`demo_home`], then the normal picker; where the files live goes to stderr.
+pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
+    if args.serve {
+        return serve(args).await;
+    }
+    let home = demo_home()?;
+    if home.exists() {
+        std::fs::remove_dir_all(&home)
+            .with_context(|| format!("{}: cannot clear the demo directory", home.display()))?;
+    }
+    let sim = Simulator::start(
+        sim_options(args),
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+    )
+    .await
+    .context("cannot start the simulator")?;
+    let paths = AwsPaths::under_home(&home);
+    write_demo_files(&paths, &sim.issue_access_token(TOKEN_TTL))?;
+    let env = Environment {
+        paths: paths.clone(),
+        aws_profile: None,
+        portal_endpoint: Some(sim.endpoint()),
+    };
+    let request = PickRequest {
+        sso_session: Some(SESSION.to_string()),
+        query: args.query.join(" "),
+        emit: args.emit,
+        concurrency: crate::aws::portal::DEFAULT_CONCURRENCY,
+    };
+    let exit = pick::run(&env, &request).await;
+    sim.shutdown().await;
+    let exit = exit?;
+    if let Exit::Done(_) = exit {
+        eprintln!(
+            "demo: the profile was written to {} (the simulator has stopped)",
+            paths.config.display()
+        );
+    }
+    Ok(exit)
+}
+
+/// `uo-aws-tui demo --serve`: only the simulator, until Ctrl-C.
+async fn serve(args: &DemoArgs) -> anyhow::Result<Exit> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port.unwrap_or(0)));
+    let sim = Simulator::start(sim_options(args), addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let token = sim.issue_access_token(TOKEN_TTL);
+    let endpoint = sim.endpoint();
+    let accounts = sim.org().accounts.len();
+    let mut out = String::new();
+    out.push_str(&format!(
+        "IAM Identity Center simulator on {endpoint} ({accounts} accounts)\n"
+    ));
+    out.push_str(&format!("export AWS_ENDPOINT_URL_SSO={endpoint}\n"));
+    out.push_str(&format!("export AWS_ENDPOINT_URL_SSO_OIDC={endpoint}\n"));
+    out.push_str(&format!(
+        "access token (valid {} h): {token}\n",
+        TOKEN_TTL.as_secs() / 3600
+    ));
+    if let Some(home) = &args.home {
+        let paths = AwsPaths::under_home(home);
+        write_demo_files(&paths, &token)?;
+        out.push_str(&describe_home(home, &paths));
+    }
+    out.push_str("Ctrl-C stops it.\n");
+    print!("{out}");
+    use std::io::Write;
+    std::io::stdout().flush().ok();
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    sim.shutdown().await;
+    Ok(Exit::Cancelled)
+}
+
+fn describe_home(home: &Path, paths: &AwsPaths) -> String {
+    format!(
+        "wrote [sso-session {SESSION}] to {} and its token to {}\n\
+         export HOME={}\n\
+         export AWS_CONFIG_FILE={}\n",
+        paths.config.display(),
+        token_path(&paths.sso_cache, SESSION).display(),
+        home.display(),
+        paths.config.display(),
+    )
+}

@@ -1,0 +1,162 @@
+//! The real binary: `demo --serve --home`, and the picker without a terminal.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+use uo_aws_tui::aws::paths::AwsPaths;
+use uo_aws_tui::aws::portal::Portal;
+use uo_aws_tui::aws::token_cache::{read_token, token_path};
+
+const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
+
+/// Kills the child when the test ends, however it ends.
+struct Reap(std::process::Child);
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_serve_writes_a_home_that_lists_the_simulator() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = AwsPaths::under_home(home.path());
+    // A hand-written config is kept; only the session section is added.
+    std::fs::create_dir_all(paths.config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &paths.config,
+        "# mine\n[profile keep]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+
+    let child = Command::new(BIN)
+        .args([
+            "demo",
+            "--serve",
+            "--accounts",
+            "25",
+            "--page-size",
+            "10",
+            "--home",
+        ])
+        .arg(home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Reap(child);
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut lines = Vec::new();
+    while !lines.iter().any(|l: &String| l.starts_with("Ctrl-C")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        lines.push(
+            rx.recv_timeout(left)
+                .expect("demo --serve prints its endpoint in time"),
+        );
+    }
+    let endpoint = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("export AWS_ENDPOINT_URL_SSO="))
+        .expect("an AWS_ENDPOINT_URL_SSO line")
+        .to_string();
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+    assert!(lines
+        .iter()
+        .any(|l| l == &format!("export AWS_ENDPOINT_URL_SSO_OIDC={endpoint}")));
+
+    let config = std::fs::read_to_string(&paths.config).unwrap();
+    assert!(
+        config.starts_with("# mine\n[profile keep]\nregion = eu-west-1\n\n[sso-session uoregon]\n"),
+        "{config}"
+    );
+    let token = read_token(&token_path(&paths.sso_cache, "uoregon")).unwrap();
+    assert!(token.expires_at > OffsetDateTime::now_utc() + Duration::from_secs(7 * 3600));
+    assert!(
+        lines.iter().any(|l| l.ends_with(&token.access_token)),
+        "the printed token is the cached one"
+    );
+
+    let portal = Portal::new("us-west-2", Some(&endpoint), &token.access_token, 4);
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    portal.stream_catalog(tx).await;
+    let mut catalog = uo_aws_tui::catalog::Catalog::default();
+    while let Ok(e) = events.try_recv() {
+        catalog.apply(e);
+    }
+    assert_eq!(catalog.progress().accounts, 25);
+    assert!(catalog.progress().complete && catalog.progress().failed == 0);
+}
+
+#[tokio::test]
+async fn without_a_terminal_the_picker_exits_2() {
+    let demo = common::DemoHome::new(3, 20).await;
+    let (sim, home) = (&demo.sim, &demo.home);
+    // setsid: a new session without a controlling terminal, so /dev/tty cannot be opened.
+    let out = tokio::process::Command::new("setsid")
+        .arg("--wait")
+        .arg(BIN)
+        .arg("pick")
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL_SSO", sim.endpoint())
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("setsid (util-linux) runs the binary");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("needs a terminal"), "{stderr}");
+}
+
+#[test]
+fn errors_name_the_file_and_line_and_exit_2() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("cfg");
+    std::fs::write(
+        &config,
+        "[sso-session uoregon]\nsso_region = us-west-2\nbroken\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .arg("pick")
+        .env_clear()
+        .env("HOME", home.path())
+        .env("AWS_CONFIG_FILE", &config)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:3:", config.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    for args in [&["--help"][..], &["pick", "--help"], &["demo", "--help"]] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Examples:"), "{args:?}: {text}");
+    }
+}

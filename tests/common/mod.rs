@@ -1,0 +1,142 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use uo_aws_tui::sim::{SimOptions, Simulator};
+
+/// A simulator on 127.0.0.1 with `accounts` accounts and pages of `page_size`.
+pub async fn simulator(accounts: usize, page_size: usize) -> Simulator {
+    let opts = SimOptions {
+        accounts: Some(accounts),
+        page_size,
+        latency: Duration::ZERO,
+    };
+    Simulator::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("simulator starts")
+}
+
+static VENV: Mutex<()> = Mutex::new(());
+
+/// A Python interpreter that has botocore >= 1.31: `UO_AWS_TUI_PYTHON` when
+/// set, else `target/venv/bin/python`, creating that venv (python3 -m venv,
+/// pip install botocore) when it is missing. Panics with the reason when no
+/// such interpreter can be had: a missing tool fails the test, never skips it.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("UO_AWS_TUI_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let _guard = VENV.lock().unwrap_or_else(|e| e.into_inner());
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("venv");
+    let py = venv.join("bin").join("python");
+    if has_botocore(&py) {
+        return py;
+    }
+    let status = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .expect("python3 is needed to create a venv for botocore");
+    assert!(
+        status.success(),
+        "python3 -m venv {} failed",
+        venv.display()
+    );
+    let status = Command::new(&py)
+        .args(["-m", "pip", "install", "--quiet", "botocore>=1.31"])
+        .status()
+        .expect("pip runs");
+    assert!(status.success(), "pip install botocore failed");
+    assert!(
+        has_botocore(&py),
+        "botocore is not importable from {}",
+        py.display()
+    );
+    py
+}
+
+fn has_botocore(py: &Path) -> bool {
+    py.exists()
+        && Command::new(py)
+            .args(["-c", "import botocore"])
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+/// An environment for a child AWS client: nothing from the host, only what
+/// is given, plus `AWS_EC2_METADATA_DISABLED=true` so no credential chain
+/// reaches for the instance metadata address.
+pub fn aws_child_env(home: &Path, portal: &str) -> Vec<(String, String)> {
+    let aws = home.join(".aws");
+    vec![
+        ("HOME".into(), home.display().to_string()),
+        ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+        (
+            "AWS_CONFIG_FILE".into(),
+            aws.join("config").display().to_string(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".into(),
+            aws.join("credentials").display().to_string(),
+        ),
+        ("AWS_ENDPOINT_URL_SSO".into(), portal.to_string()),
+        ("AWS_ENDPOINT_URL_SSO_OIDC".into(), portal.to_string()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+    ]
+}
+
+/// A simulator plus a temp home holding `[sso-session uoregon]` and a valid
+/// token for it, and the [`Environment`] that points the program at both.
+pub struct DemoHome {
+    pub sim: Simulator,
+    pub home: tempfile::TempDir,
+    pub env: uo_aws_tui::pick::Environment,
+}
+
+impl DemoHome {
+    pub async fn new(accounts: usize, page_size: usize) -> DemoHome {
+        let sim = simulator(accounts, page_size).await;
+        let home = tempfile::tempdir().unwrap();
+        let paths = uo_aws_tui::aws::paths::AwsPaths::under_home(home.path());
+        uo_aws_tui::demo::write_demo_files(
+            &paths,
+            &sim.issue_access_token(Duration::from_secs(3600)),
+        )
+        .unwrap();
+        let env = uo_aws_tui::pick::Environment {
+            paths,
+            aws_profile: None,
+            portal_endpoint: Some(sim.endpoint()),
+        };
+        DemoHome { sim, home, env }
+    }
+
+    pub fn paths(&self) -> &uo_aws_tui::aws::paths::AwsPaths {
+        &self.env.paths
+    }
+
+    /// The chosen session and a picker that has folded the whole listing.
+    pub async fn loaded_app(
+        &self,
+    ) -> (
+        uo_aws_tui::aws::sso_session::SsoSession,
+        uo_aws_tui::app::App,
+    ) {
+        let (session, token) =
+            uo_aws_tui::pick::prepare(&self.env, None, time::OffsetDateTime::now_utc()).unwrap();
+        let mut rx = uo_aws_tui::pick::start_listing(&self.env, &session, &token, 8);
+        let mut app = uo_aws_tui::app::App::new(&session.name, &session.region, "");
+        while let Some(event) = rx.recv().await {
+            assert!(app.apply(event).is_none());
+        }
+        assert!(app.progress().complete);
+        (session, app)
+    }
+}
