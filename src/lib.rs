@@ -11,6 +11,7 @@ pub mod aws;
 pub mod catalog;
 pub mod cli;
 pub mod demo;
+pub mod dirs;
 pub mod event_loop;
 pub mod keymap;
 pub mod pick;
