@@ -1,10 +1,15 @@
-//! The picker's model: catalog rows, the query, the ranked matches and the
-//! selection. No I/O, no tokio, no terminal: events go in through
-//! [`App::handle_key`] and [`App::apply`], an [`Outcome`] comes out.
+//! The picker's model: catalog rows, the query, the ranked matches, the
+//! selection, favourites and the help popup. No I/O, no tokio, no terminal:
+//! events go in through [`App::handle_key`] and [`App::apply`]; an
+//! [`Outcome`] comes out when the picker ends, and [`Effect`]s ask the event
+//! loop for work with side effects.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crossterm::event::KeyEvent;
 
 use crate::catalog::{profile_name, Catalog, CatalogEvent, Progress, Row, RowKind};
+use crate::favourites::Favourite;
 use crate::keymap::{action_for, Action};
 use crate::search::Searcher;
 
@@ -21,12 +26,28 @@ pub enum Outcome {
     Failed(String),
 }
 
+/// Work with side effects the event loop does for the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// List the portal again and feed the events back (Ctrl-r).
+    Refresh,
+    /// Store the favourites (every session's, not only this one's).
+    SaveFavourites(BTreeSet<Favourite>),
+}
+
+/// What the config file already says about a profile name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingProfile {
+    /// Its `region`, when set.
+    pub region: Option<String>,
+}
+
 /// The picker's state.
 #[derive(Debug)]
 pub struct App {
     /// The sso-session being listed.
     pub session: String,
-    /// Its `sso_region`, written into new profiles.
+    /// The region written into profiles (`--region`, else the session's `sso_region`).
     pub region: String,
     catalog: Catalog,
     searcher: Searcher,
@@ -40,12 +61,21 @@ pub struct App {
     /// Whether the user moved the selection since the query last changed;
     /// until then the selection stays on the best (top) row.
     moved: bool,
+    /// Rows a page holds (set from the terminal size).
+    page: usize,
+    /// Every favourite (all sessions), and this session's as (account, role).
+    favourites: BTreeSet<Favourite>,
+    session_favourites: HashSet<(String, String)>,
+    /// Profiles the config file already has, by name.
+    existing: HashMap<String, ExistingProfile>,
+    help: bool,
     /// A one-line note for the user (e.g. why Enter did nothing).
     message: Option<String>,
+    effects: Vec<Effect>,
 }
 
 impl App {
-    /// A picker for `session` (`region` is its `sso_region`), starting with `query`.
+    /// A picker for `session`, writing `region` into profiles, starting with `query`.
     pub fn new(session: &str, region: &str, query: &str) -> App {
         App {
             session: session.to_string(),
@@ -57,8 +87,40 @@ impl App {
             selected: 0,
             selected_key: None,
             moved: false,
+            page: 10,
+            favourites: BTreeSet::new(),
+            session_favourites: HashSet::new(),
+            existing: HashMap::new(),
+            help: false,
             message: None,
+            effects: Vec::new(),
         }
+    }
+
+    /// Sets the favourites (all sessions'; this session's are used).
+    pub fn set_favourites(&mut self, favourites: BTreeSet<Favourite>) {
+        self.session_favourites = favourites
+            .iter()
+            .filter(|f| f.session == self.session)
+            .map(|f| (f.account_id.clone(), f.role.clone()))
+            .collect();
+        self.favourites = favourites;
+        self.refilter(true);
+    }
+
+    /// Sets what the config file already has: profile name → details.
+    pub fn set_existing_profiles(&mut self, existing: HashMap<String, ExistingProfile>) {
+        self.existing = existing;
+    }
+
+    /// Sets how many rows a page holds (PgUp/PgDn), at least 1.
+    pub fn set_page_size(&mut self, rows: usize) {
+        self.page = rows.max(1);
+    }
+
+    /// Shows a one-line note (cleared by the next query edit).
+    pub fn set_message(&mut self, message: impl Into<String>) {
+        self.message = Some(message.into());
     }
 
     pub fn query(&self) -> &str {
@@ -75,6 +137,15 @@ impl App {
 
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+
+    pub fn help_visible(&self) -> bool {
+        self.help
+    }
+
+    /// Effects requested since the last call, oldest first.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
     }
 
     /// The matching rows, best first.
@@ -104,40 +175,77 @@ impl App {
         Some(profile_name(&row.account.id, row.role()?))
     }
 
+    /// What the config already has under `profile`, if anything.
+    pub fn existing_profile(&self, profile: &str) -> Option<&ExistingProfile> {
+        self.existing.get(profile)
+    }
+
+    /// Whether `row` is a favourite of this session.
+    pub fn is_favourite(&self, row: &Row) -> bool {
+        row.role().is_some_and(|role| {
+            self.session_favourites
+                .contains(&(row.account.id.clone(), role.to_string()))
+        })
+    }
+
     /// Handles one terminal key event through the key table.
     pub fn handle_key(&mut self, key: KeyEvent) -> Option<Outcome> {
-        action_for(key).and_then(|a| self.update(a))
+        action_for(key, self.query.is_empty()).and_then(|a| self.update(a))
     }
 
     /// Applies one action.
     pub fn update(&mut self, action: Action) -> Option<Outcome> {
+        if self.help {
+            // The help popup takes keys until it is closed.
+            match action {
+                Action::Help | Action::Cancel => self.help = false,
+                Action::Interrupt => return Some(Outcome::Interrupted),
+                _ => {}
+            }
+            return None;
+        }
         match action {
             Action::Insert(c) => {
                 self.query.push(c);
-                self.message = None;
-                self.selected = 0;
-                self.moved = false;
-                self.refilter(false);
+                self.query_changed();
             }
             Action::DeleteChar => {
                 if self.query.pop().is_some() {
-                    self.message = None;
-                    self.selected = 0;
-                    self.moved = false;
-                    self.refilter(false);
+                    self.query_changed();
                 }
             }
-            Action::Up => {
-                self.moved = true;
-                self.select(self.selected.saturating_sub(1));
+            Action::DeleteWord => {
+                let kept = self.query.trim_end().len();
+                let cut = self.query[..kept]
+                    .rfind(char::is_whitespace)
+                    .map_or(0, |i| i + 1);
+                if cut != self.query.len() {
+                    self.query.truncate(cut);
+                    self.query_changed();
+                }
             }
-            Action::Down => {
-                self.moved = true;
-                self.select(self.selected + 1);
+            Action::ClearQuery => {
+                if !self.query.is_empty() {
+                    self.query.clear();
+                    self.query_changed();
+                }
             }
+            Action::Up => self.move_to(self.selected.saturating_sub(1)),
+            Action::Down => self.move_to(self.selected + 1),
+            Action::PageUp => self.move_to(self.selected.saturating_sub(self.page)),
+            Action::PageDown => self.move_to(self.selected + self.page),
+            Action::First => self.move_to(0),
+            Action::Last => self.move_to(self.matches.len().saturating_sub(1)),
             Action::Accept => return self.accept(),
             Action::Cancel => return Some(Outcome::Cancelled),
             Action::Interrupt => return Some(Outcome::Interrupted),
+            Action::Refresh => {
+                self.catalog.begin_refresh();
+                self.message = None;
+                self.effects.push(Effect::Refresh);
+            }
+            Action::ToggleFavourite => self.toggle_favourite(),
+            Action::Help => self.help = true,
         }
         None
     }
@@ -146,8 +254,7 @@ impl App {
     /// (account, role). Returns `Outcome::Failed` when the listing ended with
     /// a fatal error and nothing to pick from.
     pub fn apply(&mut self, event: CatalogEvent) -> Option<Outcome> {
-        let changed = self.catalog.apply(event);
-        if changed {
+        if self.catalog.apply(event) {
             self.refilter(true);
         }
         if let Some(fatal) = self.catalog.fatal() {
@@ -159,18 +266,55 @@ impl App {
         None
     }
 
+    fn query_changed(&mut self) {
+        self.message = None;
+        self.selected = 0;
+        self.moved = false;
+        self.refilter(false);
+    }
+
+    fn move_to(&mut self, index: usize) {
+        self.moved = true;
+        self.select(index);
+    }
+
     fn accept(&mut self) -> Option<Outcome> {
         let row = self.selected()?.clone();
         match &row.kind {
             RowKind::Role(_) => Some(Outcome::Chosen(row)),
             RowKind::Failed(error) => {
                 self.message = Some(format!(
-                    "roles of {} could not be listed: {error}",
+                    "roles of {} could not be listed: {error} (Ctrl-r retries)",
                     row.account.id
                 ));
                 None
             }
         }
+    }
+
+    fn toggle_favourite(&mut self) {
+        let Some(row) = self.selected() else { return };
+        let Some(role) = row.role() else {
+            self.message = Some("a failed account cannot be a favourite".into());
+            return;
+        };
+        let favourite = Favourite {
+            session: self.session.clone(),
+            account_id: row.account.id.clone(),
+            role: role.to_string(),
+        };
+        let key = (favourite.account_id.clone(), favourite.role.clone());
+        if !self.favourites.remove(&favourite) {
+            self.favourites.insert(favourite);
+            self.session_favourites.insert(key);
+        } else {
+            self.session_favourites.remove(&key);
+        }
+        self.effects
+            .push(Effect::SaveFavourites(self.favourites.clone()));
+        // The selection stays on this row wherever it now sorts.
+        self.moved = true;
+        self.refilter(true);
     }
 
     fn select(&mut self, index: usize) {
@@ -187,9 +331,22 @@ impl App {
 
     /// Re-ranks. With `keep`, a selection the user moved follows its
     /// (account, role); otherwise it stays at `self.selected` (clamped).
+    /// With an empty query, favourites come first (each group in base order).
     fn refilter(&mut self, keep: bool) {
         self.matches = self.searcher.rank(&self.query, self.catalog.rows());
         let rows = self.catalog.rows();
+        if self.query.trim().is_empty() && !self.session_favourites.is_empty() {
+            let favs = &self.session_favourites;
+            let is_fav = |i: &usize| {
+                rows[*i].role().is_some_and(|role| {
+                    favs.contains(&(rows[*i].account.id.clone(), role.to_string()))
+                })
+            };
+            let (mut first, rest): (Vec<usize>, Vec<usize>) =
+                self.matches.iter().partition(|i| is_fav(i));
+            first.extend(rest);
+            self.matches = first;
+        }
         let wanted = if keep && self.moved {
             self.selected_key.clone()
         } else {
@@ -233,6 +390,31 @@ mod tests {
         app
     }
 
+    fn full() -> App {
+        let mut app = loaded();
+        app.apply(CatalogEvent::Roles {
+            account_id: "111111111111".into(),
+            roles: vec!["Admin".into(), "ReadOnly".into()],
+        });
+        app.apply(CatalogEvent::AccountsComplete { total: 2 });
+        app.apply(CatalogEvent::Complete);
+        app
+    }
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn ctrl(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    fn typed(app: &mut App, text: &str) {
+        for c in text.chars() {
+            assert!(app.handle_key(key(KeyCode::Char(c))).is_none());
+        }
+    }
+
     #[test]
     fn selection_follows_its_row_while_rows_stream_in() {
         let mut app = loaded();
@@ -250,7 +432,6 @@ mod tests {
     #[test]
     fn an_untouched_selection_stays_on_the_top_row() {
         let mut app = loaded();
-        assert_eq!(app.selected_profile().unwrap(), "222222222222_ReadOnly");
         app.apply(CatalogEvent::Roles {
             account_id: "111111111111".into(),
             roles: vec!["Admin".into()],
@@ -260,30 +441,175 @@ mod tests {
     }
 
     #[test]
-    fn typing_filters_and_enter_chooses() {
+    fn query_keys_edit_the_query() {
+        let mut app = full();
+        typed(&mut app, "geno admin");
+        assert_eq!(app.match_count(), 1);
+        app.handle_key(key(KeyCode::Backspace));
+        assert_eq!(app.query(), "geno admi");
+        app.handle_key(ctrl('w'));
+        assert_eq!(app.query(), "geno ");
+        app.handle_key(ctrl('w'));
+        assert_eq!(app.query(), "");
+        typed(&mut app, "lib  ");
+        app.handle_key(ctrl('w'));
+        assert_eq!(app.query(), "");
+        typed(&mut app, "library");
+        assert_eq!(app.match_count(), 1);
+        app.handle_key(ctrl('u'));
+        assert_eq!(app.query(), "");
+        assert_eq!(app.match_count(), 3);
+    }
+
+    #[test]
+    fn movement_keys_move_the_selection() {
+        let mut app = full();
+        app.set_page_size(2);
+        let profile = |app: &App| app.selected_profile().unwrap();
+        assert_eq!(profile(&app), "111111111111_Admin");
+        app.handle_key(key(KeyCode::Down));
+        assert_eq!(profile(&app), "111111111111_ReadOnly");
+        app.handle_key(ctrl('p'));
+        assert_eq!(profile(&app), "111111111111_Admin");
+        app.handle_key(ctrl('n'));
+        app.handle_key(key(KeyCode::Up));
+        assert_eq!(app.selected_index(), 0);
+        app.handle_key(key(KeyCode::PageDown));
+        assert_eq!(app.selected_index(), 2);
+        app.handle_key(key(KeyCode::PageDown));
+        assert_eq!(app.selected_index(), 2, "clamped to the last row");
+        app.handle_key(key(KeyCode::PageUp));
+        assert_eq!(app.selected_index(), 0);
+        app.handle_key(key(KeyCode::End));
+        assert_eq!(profile(&app), "222222222222_ReadOnly");
+        app.handle_key(key(KeyCode::Home));
+        assert_eq!(app.selected_index(), 0);
+        app.handle_key(key(KeyCode::Up));
+        assert_eq!(app.selected_index(), 0, "stays at the top");
+    }
+
+    #[test]
+    fn enter_esc_and_ctrl_c_end_the_picker() {
+        let mut app = full();
+        typed(&mut app, "geno");
+        match app.handle_key(key(KeyCode::Enter)) {
+            Some(Outcome::Chosen(row)) => assert_eq!(row.role(), Some("Admin")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(app.handle_key(key(KeyCode::Esc)), Some(Outcome::Cancelled));
+        assert_eq!(app.handle_key(ctrl('c')), Some(Outcome::Interrupted));
+    }
+
+    #[test]
+    fn f1_and_question_mark_open_help_and_esc_closes_it() {
+        let mut app = full();
+        app.handle_key(key(KeyCode::F(1)));
+        assert!(app.help_visible());
+        assert_eq!(
+            app.handle_key(key(KeyCode::Esc)),
+            None,
+            "Esc closes the help"
+        );
+        assert!(!app.help_visible());
+        app.handle_key(key(KeyCode::Char('?')));
+        assert!(app.help_visible());
+        app.handle_key(key(KeyCode::Char('x')));
+        assert_eq!(
+            app.query(),
+            "",
+            "keys do not reach the query under the help"
+        );
+        app.handle_key(key(KeyCode::F(1)));
+        assert!(!app.help_visible());
+        typed(&mut app, "a?");
+        assert_eq!(
+            app.query(),
+            "a?",
+            "? is a query character once typing started"
+        );
+        assert!(!app.help_visible());
+    }
+
+    #[test]
+    fn ctrl_r_refreshes_and_retries_failed_accounts() {
         let mut app = loaded();
+        app.apply(CatalogEvent::RolesFailed {
+            account_id: "111111111111".into(),
+            error: "ListAccountRoles: InternalServerException".into(),
+        });
+        app.apply(CatalogEvent::Complete);
+        assert_eq!(app.progress().failed, 1);
+        app.handle_key(ctrl('r'));
+        assert_eq!(app.take_effects(), vec![Effect::Refresh]);
+        assert_eq!(app.progress(), Progress::default());
+        // The second pass lists the account's roles.
+        app.apply(CatalogEvent::Accounts(vec![
+            acc("111111111111", "Genomics"),
+            acc("222222222222", "Library"),
+        ]));
         app.apply(CatalogEvent::Roles {
             account_id: "111111111111".into(),
             roles: vec!["Admin".into()],
         });
-        for c in "geno".chars() {
-            assert!(app
-                .handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-                .is_none());
-        }
-        assert_eq!(app.match_count(), 1);
-        match app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)) {
-            Some(Outcome::Chosen(row)) => assert_eq!(row.role(), Some("Admin")),
+        app.apply(CatalogEvent::Roles {
+            account_id: "222222222222".into(),
+            roles: vec!["ReadOnly".into()],
+        });
+        app.apply(CatalogEvent::Complete);
+        assert_eq!(app.progress().failed, 0);
+        assert_eq!(app.match_count(), 2);
+        assert!(app.matches().all(|r| r.role().is_some()));
+    }
+
+    #[test]
+    fn ctrl_f_marks_favourites_which_sort_first_without_a_query() {
+        let mut app = full();
+        app.handle_key(key(KeyCode::End));
+        app.handle_key(ctrl('f'));
+        let saved = match app.take_effects().as_slice() {
+            [Effect::SaveFavourites(set)] => set.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            saved.into_iter().collect::<Vec<_>>(),
+            vec![Favourite {
+                session: "uoregon".into(),
+                account_id: "222222222222".into(),
+                role: "ReadOnly".into()
+            }]
+        );
+        let first = app.matches().next().unwrap();
+        assert_eq!(first.account.id, "222222222222");
+        assert!(app.is_favourite(first));
+        assert_eq!(app.selected_index(), 0, "the selection followed the row");
+        // With a query, ranking decides.
+        typed(&mut app, "admin");
+        assert_eq!(app.selected_profile().unwrap(), "111111111111_Admin");
+        app.handle_key(ctrl('u'));
+        app.handle_key(key(KeyCode::Home));
+        app.handle_key(ctrl('f'));
+        assert!(!app.is_favourite(app.selected().unwrap()));
+        assert!(
+            matches!(app.take_effects().as_slice(), [Effect::SaveFavourites(s)] if s.is_empty())
+        );
+        assert_eq!(app.matches().next().unwrap().account.id, "111111111111");
+    }
+
+    #[test]
+    fn favourites_of_other_sessions_are_kept_but_not_shown() {
+        let mut app = full();
+        let other = Favourite {
+            session: "lab".into(),
+            account_id: "222222222222".into(),
+            role: "ReadOnly".into(),
+        };
+        app.set_favourites([other.clone()].into());
+        assert!(!app.matches().any(|r| app.is_favourite(r)));
+        app.handle_key(ctrl('f'));
+        match app.take_effects().as_slice() {
+            [Effect::SaveFavourites(set)] => assert!(set.contains(&other) && set.len() == 2),
             other => panic!("{other:?}"),
         }
-        assert_eq!(
-            app.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
-            Some(Outcome::Cancelled)
-        );
-        assert_eq!(
-            app.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Some(Outcome::Interrupted)
-        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! then role name.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// An AWS account assigned to the signed-in user (portal ListAccounts).
@@ -120,6 +120,8 @@ pub struct Progress {
 #[derive(Debug, Default, Clone)]
 pub struct Catalog {
     accounts: HashMap<String, Arc<Account>>,
+    /// Accounts listed by the current pass (the first listing or a refresh).
+    listed: HashSet<String>,
     rows: Vec<Row>,
     /// Accounts whose roles arrived, and whether that attempt failed.
     done: HashMap<String, bool>,
@@ -151,10 +153,12 @@ impl Catalog {
         match event {
             CatalogEvent::Accounts(page) => {
                 for account in page {
-                    if !self.accounts.contains_key(&account.id) {
+                    if self.listed.insert(account.id.clone()) {
                         self.progress.accounts += 1;
-                        self.accounts.insert(account.id.clone(), Arc::new(account));
                     }
+                    // A refresh may rename an account: its rows pick up the
+                    // new details when its roles arrive.
+                    self.accounts.insert(account.id.clone(), Arc::new(account));
                 }
                 false
             }
@@ -193,7 +197,12 @@ impl Catalog {
             }
             CatalogEvent::Complete => {
                 self.progress.complete = true;
-                false
+                // Accounts that a refresh no longer lists are gone.
+                let before = self.rows.len();
+                let listed = &self.listed;
+                self.accounts.retain(|id, _| listed.contains(id));
+                self.rows.retain(|r| listed.contains(&r.account.id));
+                self.rows.len() != before
             }
         }
     }
@@ -210,6 +219,16 @@ impl Catalog {
         if failed {
             self.progress.failed += 1;
         }
+    }
+
+    /// Starts another listing pass over the same rows (Ctrl-r): counters
+    /// restart, rows stay until their account is listed again (or, at
+    /// `Complete`, dropped when it is not).
+    pub fn begin_refresh(&mut self) {
+        self.listed.clear();
+        self.done.clear();
+        self.progress = Progress::default();
+        self.fatal = None;
     }
 
     fn insert(&mut self, row: Row) {
@@ -285,5 +304,34 @@ mod tests {
         );
         assert_eq!(c.progress().roles_done, 3);
         assert_eq!(c.progress().failed, 1);
+
+        // A refresh: the failed account now lists, beta is gone.
+        c.begin_refresh();
+        assert_eq!(c.progress(), Progress::default());
+        assert_eq!(c.rows().len(), 4, "rows stay while refreshing");
+        c.apply(CatalogEvent::Accounts(vec![
+            account("111111111111", "Alpha"),
+            account("333333333333", "alpha"),
+        ]));
+        c.apply(CatalogEvent::Roles {
+            account_id: "333333333333".into(),
+            roles: vec!["Admin".into()],
+        });
+        c.apply(CatalogEvent::Roles {
+            account_id: "111111111111".into(),
+            roles: vec!["ReadOnly".into()],
+        });
+        assert!(c.apply(CatalogEvent::Complete));
+        let got: Vec<(&str, Option<&str>)> = c
+            .rows()
+            .iter()
+            .map(|r| (r.account.name.as_str(), r.role()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("Alpha", Some("ReadOnly")), ("alpha", Some("Admin"))]
+        );
+        assert_eq!(c.progress().failed, 0);
+        assert!(c.account("222222222222").is_none());
     }
 }

@@ -45,8 +45,11 @@ Examples:
   uo-aws-tui pick                        every account and role of the session
   uo-aws-tui pick research admin         start with a query (all terms must match)
   uo-aws-tui pick --emit profile         print only the profile name
+  uo-aws-tui pick --region eu-west-1     write and export another region
+  uo-aws-tui pick --no-write --emit json print the choice, leave ~/.aws/config alone
 
-Keys: type to filter · ↑/↓ or Ctrl-p/Ctrl-n move · Enter write the profile · Esc cancel · Ctrl-c quit")]
+Keys: type to filter · ↑/↓ Ctrl-p/Ctrl-n PgUp/PgDn Home/End move · Enter write the profile ·
+Esc cancel · Ctrl-c quit · Ctrl-w/Ctrl-u delete word/query · Ctrl-r refresh · Ctrl-f favourite · F1 help")]
     Pick(PickArgs),
     /// Run against the built-in IAM Identity Center simulator (no AWS needed).
     #[command(after_help = "\
@@ -67,6 +70,12 @@ pub struct PickArgs {
     /// What to print on stdout after a choice.
     #[arg(long, value_enum, default_value_t = Emit::Posix)]
     pub emit: Emit,
+    /// Region to write into the profile and export (default: the session's sso_region).
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    pub region: Option<String>,
+    /// Do not touch the config file; only print the result.
+    #[arg(long)]
+    pub no_write: bool,
     /// How many accounts' roles are fetched at once.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64).map(usize::from))]
     pub concurrency: usize,
@@ -103,4 +112,20 @@ pub struct DemoArgs {
     /// Initial query for the picker.
     #[arg(value_name = "QUERY")]
     pub query: Vec<String>,
+}
+
+/// A region name as AWS spells them (`us-west-2`, `eu-central-1`,
+/// `us-gov-west-1`): lower-case letters, digits and dashes.
+fn parse_region(value: &str) -> Result<String, String> {
+    let ok = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !value.starts_with('-')
+        && !value.ends_with('-');
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(format!("{value:?} is not a region name like us-west-2"))
+    }
 }

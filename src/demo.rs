@@ -1,7 +1,7 @@
 //! `uo-aws-tui demo`: the real program against the built-in simulator.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -12,6 +12,7 @@ use crate::aws::config_edit::{upsert_section, write_atomic};
 use crate::aws::paths::AwsPaths;
 use crate::aws::token_cache::{token_path, write_token, CachedToken};
 use crate::cli::DemoArgs;
+use crate::dirs::AppDirs;
 use crate::pick::{self, Environment, Exit, PickRequest};
 use crate::sim::{SimOptions, Simulator};
 
@@ -23,13 +24,6 @@ pub const START_URL: &str = "https://d-1234567890.awsapps.com/start";
 pub const REGION: &str = "us-west-2";
 /// Lifetime of the demo's access token.
 pub const TOKEN_TTL: Duration = Duration::from_secs(8 * 3600);
-
-/// Where `uo-aws-tui demo` keeps its AWS files: `<cache dir>/demo`.
-pub fn demo_home() -> anyhow::Result<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "uo-aws-tui")
-        .context("cannot find a cache directory (set HOME)")?;
-    Ok(dirs.cache_dir().join("demo"))
-}
 
 /// Writes `[sso-session uoregon]` into the config under `paths` (through the
 /// byte-preserving editor, so a hand-written file keeps everything else) and
@@ -86,7 +80,8 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
     if args.serve {
         return serve(args).await;
     }
-    let home = demo_home()?;
+    let dirs = AppDirs::from_env().context("cannot find a cache directory (set HOME)")?;
+    let home = dirs.cache_dir.join("demo");
     if home.exists() {
         std::fs::remove_dir_all(&home)
             .with_context(|| format!("{}: cannot clear the demo directory", home.display()))?;
@@ -101,6 +96,8 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
     write_demo_files(&paths, &sim.issue_access_token(TOKEN_TTL))?;
     let env = Environment {
         paths: paths.clone(),
+        // The demo's favourites and backups stay with its throw-away files.
+        dirs: AppDirs::under(&home),
         aws_profile: None,
         portal_endpoint: Some(sim.endpoint()),
     };
@@ -109,6 +106,8 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         query: args.query.join(" "),
         emit: args.emit,
         concurrency: crate::aws::portal::DEFAULT_CONCURRENCY,
+        region: None,
+        no_write: false,
     };
     let exit = pick::run(&env, &request).await;
     sim.shutdown().await;

@@ -1,5 +1,7 @@
 //! The picker's one select loop: terminal events and listing events in,
-//! one redraw per batch, an [`Outcome`] out.
+//! one redraw per batch, effects carried out, an [`Outcome`] out.
+
+use std::collections::BTreeSet;
 
 use crossterm::event::Event;
 use futures::{Stream, StreamExt};
@@ -7,13 +9,24 @@ use ratatui::backend::Backend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
-use crate::app::{App, Outcome};
+use crate::app::{App, Effect, Outcome};
 use crate::catalog::CatalogEvent;
+use crate::favourites::Favourite;
+use crate::keymap::Action;
 use crate::ui;
 
+/// What the loop needs from the outside world to carry out [`Effect`]s.
+pub trait Services {
+    /// Starts a listing pass; its events arrive on the returned channel (an
+    /// earlier pass's channel is dropped, which stops that pass).
+    fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent>;
+    /// Stores the favourites; `Err` holds a message for the user.
+    fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String>;
+}
+
 /// Runs the picker until it ends. `input` yields terminal events (crossterm's
-/// `EventStream` on a real terminal, a scripted stream in tests); `catalog`
-/// the listing's events. Draws after every batch of events.
+/// `EventStream` on a real terminal, a scripted stream in tests). Starts the
+/// first listing through `services` and draws after every batch of events.
 ///
 /// Returns the outcome, or an error when drawing or reading input failed
 /// (input ending counts as Ctrl-c).
@@ -21,15 +34,17 @@ pub async fn run<B, S>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     mut input: S,
-    mut catalog: mpsc::UnboundedReceiver<CatalogEvent>,
+    services: &mut dyn Services,
 ) -> anyhow::Result<Outcome>
 where
     B: Backend,
     B::Error: Send + Sync + 'static,
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
-    let mut catalog_open = true;
+    let mut catalog = Some(services.list());
     loop {
+        let size = terminal.size()?;
+        app.set_page_size(ui::list_height(size.height));
         terminal.draw(|f| ui::draw(f, app))?;
         tokio::select! {
             event = input.next() => {
@@ -43,21 +58,21 @@ where
                     }
                     Some(Ok(Event::Paste(text))) => {
                         for c in text.chars().filter(|c| !c.is_control()) {
-                            app.update(crate::keymap::Action::Insert(c));
+                            app.update(Action::Insert(c));
                         }
                     }
                     Some(Ok(_)) => {}
                 }
             }
-            event = catalog.recv(), if catalog_open => {
+            event = recv(&mut catalog), if catalog.is_some() => {
                 match event {
-                    None => catalog_open = false,
+                    None => catalog = None,
                     Some(event) => {
                         if let Some(outcome) = app.apply(event) {
                             return Ok(outcome);
                         }
                         // Fold everything already waiting before the next draw.
-                        while let Ok(event) = catalog.try_recv() {
+                        while let Some(Ok(event)) = catalog.as_mut().map(|c| c.try_recv()) {
                             if let Some(outcome) = app.apply(event) {
                                 return Ok(outcome);
                             }
@@ -66,5 +81,22 @@ where
                 }
             }
         }
+        for effect in app.take_effects() {
+            match effect {
+                Effect::Refresh => catalog = Some(services.list()),
+                Effect::SaveFavourites(favourites) => {
+                    if let Err(message) = services.save_favourites(&favourites) {
+                        app.set_message(format!("favourites not saved: {message}"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn recv(rx: &mut Option<mpsc::UnboundedReceiver<CatalogEvent>>) -> Option<CatalogEvent> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }

@@ -1,5 +1,5 @@
-//! The one key table: it drives key handling, and the status-bar hints are
-//! taken from it, so what the screen says is what the keys do.
+//! The one key table: it drives key handling, the help popup and the
+//! status-bar hints, so what the screen says is what the keys do.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -8,18 +8,36 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 pub enum Action {
     /// Add a character to the query.
     Insert(char),
-    /// Delete the character before the cursor.
+    /// Delete the last character of the query.
     DeleteChar,
+    /// Delete the last word of the query (and the spaces after it).
+    DeleteWord,
+    /// Clear the query.
+    ClearQuery,
     /// Move the selection up one row.
     Up,
     /// Move the selection down one row.
     Down,
+    /// Move the selection up one page.
+    PageUp,
+    /// Move the selection down one page.
+    PageDown,
+    /// Select the first row.
+    First,
+    /// Select the last row.
+    Last,
     /// Write the selected row's profile, print the result, exit 0.
     Accept,
-    /// Exit 1 with empty stdout.
+    /// Close the help popup, or exit 1 with empty stdout.
     Cancel,
     /// Exit 130 with empty stdout.
     Interrupt,
+    /// List the portal again now (also retries failed accounts).
+    Refresh,
+    /// Mark or unmark the selected row as a favourite.
+    ToggleFavourite,
+    /// Show or hide the help popup.
+    Help,
 }
 
 /// One row of the key table.
@@ -28,11 +46,13 @@ pub struct Binding {
     pub code: KeyCode,
     pub modifiers: KeyModifiers,
     pub action: Action,
-    /// How the key is written in hints, e.g. `Ctrl-p`.
+    /// How the key is written in help and hints, e.g. `Ctrl-p`.
     pub label: &'static str,
-    /// What it does, for hints.
+    /// What it does (status-bar hints use its first words).
     pub description: &'static str,
-    /// Whether the status bar shows it.
+    /// Its line in the help popup; keys with the same text share one line.
+    pub help: &'static str,
+    /// Whether the status bar shows it as a hint.
     pub hint: bool,
 }
 
@@ -42,6 +62,7 @@ const fn bind(
     action: Action,
     label: &'static str,
     description: &'static str,
+    help: &'static str,
     hint: bool,
 ) -> Binding {
     Binding {
@@ -50,82 +71,176 @@ const fn bind(
         action,
         label,
         description,
+        help,
         hint,
     }
 }
 
-/// Every key of the Roles view. Printable characters (without Ctrl/Alt) go
-/// into the query and are not listed.
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+
+/// Every key of the Roles view, in the order the help popup lists them.
+/// Printable characters (without Ctrl/Alt) go into the query; `?` opens the
+/// help while the query is empty.
 pub const ROLES_KEYS: &[Binding] = &[
     bind(
-        KeyCode::Up,
-        KeyModifiers::NONE,
-        Action::Up,
-        "↑",
-        "move up",
-        false,
-    ),
-    bind(
-        KeyCode::Down,
-        KeyModifiers::NONE,
-        Action::Down,
-        "↓",
-        "move down",
-        false,
-    ),
-    bind(
-        KeyCode::Char('p'),
-        KeyModifiers::CONTROL,
-        Action::Up,
-        "Ctrl-p",
-        "move up",
-        false,
-    ),
-    bind(
-        KeyCode::Char('n'),
-        KeyModifiers::CONTROL,
-        Action::Down,
-        "Ctrl-n",
-        "move down",
-        false,
-    ),
-    bind(
-        KeyCode::Backspace,
-        KeyModifiers::NONE,
-        Action::DeleteChar,
-        "Backspace",
-        "delete a character",
-        false,
-    ),
-    bind(
         KeyCode::Enter,
-        KeyModifiers::NONE,
+        NONE,
         Action::Accept,
         "Enter",
-        "write profile",
+        "write the profile",
+        "write the profile, print it, exit 0",
         true,
     ),
     bind(
         KeyCode::Esc,
-        KeyModifiers::NONE,
+        NONE,
         Action::Cancel,
         "Esc",
         "cancel",
+        "cancel (exit 1); closes this help",
         true,
     ),
     bind(
         KeyCode::Char('c'),
-        KeyModifiers::CONTROL,
+        CTRL,
         Action::Interrupt,
         "Ctrl-c",
         "quit",
+        "quit (exit 130)",
         false,
+    ),
+    bind(
+        KeyCode::Up,
+        NONE,
+        Action::Up,
+        "↑",
+        "move up",
+        "move up / down",
+        false,
+    ),
+    bind(
+        KeyCode::Down,
+        NONE,
+        Action::Down,
+        "↓",
+        "move down",
+        "move up / down",
+        false,
+    ),
+    bind(
+        KeyCode::Char('p'),
+        CTRL,
+        Action::Up,
+        "Ctrl-p",
+        "move up",
+        "move up / down",
+        false,
+    ),
+    bind(
+        KeyCode::Char('n'),
+        CTRL,
+        Action::Down,
+        "Ctrl-n",
+        "move down",
+        "move up / down",
+        false,
+    ),
+    bind(
+        KeyCode::PageUp,
+        NONE,
+        Action::PageUp,
+        "PgUp",
+        "page up",
+        "page up / down",
+        false,
+    ),
+    bind(
+        KeyCode::PageDown,
+        NONE,
+        Action::PageDown,
+        "PgDn",
+        "page down",
+        "page up / down",
+        false,
+    ),
+    bind(
+        KeyCode::Home,
+        NONE,
+        Action::First,
+        "Home",
+        "first row",
+        "first / last row",
+        false,
+    ),
+    bind(
+        KeyCode::End,
+        NONE,
+        Action::Last,
+        "End",
+        "last row",
+        "first / last row",
+        false,
+    ),
+    bind(
+        KeyCode::Backspace,
+        NONE,
+        Action::DeleteChar,
+        "Backspace",
+        "delete a character",
+        "delete char / word / query",
+        false,
+    ),
+    bind(
+        KeyCode::Char('w'),
+        CTRL,
+        Action::DeleteWord,
+        "Ctrl-w",
+        "delete a word",
+        "delete char / word / query",
+        false,
+    ),
+    bind(
+        KeyCode::Char('u'),
+        CTRL,
+        Action::ClearQuery,
+        "Ctrl-u",
+        "clear the query",
+        "delete char / word / query",
+        false,
+    ),
+    bind(
+        KeyCode::Char('r'),
+        CTRL,
+        Action::Refresh,
+        "Ctrl-r",
+        "refresh",
+        "refresh now (retries failed accounts)",
+        false,
+    ),
+    bind(
+        KeyCode::Char('f'),
+        CTRL,
+        Action::ToggleFavourite,
+        "Ctrl-f",
+        "favourite",
+        "mark / unmark favourite",
+        false,
+    ),
+    bind(
+        KeyCode::F(1),
+        NONE,
+        Action::Help,
+        "F1",
+        "help",
+        "help (also ? with an empty query)",
+        true,
     ),
 ];
 
 /// The action for a key press in the Roles view, or `None` for keys without
-/// one (and for key releases).
-pub fn action_for(key: KeyEvent) -> Option<Action> {
+/// one (and for key releases). `query_empty` makes `?` open the help.
+pub fn action_for(key: KeyEvent, query_empty: bool) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
@@ -138,6 +253,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         return Some(b.action);
     }
     match key.code {
+        KeyCode::Char('?') if query_empty => Some(Action::Help),
         KeyCode::Char(c) if !modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
             Some(Action::Insert(c))
         }
@@ -145,7 +261,8 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
     }
 }
 
-/// The status-bar hints: `"Enter write profile · Esc cancel"`.
+/// The status-bar hints, from the hinted rows: `"Enter write the profile ·
+/// Esc cancel · F1 help"`.
 pub fn hints() -> String {
     ROLES_KEYS
         .iter()
@@ -153,6 +270,23 @@ pub fn hints() -> String {
         .map(|b| format!("{} {}", b.label, b.description))
         .collect::<Vec<_>>()
         .join(" · ")
+}
+
+/// Rows of the help popup: (keys, text), keys sharing a help text joined
+/// with spaces, then the query itself.
+pub fn help_rows() -> Vec<(String, &'static str)> {
+    let mut rows: Vec<(String, &'static str)> = Vec::new();
+    for b in ROLES_KEYS {
+        match rows.iter_mut().find(|(_, h)| *h == b.help) {
+            Some((keys, _)) => {
+                keys.push(' ');
+                keys.push_str(b.label);
+            }
+            None => rows.push((b.label.to_string(), b.help)),
+        }
+    }
+    rows.push(("type".to_string(), "filter: every word must match"));
+    rows
 }
 
 #[cfg(test)]
@@ -165,38 +299,55 @@ mod tests {
 
     #[test]
     fn table_drives_actions() {
+        let cases = [
+            (key(KeyCode::Char('a'), NONE), Some(Action::Insert('a'))),
+            (
+                key(KeyCode::Char('A'), KeyModifiers::SHIFT),
+                Some(Action::Insert('A')),
+            ),
+            (key(KeyCode::Char('p'), CTRL), Some(Action::Up)),
+            (key(KeyCode::Char('n'), CTRL), Some(Action::Down)),
+            (key(KeyCode::Char('w'), CTRL), Some(Action::DeleteWord)),
+            (key(KeyCode::Char('u'), CTRL), Some(Action::ClearQuery)),
+            (key(KeyCode::Char('r'), CTRL), Some(Action::Refresh)),
+            (key(KeyCode::Char('f'), CTRL), Some(Action::ToggleFavourite)),
+            (key(KeyCode::Char('c'), CTRL), Some(Action::Interrupt)),
+            (key(KeyCode::Char('x'), CTRL), None),
+            (key(KeyCode::PageUp, NONE), Some(Action::PageUp)),
+            (key(KeyCode::PageDown, NONE), Some(Action::PageDown)),
+            (key(KeyCode::Home, NONE), Some(Action::First)),
+            (key(KeyCode::End, NONE), Some(Action::Last)),
+            (key(KeyCode::F(1), NONE), Some(Action::Help)),
+            (key(KeyCode::Enter, NONE), Some(Action::Accept)),
+            (key(KeyCode::Esc, NONE), Some(Action::Cancel)),
+        ];
+        for (k, want) in cases {
+            assert_eq!(action_for(k, false), want, "{k:?}");
+        }
         assert_eq!(
-            action_for(key(KeyCode::Char('a'), KeyModifiers::NONE)),
-            Some(Action::Insert('a'))
+            action_for(key(KeyCode::Char('?'), NONE), true),
+            Some(Action::Help)
         );
         assert_eq!(
-            action_for(key(KeyCode::Char('A'), KeyModifiers::SHIFT)),
-            Some(Action::Insert('A'))
+            action_for(key(KeyCode::Char('?'), NONE), false),
+            Some(Action::Insert('?'))
         );
-        assert_eq!(
-            action_for(key(KeyCode::Char('p'), KeyModifiers::CONTROL)),
-            Some(Action::Up)
-        );
-        assert_eq!(
-            action_for(key(KeyCode::Char('n'), KeyModifiers::CONTROL)),
-            Some(Action::Down)
-        );
-        assert_eq!(
-            action_for(key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Some(Action::Interrupt)
-        );
-        assert_eq!(
-            action_for(key(KeyCode::Char('x'), KeyModifiers::CONTROL)),
-            None
-        );
-        assert_eq!(
-            action_for(key(KeyCode::Enter, KeyModifiers::NONE)),
-            Some(Action::Accept)
-        );
-        assert_eq!(
-            action_for(key(KeyCode::Esc, KeyModifiers::NONE)),
-            Some(Action::Cancel)
-        );
-        assert_eq!(hints(), "Enter write profile · Esc cancel");
+    }
+
+    #[test]
+    fn hints_and_help_come_from_the_table() {
+        assert_eq!(hints(), "Enter write the profile · Esc cancel · F1 help");
+        let help = help_rows();
+        assert!(help.contains(&("↑ ↓ Ctrl-p Ctrl-n".to_string(), "move up / down")));
+        assert!(help.contains(&("Ctrl-f".to_string(), "mark / unmark favourite")));
+        // Every binding appears in the help, and the help fits a 15-line terminal.
+        for b in ROLES_KEYS {
+            assert!(
+                help.iter().any(|(k, _)| k.split(' ').any(|l| l == b.label)),
+                "{}",
+                b.label
+            );
+        }
+        assert!(help.len() + 2 <= 15, "{}", help.len());
     }
 }

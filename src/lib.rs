@@ -13,6 +13,7 @@ pub mod cli;
 pub mod demo;
 pub mod dirs;
 pub mod event_loop;
+pub mod favourites;
 pub mod keymap;
 pub mod pick;
 pub mod search;

@@ -48,6 +48,8 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
         query: args.query.join(" "),
         emit: args.emit,
         concurrency: args.concurrency,
+        region: args.region,
+        no_write: args.no_write,
     };
     pick::run(&env, &request).await
 }

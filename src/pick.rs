@@ -9,7 +9,10 @@ use crossterm::event::EventStream;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
-use crate::app::{App, Outcome};
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use crate::app::{App, ExistingProfile, Outcome};
 use crate::aws::config::{AwsFile, FileKind, SectionName};
 use crate::aws::config_edit::{upsert_section, write_atomic};
 use crate::aws::paths::AwsPaths;
@@ -17,7 +20,10 @@ use crate::aws::portal::{self, Portal};
 use crate::aws::sso_session::{choose_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, read_token, token_path, CachedToken, TokenError};
 use crate::catalog::{profile_name, CatalogEvent, Row};
+use crate::dirs::AppDirs;
 use crate::event_loop;
+use crate::event_loop::Services;
+use crate::favourites::{self, Favourite};
 use crate::shell::{render, Choice, Emit};
 use crate::terminal::TerminalGuard;
 
@@ -26,6 +32,8 @@ use crate::terminal::TerminalGuard;
 #[derive(Debug, Clone)]
 pub struct Environment {
     pub paths: AwsPaths,
+    /// The program's own directories (favourites, backups, caches).
+    pub dirs: AppDirs,
     /// `AWS_PROFILE`: its `sso_session` is the default session.
     pub aws_profile: Option<String>,
     /// Portal endpoint (`AWS_ENDPOINT_URL_SSO`, then `AWS_ENDPOINT_URL`);
@@ -37,8 +45,10 @@ impl Environment {
     /// The environment of this process.
     pub fn from_process() -> anyhow::Result<Environment> {
         let paths = AwsPaths::from_env().context("cannot find the home directory (set HOME)")?;
+        let dirs = AppDirs::from_env().context("cannot find the home directory (set HOME)")?;
         Ok(Environment {
             paths,
+            dirs,
             aws_profile: std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()),
             portal_endpoint: portal::endpoint_from_env(),
         })
@@ -56,6 +66,10 @@ pub struct PickRequest {
     pub emit: Emit,
     /// How many ListAccountRoles calls run at once.
     pub concurrency: usize,
+    /// `--region`: the region written and exported instead of the session's `sso_region`.
+    pub region: Option<String>,
+    /// `--no-write`: print the result without touching the config file.
+    pub no_write: bool,
 }
 
 /// How a run ended, for the exit code.
@@ -155,6 +169,20 @@ pub fn write_profile(
     row: &Row,
     rows: &[Row],
 ) -> anyhow::Result<Choice> {
+    let choice = choose(session, &session.region, row, rows)?;
+    upsert_profile(paths, &choice)?;
+    Ok(choice)
+}
+
+/// The choice for `row`: its profile name and what activates it, with
+/// `region` written and exported. `rows` are all rows known: a profile name
+/// that two rows map to is refused, naming both.
+pub fn choose(
+    session: &SsoSession,
+    region: &str,
+    row: &Row,
+    rows: &[Row],
+) -> anyhow::Result<Choice> {
     let role = row
         .role()
         .context("this account's roles could not be listed")?;
@@ -171,32 +199,110 @@ pub fn write_profile(
             other.account.id
         );
     }
+    Ok(Choice {
+        profile: name,
+        account_id: row.account.id.clone(),
+        account_name: row.account.name.clone(),
+        role_name: role.to_string(),
+        region: region.to_string(),
+        sso_session: session.name.clone(),
+    })
+}
+
+/// Inserts or updates `[profile NAME]` of `choice` in the config file:
+/// `sso_session`, `sso_account_id`, `sso_role_name`, `region` (in that order
+/// for a new section); only differing keys of an existing section change.
+pub fn upsert_profile(paths: &AwsPaths, choice: &Choice) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&paths.config)
         .with_context(|| format!("{}: cannot read", paths.config.display()))?;
     let updated = upsert_section(
         &paths.config,
         FileKind::Config,
         &text,
-        &SectionName::Profile(name.clone()),
+        &SectionName::Profile(choice.profile.clone()),
         &[
-            ("sso_session", session.name.as_str()),
-            ("sso_account_id", row.account.id.as_str()),
-            ("sso_role_name", role),
-            ("region", session.region.as_str()),
+            ("sso_session", choice.sso_session.as_str()),
+            ("sso_account_id", choice.account_id.as_str()),
+            ("sso_role_name", choice.role_name.as_str()),
+            ("region", choice.region.as_str()),
         ],
     )?;
     if updated != text {
         write_atomic(&paths.config, updated.as_bytes())
             .with_context(|| format!("{}: cannot write", paths.config.display()))?;
     }
-    Ok(Choice {
-        profile: name,
-        account_id: row.account.id.clone(),
-        account_name: row.account.name.clone(),
-        role_name: role.to_string(),
-        region: session.region.clone(),
-        sso_session: session.name.clone(),
-    })
+    Ok(())
+}
+
+/// Profiles the config file has, by name, for the details pane.
+pub fn existing_profiles(config: &AwsFile) -> HashMap<String, ExistingProfile> {
+    config
+        .profiles()
+        .map(|(name, section)| {
+            (
+                name.to_string(),
+                ExistingProfile {
+                    region: section.get("region").map(str::to_string),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The picker's link to the portal and to the favourites file.
+pub struct PickServices {
+    env: Environment,
+    session: SsoSession,
+    token: CachedToken,
+    concurrency: usize,
+    favourites_path: PathBuf,
+}
+
+impl PickServices {
+    pub fn new(
+        env: &Environment,
+        session: &SsoSession,
+        token: &CachedToken,
+        concurrency: usize,
+    ) -> Self {
+        PickServices {
+            env: env.clone(),
+            session: session.clone(),
+            token: token.clone(),
+            concurrency,
+            favourites_path: favourites::favourites_path(&env.dirs.data_dir),
+        }
+    }
+}
+
+impl Services for PickServices {
+    fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent> {
+        start_listing(&self.env, &self.session, &self.token, self.concurrency)
+    }
+
+    fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String> {
+        favourites::save(&self.favourites_path, favourites)
+            .map_err(|e| format!("{}: {e}", self.favourites_path.display()))
+    }
+}
+
+/// A picker for `session` with the config's profiles and the stored
+/// favourites loaded. A favourites file that cannot be read is reported in
+/// the picker and left as it is until a favourite changes.
+pub fn new_app(
+    env: &Environment,
+    session: &SsoSession,
+    request: &PickRequest,
+) -> anyhow::Result<App> {
+    let region = request.region.as_deref().unwrap_or(&session.region);
+    let mut app = App::new(&session.name, region, &request.query);
+    let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
+    app.set_existing_profiles(existing_profiles(&config));
+    match favourites::load(&favourites::favourites_path(&env.dirs.data_dir)) {
+        Ok(set) => app.set_favourites(set),
+        Err(e) => app.set_message(format!("favourites not loaded: {e}")),
+    }
+    Ok(app)
 }
 
 /// The interactive pick: everything from the config to the printed result.
@@ -206,13 +312,19 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
         request.sso_session.as_deref(),
         OffsetDateTime::now_utc(),
     )?;
+    let mut app = new_app(env, &session, request)?;
+    let mut services = PickServices::new(env, &session, &token, request.concurrency);
     let mut guard = TerminalGuard::open()?;
-    let rx = start_listing(env, &session, &token, request.concurrency);
-    let mut app = App::new(&session.name, &session.region, &request.query);
-    let outcome = event_loop::run(guard.terminal(), &mut app, EventStream::new(), rx).await;
+    let outcome = event_loop::run(
+        guard.terminal(),
+        &mut app,
+        EventStream::new(),
+        &mut services,
+    )
+    .await;
     guard.restore();
     drop(guard);
-    finish(env, &session, &app, outcome?, request.emit)
+    finish(env, &session, &app, outcome?, request)
 }
 
 /// Turns the picker's outcome into the exit: writes the profile for a
@@ -222,19 +334,25 @@ pub fn finish(
     session: &SsoSession,
     app: &App,
     outcome: Outcome,
-    emit: Emit,
+    request: &PickRequest,
 ) -> anyhow::Result<Exit> {
     match outcome {
         Outcome::Chosen(row) => {
-            let choice = write_profile(&env.paths, session, &row, app.catalog().rows())?;
-            Ok(Exit::Done(render(emit, &choice)))
+            let choice = choose(session, &app.region, &row, app.catalog().rows())?;
+            if !request.no_write {
+                upsert_profile(&env.paths, &choice)?;
+            }
+            Ok(Exit::Done(render(request.emit, &choice)))
         }
         Outcome::Cancelled => Ok(Exit::Cancelled),
         Outcome::Interrupted => Ok(Exit::Interrupted),
-        Outcome::Failed(message) => Err(anyhow::anyhow!(
-            "sso-session {}: {message}\n  run: aws sso login --sso-session {}",
-            session.name,
-            session.name
-        )),
+        Outcome::Failed(message) if message.contains("UnauthorizedException") => {
+            Err(anyhow::anyhow!(
+                "sso-session {}: {message}\n  run: aws sso login --sso-session {}",
+                session.name,
+                session.name
+            ))
+        }
+        Outcome::Failed(message) => Err(anyhow::anyhow!("sso-session {}: {message}", session.name)),
     }
 }

@@ -10,7 +10,6 @@ use time::OffsetDateTime;
 use uo_aws_tui::app::{App, Outcome};
 use uo_aws_tui::aws::config::{AwsFile, FileKind};
 use uo_aws_tui::pick::{self, Exit};
-use uo_aws_tui::shell::Emit;
 use uo_aws_tui::ui;
 
 fn typed(app: &mut App, text: &str) {
@@ -44,7 +43,7 @@ async fn typing_an_account_id_from_the_last_page_and_a_role_then_enter_writes_th
         .handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
         .unwrap();
     assert!(matches!(&outcome, Outcome::Chosen(r) if r.account.id == target.account_id));
-    let exit = pick::finish(env, &session, &app, outcome, Emit::Posix).unwrap();
+    let exit = pick::finish(env, &session, &app, outcome, &demo.request()).unwrap();
     let profile = uo_aws_tui::catalog::profile_name(&target.account_id, &role);
     assert_eq!(
         exit,
@@ -86,7 +85,7 @@ async fn esc_cancels_and_ctrl_c_interrupts_without_writing() {
         ),
     ] {
         let outcome = app.handle_key(key).unwrap();
-        let exit = pick::finish(env, &session, &app, outcome, Emit::Posix).unwrap();
+        let exit = pick::finish(env, &session, &app, outcome, &demo.request()).unwrap();
         assert_eq!(exit, want);
     }
     assert_eq!(Exit::Cancelled.code(), 1);

@@ -30,6 +30,7 @@ fn setup(config: &str) -> (tempfile::TempDir, Environment) {
     std::fs::write(&paths.config, config).unwrap();
     let env = Environment {
         paths,
+        dirs: uo_aws_tui::dirs::AppDirs::under(&home.path().join("app")),
         aws_profile: None,
         portal_endpoint: None,
     };

@@ -1,28 +1,39 @@
 //! Drawing the picker. Pure: it reads the [`App`] and draws one frame.
+//!
+//! Layout, top to bottom: the prompt line, the list, a three-line details
+//! pane under a rule, the status bar. It works from 60×15 up.
 
 pub mod text;
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::App;
 use crate::catalog::{Progress, Row, RowKind};
 use crate::keymap;
-use text::{fit, sanitize, truncate};
+use crate::search::{Highlights, Searcher};
+use text::{fit_marked, sanitize, truncate};
 
 /// Width of the account id column.
 const ID_WIDTH: usize = 12;
+/// Lines of the details pane, its rule included.
+const DETAILS_HEIGHT: u16 = 4;
+
+/// Rows the list shows in a frame `height` lines tall (for PgUp/PgDn).
+pub fn list_height(height: u16) -> usize {
+    height.saturating_sub(1 + DETAILS_HEIGHT + 1).max(1) as usize
+}
 
 /// Draws the whole picker into `frame`.
 pub fn draw(frame: &mut Frame, app: &App) {
     let [prompt, list, details, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(DETAILS_HEIGHT),
         Constraint::Length(1),
     ])
     .areas(frame.area());
@@ -30,11 +41,18 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_list(frame, list, app);
     draw_details(frame, details, app);
     draw_status(frame, status, app);
+    if app.help_visible() {
+        draw_help(frame, frame.area());
+    }
+}
+
+fn dim() -> Style {
+    Style::default().fg(Color::DarkGray)
 }
 
 fn draw_prompt(frame: &mut Frame, area: Rect, app: &App) {
     let count = format!(" {}/{} ", app.match_count(), app.catalog().rows().len());
-    let prefix = format!("{} › ", sanitize(&app.session));
+    let prefix = format!("{} › ", truncate(&sanitize(&app.session), 20));
     let room = (area.width as usize).saturating_sub(prefix.width() + count.width() + 1);
     let query = sanitize(app.query());
     // Show the end of a long query, where the cursor is.
@@ -54,26 +72,28 @@ fn draw_prompt(frame: &mut Frame, area: Rect, app: &App) {
         query
     };
     let pad = (area.width as usize).saturating_sub(prefix.width() + shown.width() + count.width());
+    let cursor_x = area.x + (prefix.width() + shown.width()) as u16;
     let line = Line::from(vec![
         Span::styled(
-            prefix.clone(),
+            prefix,
             Style::default()
                 .fg(Color::Cyan)
                 .add_modifier(Modifier::BOLD),
         ),
-        Span::raw(shown.clone()),
+        Span::raw(shown),
         Span::raw(" ".repeat(pad)),
-        Span::styled(count, Style::default().fg(Color::DarkGray)),
+        Span::styled(count, dim()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
-    let cursor_x = area.x + (prefix.width() + shown.width()) as u16;
-    frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
+    if !app.help_visible() {
+        frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
+    }
 }
 
-/// Column widths (name, role) for a list `width` columns wide; the id column
-/// is [`ID_WIDTH`] and columns are separated by two spaces.
+/// Column widths (name, role) for a list `width` columns wide: 3 columns of
+/// marks, the id column, and two spaces between columns.
 fn columns(width: usize) -> (usize, usize) {
-    let rest = width.saturating_sub(ID_WIDTH + 2 + 2 + 2);
+    let rest = width.saturating_sub(3 + ID_WIDTH + 2 + 2);
     let role = (rest * 2 / 5).clamp(8.min(rest), 36);
     (rest - role, role)
 }
@@ -87,9 +107,19 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
         selected + 1 - height
     };
     let (name_w, role_w) = columns(area.width as usize);
+    let searcher = Searcher::default();
     let mut lines: Vec<Line> = Vec::with_capacity(height);
     for (i, row) in app.matches().enumerate().skip(offset).take(height) {
-        lines.push(row_line(row, i == selected, name_w, role_w));
+        // Highlights only for the rows on screen.
+        let marks = searcher.highlights(app.query(), row);
+        lines.push(row_line(
+            row,
+            &marks,
+            i == selected,
+            app.is_favourite(row),
+            name_w,
+            role_w,
+        ));
     }
     if lines.is_empty() {
         let p = app.progress();
@@ -100,64 +130,134 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
         } else {
             "no match"
         };
-        lines.push(Line::styled(
-            format!("  {note}"),
-            Style::default().fg(Color::DarkGray),
-        ));
+        lines.push(Line::styled(format!("   {note}"), dim()));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn row_line(row: &Row, selected: bool, name_w: usize, role_w: usize) -> Line<'static> {
-    let marker = if selected { "▌ " } else { "  " };
-    let name = fit(&sanitize(&row.account.name), name_w);
-    let id = fit(&sanitize(&row.account.id), ID_WIDTH);
-    let (role, role_style) = match &row.kind {
-        RowKind::Role(r) => (fit(&sanitize(r), role_w), Style::default().fg(Color::Green)),
-        RowKind::Failed(_) => (
-            fit("⚠ roles failed", role_w),
-            Style::default().fg(Color::Red),
-        ),
-    };
+fn spans(runs: Vec<(String, bool)>, base: Style) -> impl Iterator<Item = Span<'static>> {
+    let mark = base
+        .fg(Color::Magenta)
+        .add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+    runs.into_iter()
+        .map(move |(s, m)| Span::styled(s, if m { mark } else { base }))
+}
+
+fn row_line(
+    row: &Row,
+    marks: &Highlights,
+    selected: bool,
+    favourite: bool,
+    name_w: usize,
+    role_w: usize,
+) -> Line<'static> {
     let base = if selected {
-        Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        Style::default().add_modifier(Modifier::REVERSED)
     } else {
         Style::default()
     };
-    Line::from(vec![
-        Span::styled(marker, Style::default().fg(Color::Cyan)),
-        Span::styled(name, base),
-        Span::styled("  ", base),
-        Span::styled(id, base.fg(Color::Yellow)),
-        Span::styled("  ", base),
-        Span::styled(role, base.patch(role_style)),
-    ])
+    let mut out: Vec<Span> = vec![
+        Span::styled(
+            if selected { "▌" } else { " " },
+            Style::default().fg(Color::Cyan),
+        ),
+        Span::styled(
+            if favourite { "★ " } else { "  " },
+            Style::default().fg(Color::Yellow),
+        ),
+    ];
+    out.extend(spans(
+        fit_marked(&row.account.name, &marks.name, name_w),
+        base,
+    ));
+    out.push(Span::styled("  ", base));
+    out.extend(spans(
+        fit_marked(&row.account.id, &marks.id, ID_WIDTH),
+        base.fg(Color::Yellow),
+    ));
+    out.push(Span::styled("  ", base));
+    match &row.kind {
+        RowKind::Role(role) => out.extend(spans(
+            fit_marked(role, &marks.role, role_w),
+            base.fg(Color::Green),
+        )),
+        RowKind::Failed(_) => out.extend(spans(
+            fit_marked("⚠ roles failed", &[], role_w),
+            base.fg(Color::Red),
+        )),
+    }
+    Line::from(out)
 }
 
 fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
     let width = area.width as usize;
-    let text = match (app.message(), app.selected()) {
-        (Some(message), _) => Line::styled(
+    let block = Block::default().borders(Borders::TOP).border_style(dim());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(row) = app.selected() {
+        let a = &row.account;
+        lines.push(Line::from(vec![
+            Span::styled(
+                truncate(
+                    &sanitize(&a.name),
+                    width.saturating_sub(ID_WIDTH + 6).max(8),
+                ),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(" · ", dim()),
+            Span::styled(a.id.clone(), Style::default().fg(Color::Yellow)),
+        ]));
+        lines.push(match &row.kind {
+            RowKind::Role(role) => Line::from(vec![
+                Span::styled(
+                    truncate(&sanitize(role), width / 2),
+                    Style::default().fg(Color::Green),
+                ),
+                Span::styled(" · ", dim()),
+                Span::styled(truncate(&sanitize(&a.email), width / 2), dim()),
+            ]),
+            RowKind::Failed(_) => Line::styled(truncate(&sanitize(&a.email), width), dim()),
+        });
+        lines.push(match &row.kind {
+            RowKind::Role(_) => profile_line(app, width),
+            RowKind::Failed(e) => Line::styled(
+                truncate(
+                    &format!("roles failed: {} · Ctrl-r retries", sanitize(e)),
+                    width,
+                ),
+                Style::default().fg(Color::Red),
+            ),
+        });
+    }
+    if let Some(message) = app.message() {
+        // A note replaces the last line.
+        lines.truncate(2);
+        while lines.len() < 2 {
+            lines.push(Line::default());
+        }
+        lines.push(Line::styled(
             truncate(&sanitize(message), width),
             Style::default().fg(Color::Red),
-        ),
-        (None, Some(row)) => {
-            let detail = match &row.kind {
-                RowKind::Role(_) => format!(
-                    "profile {} · {}",
-                    app.selected_profile().unwrap_or_default(),
-                    sanitize(&row.account.email)
-                ),
-                RowKind::Failed(e) => format!("roles failed: {}", sanitize(e)),
-            };
-            Line::styled(
-                truncate(&detail, width),
-                Style::default().fg(Color::DarkGray),
-            )
-        }
-        (None, None) => Line::default(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// What Enter would write: `new profile · us-west-2 · 123456789012_Admin`,
+/// or `profile exists · eu-west-1 → us-west-2 · …` when the config has it.
+fn profile_line(app: &App, width: usize) -> Line<'static> {
+    let profile = app.selected_profile().unwrap_or_default();
+    let state = match app.existing_profile(&profile) {
+        None => format!("new profile · {}", app.region),
+        Some(p) => match p.region.as_deref() {
+            Some(r) if r == app.region => format!("profile exists · {r}"),
+            Some(r) => format!("profile exists · {r} → {}", app.region),
+            None => format!("profile exists · no region → {}", app.region),
+        },
     };
-    frame.render_widget(Paragraph::new(text), area);
+    let text = format!("{state} · {profile}");
+    Line::styled(truncate(&text, width), Style::default().fg(Color::Cyan))
 }
 
 /// The loading line: `accounts 120 · roles for 80/120`, with failures, or a
@@ -190,7 +290,7 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     let left_style = if p.failed > 0 {
         Style::default().fg(Color::Yellow)
     } else if p.complete {
-        Style::default().fg(Color::DarkGray)
+        dim()
     } else {
         Style::default().fg(Color::Cyan)
     };
@@ -199,12 +299,56 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
         Line::from(vec![
             Span::styled(left, left_style),
             Span::raw(" ".repeat(pad)),
-            Span::styled(hints, Style::default().fg(Color::DarkGray)),
+            Span::styled(hints, dim()),
+        ])
+    } else if left.width() + 10 <= width {
+        let pad = width - left.width() - 7;
+        Line::from(vec![
+            Span::styled(left, left_style),
+            Span::raw(" ".repeat(pad)),
+            Span::styled("F1 help", dim()),
         ])
     } else {
         Line::styled(truncate(&left, width), left_style)
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_help(frame: &mut Frame, area: Rect) {
+    let rows = keymap::help_rows();
+    let key_w = rows.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
+    let desc_w = rows.iter().map(|(_, d)| d.width()).max().unwrap_or(0);
+    let width = ((key_w + desc_w + 3 + 2) as u16).min(area.width);
+    let height = ((rows.len() + 2) as u16).min(area.height);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(popup);
+    let inner_w = width.saturating_sub(2) as usize;
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .map(|(keys, description)| {
+            let keys = format!("{keys:<key_w$}");
+            let rest = inner_w.saturating_sub(key_w + 2);
+            Line::from(vec![
+                Span::styled(
+                    keys,
+                    Style::default()
+                        .fg(Color::Cyan)
+                        .add_modifier(Modifier::BOLD),
+                ),
+                Span::raw("  "),
+                Span::raw(truncate(description, rest)),
+            ])
+        })
+        .collect();
+    let block = Block::bordered()
+        .title(" keys · F1/Esc closes ")
+        .border_style(Style::default().fg(Color::Cyan));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
 #[cfg(test)]
@@ -237,7 +381,7 @@ mod tests {
     fn columns_fit_the_width() {
         for w in [40usize, 60, 80, 120, 200] {
             let (n, r) = columns(w);
-            assert!(n + r + ID_WIDTH + 6 <= w, "{w}");
+            assert!(3 + n + 2 + ID_WIDTH + 2 + r <= w, "{w}");
         }
     }
 }

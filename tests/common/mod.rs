@@ -112,6 +112,7 @@ impl DemoHome {
         .unwrap();
         let env = uo_aws_tui::pick::Environment {
             paths,
+            dirs: uo_aws_tui::dirs::AppDirs::under(&home.path().join("app")),
             aws_profile: None,
             portal_endpoint: Some(sim.endpoint()),
         };
@@ -120,6 +121,18 @@ impl DemoHome {
 
     pub fn paths(&self) -> &uo_aws_tui::aws::paths::AwsPaths {
         &self.env.paths
+    }
+
+    /// A request like `uo-aws-tui pick` with no options.
+    pub fn request(&self) -> uo_aws_tui::pick::PickRequest {
+        uo_aws_tui::pick::PickRequest {
+            sso_session: None,
+            query: String::new(),
+            emit: uo_aws_tui::shell::Emit::Posix,
+            concurrency: 8,
+            region: None,
+            no_write: false,
+        }
     }
 
     /// The chosen session and a picker that has folded the whole listing.

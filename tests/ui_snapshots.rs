@@ -1,0 +1,126 @@
+//! The picker drawn by the real drawing code on a TestBackend, at the sizes
+//! users have, from the simulator's organisation.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use ratatui::Terminal;
+use uo_aws_tui::app::{App, ExistingProfile};
+use uo_aws_tui::catalog::{Account, CatalogEvent};
+use uo_aws_tui::ui;
+
+fn press(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| ui::draw(f, app)).unwrap();
+    terminal
+}
+
+/// The built-in organisation, listed through the real portal client.
+async fn demo_app() -> (common::DemoHome, App) {
+    let demo = common::DemoHome::new(85, 20).await;
+    let (_, app) = demo.loaded_app().await;
+    (demo, app)
+}
+
+#[tokio::test]
+async fn picker_at_80x24_120x30_and_60x15() {
+    let (_demo, mut app) = demo_app().await;
+    insta::assert_snapshot!("picker_80x24", render(&app, 80, 24).backend());
+    typed(&mut app, "genomics");
+    insta::assert_snapshot!("picker_query_120x30", render(&app, 120, 30).backend());
+    press(&mut app, KeyCode::Down);
+    insta::assert_snapshot!("picker_query_60x15", render(&app, 60, 15).backend());
+}
+
+#[tokio::test]
+async fn help_popup_at_each_size() {
+    let (_demo, mut app) = demo_app().await;
+    press(&mut app, KeyCode::F(1));
+    for (w, h) in [(80, 24), (120, 30), (60, 15)] {
+        insta::assert_snapshot!(format!("help_{w}x{h}"), render(&app, w, h).backend());
+    }
+}
+
+#[test]
+fn untrusted_text_is_escaped_and_truncated_and_the_details_pane_knows_the_profile() {
+    let mut app = App::new("uoregon", "us-west-2", "");
+    let evil = Account {
+        id: "123456789012".into(),
+        name: "\u{1b}[31mRed\u{7} Lab\r\nsecond line with a very long name that cannot fit".into(),
+        email: "ops\u{1b}]0;title\u{7}@uoregon.edu".into(),
+    };
+    let plain = Account {
+        id: "210987654321".into(),
+        name: "Zoology".into(),
+        email: "aws-zoology@uoregon.edu".into(),
+    };
+    app.apply(CatalogEvent::Accounts(vec![evil, plain]));
+    app.apply(CatalogEvent::Roles {
+        account_id: "123456789012".into(),
+        roles: vec!["Read=Only,Audit".into()],
+    });
+    app.apply(CatalogEvent::Roles {
+        account_id: "210987654321".into(),
+        roles: vec!["AWSAdministratorAccess".into()],
+    });
+    app.set_existing_profiles(
+        [(
+            "210987654321_AWSAdministratorAccess".to_string(),
+            ExistingProfile {
+                region: Some("eu-west-1".into()),
+            },
+        )]
+        .into(),
+    );
+    for (w, h) in [(80, 24), (60, 15)] {
+        let terminal = render(&app, w, h);
+        let buffer = terminal.backend().buffer();
+        assert!(
+            buffer
+                .content()
+                .iter()
+                .all(|c| !c.symbol().chars().any(char::is_control)),
+            "no control character reaches the terminal"
+        );
+        insta::assert_snapshot!(format!("control_characters_{w}x{h}"), terminal.backend());
+    }
+    press(&mut app, KeyCode::Down);
+    insta::assert_snapshot!("existing_profile_80x24", render(&app, 80, 24).backend());
+}
+
+#[test]
+fn matched_characters_are_highlighted_on_the_right_cells() {
+    let mut app = App::new("uoregon", "us-west-2", "");
+    app.apply(CatalogEvent::Accounts(vec![Account {
+        id: "123456789012".into(),
+        name: "Física Ñandú".into(),
+        email: "fisica@uoregon.edu".into(),
+    }]));
+    app.apply(CatalogEvent::Roles {
+        account_id: "123456789012".into(),
+        roles: vec!["Admin".into()],
+    });
+    typed(&mut app, "ñandú");
+    let terminal = render(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    // Row 1: "▌" + "★ " or "  " (3 columns), then the name.
+    let name_start = 3u16;
+    let marked: String = (0..12)
+        .map(|i| &buffer[(name_start + i, 1)])
+        .filter(|cell| cell.fg == Color::Magenta)
+        .map(|cell| cell.symbol().to_string())
+        .collect();
+    assert_eq!(marked, "Ñandú");
+}
