@@ -142,10 +142,22 @@ impl DemoHome {
         uo_aws_tui::aws::sso_session::SsoSession,
         uo_aws_tui::app::App,
     ) {
+        self.listed_app(&self.request()).await
+    }
+
+    /// Like `pick` with `request` (config profiles, favourites, `--region`),
+    /// after folding the whole listing.
+    pub async fn listed_app(
+        &self,
+        request: &uo_aws_tui::pick::PickRequest,
+    ) -> (
+        uo_aws_tui::aws::sso_session::SsoSession,
+        uo_aws_tui::app::App,
+    ) {
         let (session, token) =
             uo_aws_tui::pick::prepare(&self.env, None, time::OffsetDateTime::now_utc()).unwrap();
+        let mut app = uo_aws_tui::pick::new_app(&self.env, &session, request).unwrap();
         let mut rx = uo_aws_tui::pick::start_listing(&self.env, &session, &token, 8);
-        let mut app = uo_aws_tui::app::App::new(&session.name, &session.region, "");
         while let Some(event) = rx.recv().await {
             assert!(app.apply(event).is_none());
         }

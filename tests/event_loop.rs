@@ -1,0 +1,203 @@
+//! The picker's select loop with the real services (portal listing through
+//! the simulator, favourites on disk), scripted keys and a TestBackend.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures::StreamExt;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, Notify};
+use uo_aws_tui::app::Outcome;
+use uo_aws_tui::catalog::CatalogEvent;
+use uo_aws_tui::event_loop::{self, Services};
+use uo_aws_tui::favourites::{self, Favourite};
+use uo_aws_tui::pick::{self, PickServices};
+
+/// The real services, with a signal each time a listing pass completes.
+struct Observed {
+    inner: PickServices,
+    complete: Arc<Notify>,
+}
+
+impl Services for Observed {
+    fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent> {
+        let mut rx = self.inner.list();
+        let (tx, out) = mpsc::unbounded_channel();
+        let complete = self.complete.clone();
+        tokio::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                let done = event == CatalogEvent::Complete;
+                let _ = tx.send(event);
+                if done {
+                    complete.notify_one();
+                }
+            }
+        });
+        out
+    }
+
+    fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String> {
+        self.inner.save_favourites(favourites)
+    }
+}
+
+enum Step {
+    /// Wait until a listing pass has completed.
+    AwaitComplete,
+    Key(KeyCode, KeyModifiers),
+    Text(&'static str),
+}
+
+fn script(
+    steps: Vec<Step>,
+    complete: Arc<Notify>,
+) -> impl futures::Stream<Item = std::io::Result<Event>> + Unpin {
+    let events = futures::stream::iter(steps).then(move |step| {
+        let complete = complete.clone();
+        async move {
+            match step {
+                Step::AwaitComplete => {
+                    tokio::time::timeout(std::time::Duration::from_secs(20), complete.notified())
+                        .await
+                        .expect("the listing completes");
+                    vec![]
+                }
+                Step::Key(code, m) => vec![Ok(Event::Key(KeyEvent::new(code, m)))],
+                Step::Text(text) => text
+                    .chars()
+                    .map(|c| {
+                        Ok(Event::Key(KeyEvent::new(
+                            KeyCode::Char(c),
+                            KeyModifiers::NONE,
+                        )))
+                    })
+                    .collect(),
+            }
+        }
+    });
+    Box::pin(events.flat_map(futures::stream::iter))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_drive_the_loop_favourites_persist_and_ctrl_r_lists_again() {
+    let demo = common::DemoHome::new(30, 20).await;
+    let request = demo.request();
+    let (session, token) = pick::prepare(&demo.env, None, OffsetDateTime::now_utc()).unwrap();
+    let mut app = pick::new_app(&demo.env, &session, &request).unwrap();
+    let complete = Arc::new(Notify::new());
+    let mut services = Observed {
+        inner: PickServices::new(&demo.env, &session, &token, 8),
+        complete: complete.clone(),
+    };
+    let target = demo.sim.org().accounts[29].clone();
+    let role = target.roles[0].clone();
+    let query: &'static str = Box::leak(format!("{} {}", target.account_id, role).into_boxed_str());
+    let ctrl = KeyModifiers::CONTROL;
+    let none = KeyModifiers::NONE;
+    let steps = vec![
+        Step::AwaitComplete,
+        Step::Text(query),
+        Step::Key(KeyCode::Char('f'), ctrl),
+        Step::Key(KeyCode::Char('u'), ctrl),
+        Step::Key(KeyCode::Char('r'), ctrl),
+        Step::AwaitComplete,
+        // With an empty query the favourite is the first row.
+        Step::Key(KeyCode::Home, none),
+        Step::Key(KeyCode::Enter, none),
+    ];
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let outcome = event_loop::run(
+        &mut terminal,
+        &mut app,
+        script(steps, complete),
+        &mut services,
+    )
+    .await
+    .unwrap();
+    match outcome {
+        Outcome::Chosen(row) => {
+            assert_eq!(row.account.id, target.account_id);
+            assert_eq!(row.role(), Some(role.as_str()));
+        }
+        other => panic!("{other:?}"),
+    }
+    let stored = favourites::load(&favourites::favourites_path(&demo.env.dirs.data_dir)).unwrap();
+    assert_eq!(
+        stored.into_iter().collect::<Vec<_>>(),
+        vec![Favourite {
+            session: "uoregon".into(),
+            account_id: target.account_id.clone(),
+            role: role.clone(),
+        }]
+    );
+    // Two full listings: two pages of ListAccounts each.
+    let account_pages = demo
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/assignment/accounts")
+        .count();
+    assert_eq!(account_pages, 4);
+
+    // A new picker starts with the stored favourite first.
+    let (_, app) = demo.listed_app(&request).await;
+    let first = app.matches().next().unwrap();
+    assert_eq!(first.account.id, target.account_id);
+    assert!(app.is_favourite(first));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_result_honours_region_no_write_and_emit() {
+    let demo = common::DemoHome::new(5, 20).await;
+    let (session, app) = demo.loaded_app().await;
+    let before = std::fs::read(&demo.paths().config).unwrap();
+    let row = app.catalog().rows()[0].clone();
+    let profile = uo_aws_tui::catalog::profile_name(&row.account.id, row.role().unwrap());
+
+    // --no-write --emit json: nothing written, the JSON names the choice.
+    let mut request = demo.request();
+    request.no_write = true;
+    request.emit = uo_aws_tui::shell::Emit::Json;
+    let exit = pick::finish(
+        &demo.env,
+        &session,
+        &app,
+        Outcome::Chosen(row.clone()),
+        &request,
+    )
+    .unwrap();
+    let pick::Exit::Done(text) = exit else {
+        panic!()
+    };
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["profile"], profile.as_str());
+    assert_eq!(json["region"], "us-west-2");
+    assert_eq!(std::fs::read(&demo.paths().config).unwrap(), before);
+
+    // --region eu-west-1 --emit fish: written and exported with that region.
+    let mut request = demo.request();
+    request.region = Some("eu-west-1".into());
+    request.emit = uo_aws_tui::shell::Emit::Fish;
+    let (_, app) = demo.listed_app(&request).await;
+    let exit = pick::finish(&demo.env, &session, &app, Outcome::Chosen(row), &request).unwrap();
+    assert_eq!(
+        exit,
+        pick::Exit::Done(format!(
+            "set -gx AWS_PROFILE '{profile}';\nset -gx AWS_REGION 'eu-west-1';\nset -gx AWS_DEFAULT_REGION 'eu-west-1';\n"
+        ))
+    );
+    let config = uo_aws_tui::aws::config::AwsFile::load(
+        &demo.paths().config,
+        uo_aws_tui::aws::config::FileKind::Config,
+    )
+    .unwrap();
+    assert_eq!(
+        config.profile(&profile).unwrap().get("region"),
+        Some("eu-west-1")
+    );
+}
