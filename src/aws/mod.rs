@@ -3,7 +3,9 @@
 
 pub mod config;
 pub mod config_edit;
+pub mod login;
 pub mod paths;
 pub mod portal;
+pub mod registration;
 pub mod sso_session;
 pub mod token_cache;
