@@ -60,6 +60,58 @@ Examples:
 
 With --serve, point tools at it with the printed AWS_ENDPOINT_URL_SSO line.")]
     Demo(DemoArgs),
+    /// Sign in to an sso-session (PKCE in the browser, or a device code).
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui login                                   the only (or AWS_PROFILE's) sso-session
+  uo-aws-tui login --sso-session uoregon --use-device-code
+  uo-aws-tui login --sso-session uoregon --start-url https://d-1234567890.awsapps.com/start
+
+The token is written where `aws sso login` writes it (~/.aws/sso/cache), so the AWS CLI,
+terraform and uo-aws-tui share one login. Without a usable browser (no $BROWSER, no display,
+or an SSH session) the device code flow is used. The URL and code go to stderr.")]
+    Login(LoginArgs),
+    /// End a login: portal Logout, delete its token and cached role credentials.
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui logout                          the only (or AWS_PROFILE's) sso-session
+  uo-aws-tui logout --sso-session uoregon
+  uo-aws-tui logout --all                    every cached login, as `aws sso logout`
+
+Client registrations stay, so the next login is quicker.")]
+    Logout(LogoutArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// The sso-session to sign in to (created with --start-url when missing).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// Use the device code flow (a URL and a code to confirm on any device).
+    #[arg(long)]
+    pub use_device_code: bool,
+    /// Do not open a browser; print the URL (the flow stays the same).
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Port on 127.0.0.1 for the browser's answer in the PKCE flow (default: any free port).
+    #[arg(long, value_name = "P")]
+    pub redirect_port: Option<u16>,
+    /// With a new --sso-session: its start URL.
+    #[arg(long, value_name = "URL", requires = "sso_session")]
+    pub start_url: Option<String>,
+    /// With a new --sso-session: its region.
+    #[arg(long, value_name = "REGION", default_value = "us-west-2", value_parser = parse_region)]
+    pub sso_region: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogoutArgs {
+    /// The sso-session to log out of.
+    #[arg(long, value_name = "NAME", conflicts_with = "all")]
+    pub sso_session: Option<String>,
+    /// Every cached login and every cached SSO role credential.
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Clone, Args)]

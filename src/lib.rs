@@ -10,6 +10,7 @@ pub mod app;
 pub mod aws;
 pub mod catalog;
 pub mod cli;
+pub mod commands;
 pub mod demo;
 pub mod dirs;
 pub mod event_loop;

@@ -18,6 +18,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Some(Command::Demo(args)) => uo_aws_tui::demo::run(&args).await,
+            Some(Command::Login(args)) => uo_aws_tui::commands::login::run(&args).await,
+            Some(Command::Logout(args)) => uo_aws_tui::commands::logout::run(&args).await,
             Some(Command::Pick(args)) => run_pick(args).await,
             None => run_pick(cli.pick).await,
         }

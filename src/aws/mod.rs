@@ -1,6 +1,7 @@
 //! Everything that reads, writes or talks to AWS: the shared config and
 //! credentials files, the SSO token cache and the portal.
 
+pub mod cli_cache;
 pub mod config;
 pub mod config_edit;
 pub mod login;

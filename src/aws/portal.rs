@@ -236,3 +236,16 @@ impl Portal {
 fn non_empty(token: Option<&str>) -> Option<String> {
     token.filter(|t| !t.is_empty()).map(str::to_string)
 }
+
+impl Portal {
+    /// Portal Logout: ends the access token's session on the service side.
+    pub async fn logout(&self) -> Result<(), PortalError> {
+        self.client
+            .logout()
+            .access_token(&self.access_token)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| PortalError::from_sdk("Logout", &e))
+    }
+}

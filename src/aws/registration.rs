@@ -113,7 +113,7 @@ impl Registration {
 }
 
 /// Python `json.dumps` escapes every non-ASCII character (`ensure_ascii`).
-fn ensure_ascii(json: &str) -> String {
+pub fn ensure_ascii(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         if c.is_ascii() {

@@ -1,0 +1,5 @@
+//! Subcommands other than the picker: each turns its arguments into calls
+//! of the library and a [`crate::pick::Exit`].
+
+pub mod login;
+pub mod logout;
