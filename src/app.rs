@@ -7,7 +7,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crossterm::event::KeyEvent;
+use time::OffsetDateTime;
 
+use crate::aws::login::{Flow, LoginStep};
 use crate::catalog::{profile_name, Catalog, CatalogEvent, Progress, Row, RowKind};
 use crate::favourites::Favourite;
 use crate::keymap::{action_for, Action};
@@ -33,6 +35,36 @@ pub enum Effect {
     Refresh,
     /// Store the favourites (every session's, not only this one's).
     SaveFavourites(BTreeSet<Favourite>),
+    /// Log in to the session in the background and report [`LoginUpdate`]s.
+    Login,
+}
+
+/// Progress of a background login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginUpdate {
+    Step(LoginStep),
+    /// The token file was written; listing starts again.
+    Succeeded,
+    /// The login failed; the message says why.
+    Failed(String),
+}
+
+/// The login panel: why a login is needed, and what the user does.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LoginPanel {
+    /// Why the login started (missing, expired or rejected token, Ctrl-l).
+    pub reason: String,
+    pub flow: Option<Flow>,
+    /// The URL to open (authorize URL or device verification URL).
+    pub url: Option<String>,
+    /// The device code to confirm.
+    pub user_code: Option<String>,
+    /// When the pending authorization expires.
+    pub expires_at: Option<OffsetDateTime>,
+    /// The latest note (browser opened, slow down, the failure).
+    pub note: Option<String>,
+    /// Whether the login failed (Ctrl-l tries again).
+    pub failed: bool,
 }
 
 /// What the config file already says about a profile name.
@@ -69,6 +101,9 @@ pub struct App {
     /// Profiles the config file already has, by name.
     existing: HashMap<String, ExistingProfile>,
     help: bool,
+    login: Option<LoginPanel>,
+    /// The clock the login countdown is drawn against (set by the event loop).
+    now: OffsetDateTime,
     /// A one-line note for the user (e.g. why Enter did nothing).
     message: Option<String>,
     effects: Vec<Effect>,
@@ -92,6 +127,8 @@ impl App {
             session_favourites: HashSet::new(),
             existing: HashMap::new(),
             help: false,
+            login: None,
+            now: OffsetDateTime::UNIX_EPOCH,
             message: None,
             effects: Vec::new(),
         }
@@ -141,6 +178,74 @@ impl App {
 
     pub fn help_visible(&self) -> bool {
         self.help
+    }
+
+    /// The login panel, while a login is needed or running.
+    pub fn login_panel(&self) -> Option<&LoginPanel> {
+        self.login.as_ref()
+    }
+
+    /// The clock the countdown is drawn against.
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    pub fn set_now(&mut self, now: OffsetDateTime) {
+        self.now = now;
+    }
+
+    /// Opens the login panel and asks for a background login (unless one is
+    /// already running and has not failed).
+    pub fn begin_login(&mut self, reason: impl Into<String>) {
+        if self.login.as_ref().is_some_and(|p| !p.failed) {
+            return;
+        }
+        self.login = Some(LoginPanel {
+            reason: reason.into(),
+            ..LoginPanel::default()
+        });
+        self.effects.push(Effect::Login);
+    }
+
+    /// Folds in progress of the background login. Success closes the panel
+    /// and lists the portal again.
+    pub fn apply_login(&mut self, update: LoginUpdate) {
+        let Some(panel) = self.login.as_mut() else {
+            return;
+        };
+        match update {
+            LoginUpdate::Step(LoginStep::Authorize {
+                flow,
+                url,
+                user_code,
+                expires_at,
+            }) => {
+                panel.flow = Some(flow);
+                panel.url = Some(url);
+                panel.user_code = user_code;
+                panel.expires_at = Some(expires_at);
+            }
+            LoginUpdate::Step(LoginStep::BrowserOpened { how }) => {
+                panel.note = Some(format!("opened with {how}"));
+            }
+            LoginUpdate::Step(LoginStep::BrowserFailed { reason }) => {
+                panel.note = Some(format!("no browser ({reason}): open the URL yourself"));
+            }
+            LoginUpdate::Step(LoginStep::SlowDown(interval)) => {
+                panel.note = Some(format!("checking every {} s", interval.as_secs()));
+            }
+            LoginUpdate::Step(_) => {}
+            LoginUpdate::Succeeded => {
+                self.login = None;
+                self.message = None;
+                self.catalog.begin_refresh();
+                self.effects.push(Effect::Refresh);
+            }
+            LoginUpdate::Failed(message) => {
+                panel.failed = true;
+                panel.note = Some(message);
+            }
+        }
     }
 
     /// Effects requested since the last call, oldest first.
@@ -246,6 +351,12 @@ impl App {
             }
             Action::ToggleFavourite => self.toggle_favourite(),
             Action::Help => self.help = true,
+            Action::Login => {
+                if let Some(panel) = self.login.as_mut() {
+                    panel.failed = true; // a running login is replaced
+                }
+                self.begin_login("log in again (Ctrl-l)");
+            }
         }
         None
     }
@@ -254,10 +365,22 @@ impl App {
     /// (account, role). Returns `Outcome::Failed` when the listing ended with
     /// a fatal error and nothing to pick from.
     pub fn apply(&mut self, event: CatalogEvent) -> Option<Outcome> {
+        let rejected = matches!(
+            event,
+            CatalogEvent::Fatal {
+                unauthorized: true,
+                ..
+            }
+        );
         if self.catalog.apply(event) {
             self.refilter(true);
         }
         if let Some(fatal) = self.catalog.fatal() {
+            if rejected {
+                let reason = fatal.to_string();
+                self.begin_login(reason);
+                return None;
+            }
             if self.catalog.rows().is_empty() {
                 return Some(Outcome::Failed(fatal.to_string()));
             }
@@ -632,10 +755,46 @@ mod tests {
     #[test]
     fn a_fatal_error_with_no_rows_ends_the_picker() {
         let mut app = App::new("uoregon", "us-west-2", "");
-        let out = app.apply(CatalogEvent::Fatal("ListAccounts: token rejected".into()));
+        let out = app.apply(CatalogEvent::Fatal {
+            message: "ListAccounts: 500".into(),
+            unauthorized: false,
+        });
+        assert_eq!(out, Some(Outcome::Failed("ListAccounts: 500".into())));
+    }
+
+    #[test]
+    fn a_rejected_token_opens_the_login_panel_and_success_lists_again() {
+        let mut app = App::new("uoregon", "us-west-2", "");
+        let out = app.apply(CatalogEvent::Fatal {
+            message: "ListAccounts: the access token was rejected".into(),
+            unauthorized: true,
+        });
+        assert_eq!(out, None);
+        assert_eq!(app.take_effects(), vec![Effect::Login]);
+        let panel = app.login_panel().unwrap();
+        assert!(panel.reason.contains("rejected"));
+        let expires_at = OffsetDateTime::UNIX_EPOCH + std::time::Duration::from_secs(600);
+        app.apply_login(LoginUpdate::Step(LoginStep::Authorize {
+            flow: Flow::DeviceCode,
+            url: "https://device.example/?user_code=ABCD-EFGH".into(),
+            user_code: Some("ABCD-EFGH".into()),
+            expires_at,
+        }));
         assert_eq!(
-            out,
-            Some(Outcome::Failed("ListAccounts: token rejected".into()))
+            app.login_panel().unwrap().user_code.as_deref(),
+            Some("ABCD-EFGH")
         );
+        // A second rejection while the login runs starts nothing new.
+        app.begin_login("again");
+        assert!(app.take_effects().is_empty());
+        app.apply_login(LoginUpdate::Failed("access denied".into()));
+        assert!(app.login_panel().unwrap().failed);
+        // Ctrl-l starts over.
+        app.handle_key(ctrl('l'));
+        assert_eq!(app.take_effects(), vec![Effect::Login]);
+        assert!(!app.login_panel().unwrap().failed);
+        app.apply_login(LoginUpdate::Succeeded);
+        assert!(app.login_panel().is_none());
+        assert_eq!(app.take_effects(), vec![Effect::Refresh]);
     }
 }

@@ -95,8 +95,9 @@ pub enum CatalogEvent {
     },
     /// ListAccountRoles failed for one account; the rest goes on.
     RolesFailed { account_id: String, error: String },
-    /// The listing cannot go on (for example the token was rejected).
-    Fatal(String),
+    /// The listing cannot go on; `unauthorized` when the access token was
+    /// rejected (a login fixes it).
+    Fatal { message: String, unauthorized: bool },
     /// Every account's roles were fetched or failed.
     Complete,
 }
@@ -190,7 +191,7 @@ impl Catalog {
                 });
                 true
             }
-            CatalogEvent::Fatal(message) => {
+            CatalogEvent::Fatal { message, .. } => {
                 self.fatal = Some(message);
                 self.progress.complete = true;
                 false

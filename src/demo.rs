@@ -100,6 +100,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         dirs: AppDirs::under(&home),
         aws_profile: None,
         portal_endpoint: Some(sim.endpoint()),
+        oidc_endpoint: Some(sim.endpoint()),
     };
     let request = PickRequest {
         sso_session: Some(SESSION.to_string()),

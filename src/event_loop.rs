@@ -9,7 +9,7 @@ use ratatui::backend::Backend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
-use crate::app::{App, Effect, Outcome};
+use crate::app::{App, Effect, LoginUpdate, Outcome};
 use crate::catalog::CatalogEvent;
 use crate::favourites::Favourite;
 use crate::keymap::Action;
@@ -22,6 +22,10 @@ pub trait Services {
     fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent>;
     /// Stores the favourites; `Err` holds a message for the user.
     fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String>;
+    /// Starts a login in the background; its progress arrives on the
+    /// returned channel, ending with `Succeeded` (after which [`Services::list`]
+    /// uses the new token) or `Failed`.
+    fn login(&mut self) -> mpsc::UnboundedReceiver<LoginUpdate>;
 }
 
 /// Runs the picker until it ends. `input` yields terminal events (crossterm's
@@ -41,8 +45,17 @@ where
     B::Error: Send + Sync + 'static,
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
-    let mut catalog = Some(services.list());
+    let mut catalog = None;
+    let mut login = None;
+    // The app may already want a login (no usable token) instead of a listing.
+    if app.login_panel().is_none() {
+        catalog = Some(services.list());
+    }
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
+        carry_out(app, services, &mut catalog, &mut login);
+        app.set_now(time::OffsetDateTime::now_utc());
         let size = terminal.size()?;
         app.set_page_size(ui::list_height(size.height));
         terminal.draw(|f| ui::draw(f, app))?;
@@ -64,6 +77,14 @@ where
                     Some(Ok(_)) => {}
                 }
             }
+            update = recv(&mut login), if login.is_some() => {
+                match update {
+                    None => login = None,
+                    Some(update) => app.apply_login(update),
+                }
+            }
+            // The login panel counts down.
+            _ = tick.tick(), if app.login_panel().is_some() => {}
             event = recv(&mut catalog), if catalog.is_some() => {
                 match event {
                     None => catalog = None,
@@ -81,20 +102,34 @@ where
                 }
             }
         }
-        for effect in app.take_effects() {
-            match effect {
-                Effect::Refresh => catalog = Some(services.list()),
-                Effect::SaveFavourites(favourites) => {
-                    if let Err(message) = services.save_favourites(&favourites) {
-                        app.set_message(format!("favourites not saved: {message}"));
-                    }
+    }
+}
+
+/// Carries out the effects the app asked for since the last call.
+fn carry_out(
+    app: &mut App,
+    services: &mut dyn Services,
+    catalog: &mut Option<mpsc::UnboundedReceiver<CatalogEvent>>,
+    login: &mut Option<mpsc::UnboundedReceiver<LoginUpdate>>,
+) {
+    for effect in app.take_effects() {
+        match effect {
+            Effect::Refresh => *catalog = Some(services.list()),
+            Effect::SaveFavourites(favourites) => {
+                if let Err(message) = services.save_favourites(&favourites) {
+                    app.set_message(format!("favourites not saved: {message}"));
                 }
+            }
+            Effect::Login => {
+                // A listing with a rejected token is of no more use.
+                *catalog = None;
+                *login = Some(services.login());
             }
         }
     }
 }
 
-async fn recv(rx: &mut Option<mpsc::UnboundedReceiver<CatalogEvent>>) -> Option<CatalogEvent> {
+async fn recv<T>(rx: &mut Option<mpsc::UnboundedReceiver<T>>) -> Option<T> {
     match rx {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,

@@ -12,9 +12,12 @@ use tokio::sync::mpsc;
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
-use crate::app::{App, ExistingProfile, Outcome};
+use std::sync::{Arc, Mutex};
+
+use crate::app::{App, ExistingProfile, LoginUpdate, Outcome};
 use crate::aws::config::{AwsFile, FileKind, SectionName};
 use crate::aws::config_edit::{upsert_section, write_atomic};
+use crate::aws::login::{self, Browser, Flow, LoginError, LoginOptions, LoginStep, Oidc};
 use crate::aws::paths::AwsPaths;
 use crate::aws::portal::{self, Portal};
 use crate::aws::sso_session::{choose_session, SsoSession};
@@ -39,6 +42,8 @@ pub struct Environment {
     /// Portal endpoint (`AWS_ENDPOINT_URL_SSO`, then `AWS_ENDPOINT_URL`);
     /// `None` is the regional AWS endpoint.
     pub portal_endpoint: Option<String>,
+    /// OIDC endpoint (`AWS_ENDPOINT_URL_SSO_OIDC`, then `AWS_ENDPOINT_URL`).
+    pub oidc_endpoint: Option<String>,
 }
 
 impl Environment {
@@ -51,6 +56,7 @@ impl Environment {
             dirs,
             aws_profile: std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()),
             portal_endpoint: portal::endpoint_from_env(),
+            oidc_endpoint: login::endpoint_from_env(),
         })
     }
 }
@@ -116,7 +122,7 @@ pub fn load_valid_token(
     now: OffsetDateTime,
 ) -> anyhow::Result<CachedToken> {
     let path = token_path(sso_cache, &session.name);
-    let login = format!("aws sso login --sso-session {}", session.name);
+    let login = format!("uo-aws-tui login --sso-session {}", session.name);
     let token = match read_token(&path) {
         Ok(t) => t,
         Err(TokenError::NotFound { path }) => anyhow::bail!(
@@ -135,6 +141,46 @@ pub fn load_valid_token(
         );
     }
     Ok(token)
+}
+
+/// The session's token ready for listing: refreshed first when less than 15
+/// minutes are left and it can be (an expired one is refreshed too); `Err`
+/// with the reason when a login is needed (no file, unreadable, expired and
+/// not refreshable, or the refresh token was rejected). A refresh that fails
+/// otherwise keeps a still-valid token.
+pub async fn usable_token(env: &Environment, session: &SsoSession) -> Result<CachedToken, String> {
+    let path = token_path(&env.paths.sso_cache, &session.name);
+    let token = match read_token(&path) {
+        Ok(t) => t,
+        Err(TokenError::NotFound { .. }) => {
+            return Err(format!("sso-session {} is not logged in", session.name))
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    let now = OffsetDateTime::now_utc();
+    if !login::needs_refresh(&token, now) {
+        return Ok(token);
+    }
+    if let Err(why) = login::refreshable(&token, now) {
+        return if token.is_expired_at(now) {
+            Err(format!(
+                "the access token of sso-session {} expired and cannot be refreshed ({why})",
+                session.name
+            ))
+        } else {
+            Ok(token)
+        };
+    }
+    let oidc = Oidc::new(&session.region, env.oidc_endpoint.as_deref());
+    match login::refresh(&env.paths.sso_cache, session, &token, &oidc).await {
+        Ok(fresh) => Ok(fresh),
+        Err(LoginError::SessionEnded) => Err(format!(
+            "sso-session {}: the session ended, login required",
+            session.name
+        )),
+        Err(e) if token.is_expired_at(now) => Err(format!("refreshing the token failed: {e}")),
+        Err(_) => Ok(token),
+    }
 }
 
 /// Starts listing the portal in the background; events arrive on the
@@ -253,31 +299,87 @@ pub fn existing_profiles(config: &AwsFile) -> HashMap<String, ExistingProfile> {
 pub struct PickServices {
     env: Environment,
     session: SsoSession,
-    token: CachedToken,
+    /// The access token listings use; replaced by a successful login.
+    token: Arc<Mutex<Option<CachedToken>>>,
     concurrency: usize,
     favourites_path: PathBuf,
+    browser: Browser,
 }
 
 impl PickServices {
+    /// Services for `session`; `token` is `None` when a login must come first.
     pub fn new(
         env: &Environment,
         session: &SsoSession,
-        token: &CachedToken,
+        token: Option<&CachedToken>,
         concurrency: usize,
     ) -> Self {
         PickServices {
             env: env.clone(),
             session: session.clone(),
-            token: token.clone(),
+            token: Arc::new(Mutex::new(token.cloned())),
             concurrency,
             favourites_path: favourites::favourites_path(&env.dirs.data_dir),
+            browser: Browser::from_env(),
         }
+    }
+
+    /// Uses `browser` to open login URLs (tests point `$BROWSER` at a fetcher).
+    pub fn with_browser(mut self, browser: Browser) -> Self {
+        self.browser = browser;
+        self
     }
 }
 
 impl Services for PickServices {
     fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent> {
-        start_listing(&self.env, &self.session, &self.token, self.concurrency)
+        let token = self.token.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        match token {
+            Some(token) => start_listing(&self.env, &self.session, &token, self.concurrency),
+            None => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                let _ = tx.send(CatalogEvent::Fatal {
+                    message: format!("sso-session {} is not logged in", self.session.name),
+                    unauthorized: true,
+                });
+                rx
+            }
+        }
+    }
+
+    fn login(&mut self) -> mpsc::UnboundedReceiver<LoginUpdate> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let flow = match self.browser.usable() {
+            Ok(()) => Flow::Pkce,
+            Err(_) => Flow::DeviceCode,
+        };
+        let options = LoginOptions {
+            flow,
+            open_browser: true,
+            redirect_port: None,
+            pkce_timeout: login::PKCE_TIMEOUT,
+            browser: self.browser.clone(),
+        };
+        let oidc = Oidc::new(&self.session.region, self.env.oidc_endpoint.as_deref());
+        let session = self.session.clone();
+        let cache = self.env.paths.sso_cache.clone();
+        let slot = self.token.clone();
+        tokio::spawn(async move {
+            let steps = tx.clone();
+            let report = move |step: LoginStep| {
+                let _ = steps.send(LoginUpdate::Step(step));
+            };
+            match login::login(&cache, &session, &oidc, &options, &report).await {
+                Ok(token) => {
+                    *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
+                    let _ = tx.send(LoginUpdate::Succeeded);
+                }
+                Err(e) => {
+                    let _ = tx.send(LoginUpdate::Failed(e.to_string()));
+                }
+            }
+        });
+        rx
     }
 
     fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String> {
@@ -307,13 +409,18 @@ pub fn new_app(
 
 /// The interactive pick: everything from the config to the printed result.
 pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exit> {
-    let (session, token) = prepare(
-        env,
+    let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
+    let session = choose_session(
+        &config,
         request.sso_session.as_deref(),
-        OffsetDateTime::now_utc(),
+        env.aws_profile.as_deref(),
     )?;
+    let token = usable_token(env, &session).await;
     let mut app = new_app(env, &session, request)?;
-    let mut services = PickServices::new(env, &session, &token, request.concurrency);
+    if let Err(reason) = &token {
+        app.begin_login(reason.clone());
+    }
+    let mut services = PickServices::new(env, &session, token.as_ref().ok(), request.concurrency);
     let mut guard = TerminalGuard::open()?;
     let outcome = event_loop::run(
         guard.terminal(),
@@ -348,7 +455,7 @@ pub fn finish(
         Outcome::Interrupted => Ok(Exit::Interrupted),
         Outcome::Failed(message) if message.contains("UnauthorizedException") => {
             Err(anyhow::anyhow!(
-                "sso-session {}: {message}\n  run: aws sso login --sso-session {}",
+                "sso-session {}: {message}\n  run: uo-aws-tui login --sso-session {}",
                 session.name,
                 session.name
             ))

@@ -12,7 +12,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, Notify};
-use uo_aws_tui::app::Outcome;
+use uo_aws_tui::app::{LoginUpdate, Outcome};
 use uo_aws_tui::catalog::CatalogEvent;
 use uo_aws_tui::event_loop::{self, Services};
 use uo_aws_tui::favourites::{self, Favourite};
@@ -43,6 +43,10 @@ impl Services for Observed {
 
     fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String> {
         self.inner.save_favourites(favourites)
+    }
+
+    fn login(&mut self) -> mpsc::UnboundedReceiver<LoginUpdate> {
+        self.inner.login()
     }
 }
 
@@ -91,7 +95,7 @@ async fn keys_drive_the_loop_favourites_persist_and_ctrl_r_lists_again() {
     let mut app = pick::new_app(&demo.env, &session, &request).unwrap();
     let complete = Arc::new(Notify::new());
     let mut services = Observed {
-        inner: PickServices::new(&demo.env, &session, &token, 8),
+        inner: PickServices::new(&demo.env, &session, Some(&token), 8),
         complete: complete.clone(),
     };
     let target = demo.sim.org().accounts[29].clone();

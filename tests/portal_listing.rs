@@ -57,7 +57,7 @@ async fn lists_every_account_and_role_of_150_accounts_at_page_size_20() {
                     .is_none());
             }
             CatalogEvent::RolesFailed { account_id, error } => panic!("{account_id}: {error}"),
-            CatalogEvent::Fatal(e) => panic!("{e}"),
+            CatalogEvent::Fatal { message, .. } => panic!("{message}"),
             _ => {}
         }
     }
@@ -106,7 +106,7 @@ async fn an_unknown_token_is_reported_as_invalid_or_expired() {
     );
     let events = collect(portal).await;
     assert!(
-        matches!(&events[..], [CatalogEvent::Fatal(m)] if m.contains("invalid or expired")),
+        matches!(&events[..], [CatalogEvent::Fatal { message, unauthorized: true }] if message.contains("invalid or expired")),
         "{events:?}"
     );
     sim.shutdown().await;

@@ -33,6 +33,7 @@ fn setup(config: &str) -> (tempfile::TempDir, Environment) {
         dirs: uo_aws_tui::dirs::AppDirs::under(&home.path().join("app")),
         aws_profile: None,
         portal_endpoint: None,
+        oidc_endpoint: None,
     };
     (home, env)
 }
@@ -147,7 +148,7 @@ fn no_token_or_an_expired_one_says_how_to_log_in() {
         msg.contains("not logged in") && msg.contains(&file),
         "{msg}"
     );
-    assert!(msg.contains("aws sso login --sso-session uoregon"), "{msg}");
+    assert!(msg.contains("uo-aws-tui login --sso-session uoregon"), "{msg}");
 
     // Every cached timestamp form is accepted; an expired one is refused.
     for (raw, ok) in [
@@ -165,7 +166,7 @@ fn no_token_or_an_expired_one_says_how_to_log_in() {
         if !ok {
             let msg = error(&env, Some("uoregon"));
             assert!(msg.contains("expired") && msg.contains(&file), "{msg}");
-            assert!(msg.contains("aws sso login --sso-session uoregon"), "{msg}");
+            assert!(msg.contains("uo-aws-tui login --sso-session uoregon"), "{msg}");
         }
     }
 

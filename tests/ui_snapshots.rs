@@ -124,3 +124,24 @@ fn matched_characters_are_highlighted_on_the_right_cells() {
         .collect();
     assert_eq!(marked, "Ñandú");
 }
+
+#[tokio::test]
+async fn login_panel_with_device_code_and_countdown() {
+    use time::macros::datetime;
+    use uo_aws_tui::app::LoginUpdate;
+    use uo_aws_tui::aws::login::{Flow, LoginStep};
+    let (_demo, mut app) = demo_app().await;
+    app.begin_login("the access token of sso-session uoregon expired and cannot be refreshed");
+    app.set_now(datetime!(2026-11-30 12:00:00 UTC));
+    app.apply_login(LoginUpdate::Step(LoginStep::Authorize {
+        flow: Flow::DeviceCode,
+        url: "https://device.sso.us-west-2.amazonaws.com/?user_code=WDJB-MJHT".into(),
+        user_code: Some("WDJB-MJHT".into()),
+        expires_at: datetime!(2026-11-30 12:09:41 UTC),
+    }));
+    for (w, h) in [(80, 24), (60, 15)] {
+        insta::assert_snapshot!(format!("login_panel_{w}x{h}"), render(&app, w, h).backend());
+    }
+    app.apply_login(LoginUpdate::Failed("the sign-in was denied (access_denied)".into()));
+    insta::assert_snapshot!("login_panel_failed_80x24", render(&app, 80, 24).backend());
+}

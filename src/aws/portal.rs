@@ -194,7 +194,10 @@ impl Portal {
             let (accounts, next) = match self.list_accounts_page(next_token.take()).await {
                 Ok(page) => page,
                 Err(e) => {
-                    let _ = tx.send(CatalogEvent::Fatal(e.message));
+                    let _ = tx.send(CatalogEvent::Fatal {
+                        unauthorized: e.kind == PortalErrorKind::Unauthorized,
+                        message: e.message,
+                    });
                     tasks.abort_all();
                     return;
                 }

@@ -41,9 +41,97 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_list(frame, list, app);
     draw_details(frame, details, app);
     draw_status(frame, status, app);
+    if let Some(panel) = app.login_panel() {
+        draw_login(frame, frame.area(), app, panel);
+    }
     if app.help_visible() {
         draw_help(frame, frame.area());
     }
+}
+
+/// `9:41` left until `until`, or `expired`.
+fn countdown(now: time::OffsetDateTime, until: time::OffsetDateTime) -> String {
+    let left = (until - now).whole_seconds();
+    if left <= 0 {
+        "expired".to_string()
+    } else {
+        format!("{}:{:02}", left / 60, left % 60)
+    }
+}
+
+fn draw_login(frame: &mut Frame, area: Rect, app: &App, panel: &crate::app::LoginPanel) {
+    let width = area.width.min(78);
+    let inner_w = width.saturating_sub(2) as usize;
+    let label = Style::default()
+        .fg(Color::Cyan)
+        .add_modifier(Modifier::BOLD);
+    let mut lines: Vec<Line> = vec![Line::styled(
+        truncate(&sanitize(&panel.reason), inner_w),
+        Style::default().fg(Color::Yellow),
+    )];
+    match (&panel.flow, &panel.url) {
+        (Some(flow), Some(url)) => {
+            lines.push(Line::from(vec![
+                Span::styled("flow  ", label),
+                Span::raw(flow.to_string()),
+            ]));
+            lines.push(Line::styled("open this URL:", label));
+            // The whole URL, wrapped, so it can be copied.
+            let url = sanitize(url);
+            let chars: Vec<char> = url.chars().collect();
+            for chunk in chars.chunks(inner_w.max(1)) {
+                lines.push(Line::raw(chunk.iter().collect::<String>()));
+            }
+            if let Some(code) = &panel.user_code {
+                lines.push(Line::from(vec![
+                    Span::styled("code  ", label),
+                    Span::styled(
+                        sanitize(code),
+                        Style::default().add_modifier(Modifier::BOLD),
+                    ),
+                ]));
+            }
+            if let Some(until) = panel.expires_at {
+                lines.push(Line::from(vec![
+                    Span::styled("left  ", label),
+                    Span::raw(countdown(app.now(), until)),
+                ]));
+            }
+        }
+        _ if !panel.failed => lines.push(Line::styled("starting the login…", dim())),
+        _ => {}
+    }
+    if let Some(note) = &panel.note {
+        let style = if panel.failed {
+            Style::default().fg(Color::Red)
+        } else {
+            dim()
+        };
+        lines.push(Line::styled(truncate(&sanitize(note), inner_w), style));
+    }
+    lines.push(Line::styled(
+        if panel.failed {
+            "Ctrl-l tries again · Esc cancels"
+        } else {
+            "waiting for the sign-in · Ctrl-l starts over · Esc cancels"
+        },
+        dim(),
+    ));
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(popup);
+    let block = Block::bordered()
+        .title(format!(
+            " log in to {} ",
+            truncate(&sanitize(&app.session), 30)
+        ))
+        .border_style(Style::default().fg(Color::Yellow));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
 fn dim() -> Style {

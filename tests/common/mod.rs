@@ -115,6 +115,7 @@ impl DemoHome {
             dirs: uo_aws_tui::dirs::AppDirs::under(&home.path().join("app")),
             aws_profile: None,
             portal_endpoint: Some(sim.endpoint()),
+            oidc_endpoint: Some(sim.endpoint()),
         };
         DemoHome { sim, home, env }
     }
