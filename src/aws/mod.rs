@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod config_edit;
+pub mod config_write;
 pub mod paths;
 pub mod portal;
 pub mod sso_session;
