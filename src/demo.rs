@@ -12,6 +12,7 @@ use crate::aws::config_edit::{upsert_section, write_atomic};
 use crate::aws::paths::AwsPaths;
 use crate::aws::token_cache::{token_path, write_token, CachedToken};
 use crate::cli::DemoArgs;
+use crate::dirs::AppDirs;
 use crate::pick::{self, Environment, Exit, PickRequest};
 use crate::sim::{SimOptions, Simulator};
 
@@ -103,6 +104,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         paths: paths.clone(),
         aws_profile: None,
         portal_endpoint: Some(sim.endpoint()),
+        dirs: AppDirs::under(&home),
     };
     let request = PickRequest {
         sso_session: Some(SESSION.to_string()),

@@ -11,12 +11,14 @@ use tokio::sync::mpsc;
 
 use crate::app::{App, Outcome};
 use crate::aws::config::{AwsFile, FileKind, SectionName};
-use crate::aws::config_edit::{upsert_section, write_atomic};
+use crate::aws::config_edit::upsert_section;
+use crate::aws::config_write::ConfigWriter;
 use crate::aws::paths::AwsPaths;
 use crate::aws::portal::{self, Portal};
 use crate::aws::sso_session::{choose_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, read_token, token_path, CachedToken, TokenError};
 use crate::catalog::{profile_name, CatalogEvent, Row};
+use crate::dirs::AppDirs;
 use crate::event_loop;
 use crate::shell::{render, Choice, Emit};
 use crate::terminal::TerminalGuard;
@@ -31,6 +33,8 @@ pub struct Environment {
     /// Portal endpoint (`AWS_ENDPOINT_URL_SSO`, then `AWS_ENDPOINT_URL`);
     /// `None` is the regional AWS endpoint.
     pub portal_endpoint: Option<String>,
+    /// The program's own directories (backups and locks of the config).
+    pub dirs: AppDirs,
 }
 
 impl Environment {
@@ -41,6 +45,7 @@ impl Environment {
             paths,
             aws_profile: std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()),
             portal_endpoint: portal::endpoint_from_env(),
+            dirs: AppDirs::from_env().context("cannot find the home directory (set HOME)")?,
         })
     }
 }
@@ -143,7 +148,8 @@ pub fn start_listing(
 }
 
 /// Writes (inserts or updates) the native profile of `row` into the config
-/// file and returns the choice. `rows` are all rows known, to refuse a
+/// file through [`ConfigWriter`] (locked, backed up under `dirs`) and
+/// returns the choice. `rows` are all rows known, to refuse a
 /// profile name that two rows map to.
 ///
 /// New section keys in order: `sso_session`, `sso_account_id`,
@@ -151,6 +157,7 @@ pub fn start_listing(
 /// keys of an existing section change; nothing else in the file does.
 pub fn write_profile(
     paths: &AwsPaths,
+    dirs: &AppDirs,
     session: &SsoSession,
     row: &Row,
     rows: &[Row],
@@ -171,24 +178,20 @@ pub fn write_profile(
             other.account.id
         );
     }
-    let text = std::fs::read_to_string(&paths.config)
-        .with_context(|| format!("{}: cannot read", paths.config.display()))?;
-    let updated = upsert_section(
-        &paths.config,
-        FileKind::Config,
-        &text,
-        &SectionName::Profile(name.clone()),
-        &[
-            ("sso_session", session.name.as_str()),
-            ("sso_account_id", row.account.id.as_str()),
-            ("sso_role_name", role),
-            ("region", session.region.as_str()),
-        ],
-    )?;
-    if updated != text {
-        write_atomic(&paths.config, updated.as_bytes())
-            .with_context(|| format!("{}: cannot write", paths.config.display()))?;
-    }
+    ConfigWriter::new(&paths.config, dirs).apply(|text| {
+        upsert_section(
+            &paths.config,
+            FileKind::Config,
+            text,
+            &SectionName::Profile(name.clone()),
+            &[
+                ("sso_session", session.name.as_str()),
+                ("sso_account_id", row.account.id.as_str()),
+                ("sso_role_name", role),
+                ("region", session.region.as_str()),
+            ],
+        )
+    })?;
     Ok(Choice {
         profile: name,
         account_id: row.account.id.clone(),
@@ -226,7 +229,7 @@ pub fn finish(
 ) -> anyhow::Result<Exit> {
     match outcome {
         Outcome::Chosen(row) => {
-            let choice = write_profile(&env.paths, session, &row, app.catalog().rows())?;
+            let choice = write_profile(&env.paths, &env.dirs, session, &row, app.catalog().rows())?;
             Ok(Exit::Done(render(emit, &choice)))
         }
         Outcome::Cancelled => Ok(Exit::Cancelled),

@@ -32,6 +32,7 @@ fn setup(config: &str) -> (tempfile::TempDir, Environment) {
         paths,
         aws_profile: None,
         portal_endpoint: None,
+        dirs: uo_aws_tui::dirs::AppDirs::under(&home.path().join("uo-aws-tui")),
     };
     (home, env)
 }

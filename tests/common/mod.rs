@@ -114,6 +114,7 @@ impl DemoHome {
             paths,
             aws_profile: None,
             portal_endpoint: Some(sim.endpoint()),
+            dirs: uo_aws_tui::dirs::AppDirs::under(&home.path().join("uo-aws-tui")),
         };
         DemoHome { sim, home, env }
     }
