@@ -1,8 +1,8 @@
 //! Safe writes of the AWS config file: one locked read-edit-write cycle with
 //! a backup of the previous bytes.
 //!
-//! [`ConfigWriter::apply`] is the only way the program changes
-//! `~/.aws/config`. One call:
+//! The picker changes the user's `~/.aws/config` only through
+//! [`ConfigWriter::apply`]. One call:
 //!
 //! 1. follows symlinks from the configured path to the file they finally
 //!    name (a chain of links, or a link whose target does not exist yet), so
@@ -17,9 +17,9 @@
 //! 4. when the edited text differs: saves the previous bytes as
 //!    `<data dir>/backups/<key>.<YYYYMMDDTHHMMSSZ>.<NNNN>.bak` (skipped when
 //!    the file did not exist), keeps only the newest [`BACKUPS_KEPT`] backups
-//!    of that file, then replaces the target with
-//!    [`write_atomic`](super::config_edit::write_atomic) (temp file in the
-//!    same directory, fsync, rename; mode kept, a new file gets 0600);
+//!    of that file, then replaces the target with [`write_atomic`] (temp
+//!    file in the same directory, fsync, rename; mode kept, a new file gets
+//!    0600);
 //! 5. releases the lock, on every path including errors.
 //!
 //! An edit that fails (for example [`ConfigError::Duplicate`] when the
