@@ -16,7 +16,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::app::{App, ExistingProfile, LoginUpdate, Outcome};
 use crate::aws::config::{AwsFile, FileKind, SectionName};
-use crate::aws::config_edit::{upsert_section, write_atomic};
+use crate::aws::config_edit::upsert_section;
+use crate::aws::config_write::ConfigWriter;
 use crate::aws::login::{self, Browser, Flow, LoginError, LoginOptions, LoginStep, Oidc};
 use crate::aws::paths::AwsPaths;
 use crate::aws::portal::{self, Portal};
@@ -203,7 +204,8 @@ pub fn start_listing(
 }
 
 /// Writes (inserts or updates) the native profile of `row` into the config
-/// file and returns the choice. `rows` are all rows known, to refuse a
+/// file through [`ConfigWriter`] (locked, backed up under `dirs`) and
+/// returns the choice. `rows` are all rows known, to refuse a
 /// profile name that two rows map to.
 ///
 /// New section keys in order: `sso_session`, `sso_account_id`,
@@ -211,12 +213,13 @@ pub fn start_listing(
 /// keys of an existing section change; nothing else in the file does.
 pub fn write_profile(
     paths: &AwsPaths,
+    dirs: &AppDirs,
     session: &SsoSession,
     row: &Row,
     rows: &[Row],
 ) -> anyhow::Result<Choice> {
     let choice = choose(session, &session.region, row, rows)?;
-    upsert_profile(paths, &choice)?;
+    upsert_profile(paths, dirs, &choice)?;
     Ok(choice)
 }
 
@@ -258,25 +261,21 @@ pub fn choose(
 /// Inserts or updates `[profile NAME]` of `choice` in the config file:
 /// `sso_session`, `sso_account_id`, `sso_role_name`, `region` (in that order
 /// for a new section); only differing keys of an existing section change.
-pub fn upsert_profile(paths: &AwsPaths, choice: &Choice) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(&paths.config)
-        .with_context(|| format!("{}: cannot read", paths.config.display()))?;
-    let updated = upsert_section(
-        &paths.config,
-        FileKind::Config,
-        &text,
-        &SectionName::Profile(choice.profile.clone()),
-        &[
-            ("sso_session", choice.sso_session.as_str()),
-            ("sso_account_id", choice.account_id.as_str()),
-            ("sso_role_name", choice.role_name.as_str()),
-            ("region", choice.region.as_str()),
-        ],
-    )?;
-    if updated != text {
-        write_atomic(&paths.config, updated.as_bytes())
-            .with_context(|| format!("{}: cannot write", paths.config.display()))?;
-    }
+pub fn upsert_profile(paths: &AwsPaths, dirs: &AppDirs, choice: &Choice) -> anyhow::Result<()> {
+    ConfigWriter::new(&paths.config, dirs).apply(|text| {
+        upsert_section(
+            &paths.config,
+            FileKind::Config,
+            text,
+            &SectionName::Profile(choice.profile.clone()),
+            &[
+                ("sso_session", choice.sso_session.as_str()),
+                ("sso_account_id", choice.account_id.as_str()),
+                ("sso_role_name", choice.role_name.as_str()),
+                ("region", choice.region.as_str()),
+            ],
+        )
+    })?;
     Ok(())
 }
 
@@ -447,7 +446,7 @@ pub fn finish(
         Outcome::Chosen(row) => {
             let choice = choose(session, &app.region, &row, app.catalog().rows())?;
             if !request.no_write {
-                upsert_profile(&env.paths, &choice)?;
+                upsert_profile(&env.paths, &env.dirs, &choice)?;
             }
             Ok(Exit::Done(render(request.emit, &choice)))
         }

@@ -33,7 +33,14 @@ async fn botocore_resolves_the_written_profile_to_role_credentials() {
         .find(|r| r.account.id == target.account_id && r.role() == Some(role.as_str()))
         .unwrap()
         .clone();
-    let choice = pick::write_profile(demo.paths(), &session, &row, app.catalog().rows()).unwrap();
+    let choice = pick::write_profile(
+        demo.paths(),
+        &demo.env.dirs,
+        &session,
+        &row,
+        app.catalog().rows(),
+    )
+    .unwrap();
 
     let out = tokio::process::Command::new(&python)
         .env_clear()

@@ -148,7 +148,10 @@ fn no_token_or_an_expired_one_says_how_to_log_in() {
         msg.contains("not logged in") && msg.contains(&file),
         "{msg}"
     );
-    assert!(msg.contains("uo-aws-tui login --sso-session uoregon"), "{msg}");
+    assert!(
+        msg.contains("uo-aws-tui login --sso-session uoregon"),
+        "{msg}"
+    );
 
     // Every cached timestamp form is accepted; an expired one is refused.
     for (raw, ok) in [
@@ -166,7 +169,10 @@ fn no_token_or_an_expired_one_says_how_to_log_in() {
         if !ok {
             let msg = error(&env, Some("uoregon"));
             assert!(msg.contains("expired") && msg.contains(&file), "{msg}");
-            assert!(msg.contains("uo-aws-tui login --sso-session uoregon"), "{msg}");
+            assert!(
+                msg.contains("uo-aws-tui login --sso-session uoregon"),
+                "{msg}"
+            );
         }
     }
 

@@ -142,6 +142,8 @@ async fn login_panel_with_device_code_and_countdown() {
     for (w, h) in [(80, 24), (60, 15)] {
         insta::assert_snapshot!(format!("login_panel_{w}x{h}"), render(&app, w, h).backend());
     }
-    app.apply_login(LoginUpdate::Failed("the sign-in was denied (access_denied)".into()));
+    app.apply_login(LoginUpdate::Failed(
+        "the sign-in was denied (access_denied)".into(),
+    ));
     insta::assert_snapshot!("login_panel_failed_80x24", render(&app, 80, 24).backend());
 }

@@ -383,7 +383,7 @@ fn verify(
 /// Follows symlinks from `path` to the file they finally name (which may not
 /// exist yet), so the target is replaced and the link kept. Gives up after 40
 /// links and returns the last path reached.
-fn resolve_symlinks(path: &Path) -> PathBuf {
+pub(crate) fn resolve_symlinks(path: &Path) -> PathBuf {
     let mut current = path.to_path_buf();
     for _ in 0..40 {
         match fs::symlink_metadata(&current) {

@@ -5,7 +5,8 @@ use anyhow::Context as _;
 use time::OffsetDateTime;
 
 use crate::aws::config::{AwsFile, ConfigError, FileKind, SectionName};
-use crate::aws::config_edit::{upsert_section, write_atomic};
+use crate::aws::config_edit::upsert_section;
+use crate::aws::config_write::ConfigWriter;
 use crate::aws::login::{self, Browser, Flow, LoginOptions, LoginStep, Oidc, PKCE_TIMEOUT};
 use crate::aws::sso_session::{choose_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, token_path};
@@ -34,24 +35,20 @@ pub fn create_session(
         );
     }
     let path = &env.paths.config;
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(e).with_context(|| format!("{}: cannot read", path.display())),
-    };
-    let updated = upsert_section(
-        path,
-        FileKind::Config,
-        &text,
-        &SectionName::SsoSession(name.to_string()),
-        &[
-            ("sso_start_url", start_url),
-            ("sso_region", region),
-            ("sso_registration_scopes", login::DEFAULT_SCOPE),
-        ],
-    )?;
-    write_atomic(path, updated.as_bytes())
-        .with_context(|| format!("{}: cannot write", path.display()))
+    ConfigWriter::new(path, &env.dirs).apply(|text| {
+        upsert_section(
+            path,
+            FileKind::Config,
+            text,
+            &SectionName::SsoSession(name.to_string()),
+            &[
+                ("sso_start_url", start_url),
+                ("sso_region", region),
+                ("sso_registration_scopes", login::DEFAULT_SCOPE),
+            ],
+        )
+    })?;
+    Ok(())
 }
 
 /// The session `login` works on: `--sso-session` (created from
