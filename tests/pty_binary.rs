@@ -1,0 +1,469 @@
+//! The real binary in a pseudo-terminal: `pick` against the simulator, keys
+//! typed into the pty, the result read from a stdout pipe.
+//!
+//! The child gets the pty slave as stdin, stderr and controlling terminal
+//! (so `/dev/tty` is the pty) and a pipe as stdout. A thread drains the
+//! master so the child never blocks drawing; the bytes it collects are
+//! replayed into a small screen model to wait for text before typing.
+
+mod common;
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::process::CommandExt as _;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+use nix::pty::{openpty, Winsize};
+use nix::sys::termios::{tcgetattr, LocalFlags, Termios};
+use unicode_width::UnicodeWidthChar;
+use uo_aws_tui::catalog::profile_name;
+
+const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
+const COLS: u16 = 100;
+const ROWS: u16 = 30;
+/// Upper bound for anything the picker is waited for.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// Serialises opening a pty and spawning a child into it, so a child spawned
+/// by a parallel test never inherits another test's pty descriptors in the
+/// moment between `openpty` and marking them close-on-exec.
+static SPAWN: Mutex<()> = Mutex::new(());
+
+/// Bytes the child wrote to the pty master, and whether the slave side has
+/// been closed by everyone (the child exited).
+#[derive(Default)]
+struct Output {
+    bytes: Vec<u8>,
+    closed: bool,
+}
+
+type Shared = Arc<(Mutex<Output>, Condvar)>;
+
+/// A running `uo-aws-tui` in a pty. Dropping it kills and reaps the child.
+struct PtyChild {
+    child: Child,
+    master: File,
+    output: Shared,
+    drain: Option<JoinHandle<()>>,
+    stdout: Option<JoinHandle<Vec<u8>>>,
+    initial_termios: Termios,
+}
+
+/// How a run ended.
+struct Finished {
+    status: ExitStatus,
+    stdout: String,
+    screen_bytes: Vec<u8>,
+    termios_after: Termios,
+    initial_termios: Termios,
+}
+
+impl PtyChild {
+    /// Starts `uo-aws-tui pick` with HOME and the portal endpoint of `demo`,
+    /// nothing else from this process's environment.
+    fn spawn_pick(demo: &common::DemoHome) -> PtyChild {
+        let _serial = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
+        let size = Winsize {
+            ws_row: ROWS,
+            ws_col: COLS,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        let pty = openpty(&size, None).expect("openpty");
+        for fd in [&pty.master, &pty.slave] {
+            fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).expect("FD_CLOEXEC");
+        }
+        let initial_termios = tcgetattr(&pty.master).expect("tcgetattr on the master");
+        let slave_in: OwnedFd = pty.slave.try_clone().expect("dup slave");
+        let slave_err: OwnedFd = pty.slave;
+
+        let mut cmd = Command::new(BIN);
+        cmd.arg("pick")
+            .env_clear()
+            .env("HOME", demo.home.path())
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("TERM", "xterm-256color")
+            .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
+            .stdin(Stdio::from(slave_in))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(slave_err));
+        // SAFETY: between fork and exec the closure only calls setsid and
+        // ioctl, both async-signal-safe, and allocates nothing.
+        unsafe {
+            cmd.pre_exec(|| {
+                // A new session, then the pty (already on fd 0) as its
+                // controlling terminal, so /dev/tty opens the pty.
+                if libc::setsid() == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if libc::ioctl(0, libc::TIOCSCTTY, 0) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn().expect("the binary starts");
+        // The parent's copies of the slave go away with the command, so the
+        // master reports EIO once the child has exited.
+        drop(cmd);
+
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let stdout = std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let mut stdout = stdout;
+            let _ = stdout.read_to_end(&mut out);
+            out
+        });
+
+        let master = File::from(pty.master);
+        let reader = master.try_clone().expect("dup master");
+        let output: Shared = Arc::default();
+        let drain = {
+            let output = output.clone();
+            std::thread::spawn(move || drain_master(reader, &output))
+        };
+        PtyChild {
+            child,
+            master,
+            output,
+            drain: Some(drain),
+            stdout: Some(stdout),
+            initial_termios,
+        }
+    }
+
+    /// Waits until the screen shows `text` somewhere; panics (and the drop
+    /// kills the child) after [`DEADLINE`], showing the screen.
+    fn wait_for_text(&self, text: &str) -> Screen {
+        self.wait_for(&format!("{text:?} on the screen"), |s| s.contains(text))
+    }
+
+    /// Waits until `ready` holds for the screen, or the deadline passes.
+    fn wait_for(&self, what: &str, ready: impl Fn(&Screen) -> bool) -> Screen {
+        let deadline = Instant::now() + DEADLINE;
+        let (lock, changed) = &*self.output;
+        let mut out = lock.lock().unwrap();
+        loop {
+            let screen = Screen::replay(&out.bytes, ROWS, COLS);
+            if ready(&screen) {
+                return screen;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero() && !out.closed,
+                "waited for {what}; {}; screen:\n{}",
+                if out.closed {
+                    "the child closed the terminal"
+                } else {
+                    "timed out"
+                },
+                screen.text()
+            );
+            out = changed.wait_timeout(out, left).unwrap().0;
+        }
+    }
+
+    /// Types `bytes` into the terminal.
+    fn send(&mut self, bytes: &[u8]) {
+        self.master
+            .write_all(bytes)
+            .expect("write to the pty master");
+        self.master.flush().unwrap();
+    }
+
+    /// Waits (bounded) for the child to exit and the terminal to drain.
+    fn finish(mut self) -> Finished {
+        let status = wait_with_deadline(&mut self.child, DEADLINE);
+        let drained = {
+            let (lock, changed) = &*self.output;
+            let out = lock.lock().unwrap();
+            let (out, _) = changed
+                .wait_timeout_while(out, DEADLINE, |o| !o.closed)
+                .unwrap();
+            out.closed
+        };
+        assert!(
+            drained,
+            "the pty master did not close after the child exited"
+        );
+        self.drain.take().unwrap().join().unwrap();
+        let stdout = self.stdout.take().unwrap().join().unwrap();
+        let termios_after = tcgetattr(&self.master).expect("tcgetattr on the master");
+        let screen_bytes = std::mem::take(&mut self.output.0.lock().unwrap().bytes);
+        Finished {
+            status,
+            stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
+            screen_bytes,
+            termios_after,
+            initial_termios: self.initial_termios.clone(),
+        }
+    }
+}
+
+impl Drop for PtyChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads the master until the slave side is gone (EIO on Linux, EOF
+/// elsewhere), appending to `output` and waking waiters after every read.
+fn drain_master(mut master: File, output: &Shared) {
+    let (lock, changed) = &**output;
+    let mut buf = [0u8; 8192];
+    loop {
+        match master.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                lock.lock().unwrap().bytes.extend_from_slice(&buf[..n]);
+                changed.notify_all();
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    lock.lock().unwrap().closed = true;
+    changed.notify_all();
+}
+
+/// Polls `child` until it exits; kills it and panics after `limit`.
+fn wait_with_deadline(child: &mut Child, limit: Duration) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the picker did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Just enough of a terminal to know what text is where: cursor moves
+/// (`CSI row;col H`), full clears (`CSI 2J`), line clears (`CSI K`),
+/// CR/LF and printable characters. Other sequences (colours, modes) are
+/// skipped.
+struct Screen {
+    cells: Vec<Vec<String>>,
+}
+
+impl Screen {
+    fn replay(bytes: &[u8], rows: u16, cols: u16) -> Screen {
+        let (rows, cols) = (rows as usize, cols as usize);
+        let blank = || vec![" ".to_string(); cols];
+        let mut cells = vec![blank(); rows];
+        let (mut row, mut col) = (0usize, 0usize);
+        let text = String::from_utf8_lossy(bytes);
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\x1b' => match chars.next() {
+                    Some('[') => {
+                        let mut params = String::new();
+                        let mut last = None;
+                        for c in chars.by_ref() {
+                            if ('\x40'..='\x7e').contains(&c) {
+                                last = Some(c);
+                                break;
+                            }
+                            params.push(c);
+                        }
+                        let nums: Vec<usize> =
+                            params.split(';').map(|p| p.parse().unwrap_or(0)).collect();
+                        let nth = |i: usize| nums.get(i).copied().unwrap_or(0);
+                        match last {
+                            Some('H') if !params.starts_with('?') => {
+                                row = nth(0).max(1).min(rows) - 1;
+                                col = nth(1).max(1).min(cols) - 1;
+                            }
+                            Some('J') if nth(0) == 2 => {
+                                cells = vec![blank(); rows];
+                            }
+                            Some('K') => {
+                                for cell in &mut cells[row][col..] {
+                                    *cell = " ".to_string();
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    Some(']') => {
+                        // Operating-system command: up to BEL or ESC \.
+                        while let Some(c) = chars.next() {
+                            if c == '\x07' || (c == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
+                                break;
+                            }
+                        }
+                    }
+                    _ => {}
+                },
+                '\r' => col = 0,
+                '\n' => row = (row + 1).min(rows - 1),
+                '\x08' => col = col.saturating_sub(1),
+                c if c.is_control() => {}
+                c => {
+                    let width = c.width().unwrap_or(0);
+                    if width == 0 || col + width > cols {
+                        continue;
+                    }
+                    // Writing over either half of a wide character
+                    // erases all of it, as terminals do.
+                    let line = &mut cells[row];
+                    if col > 0 && line[col].is_empty() {
+                        line[col - 1] = " ".to_string();
+                    }
+                    if line.get(col + width).is_some_and(|c| c.is_empty()) {
+                        line[col + width] = " ".to_string();
+                    }
+                    line[col] = c.to_string();
+                    if width == 2 {
+                        line[col + 1] = String::new();
+                    }
+                    col += width;
+                }
+            }
+        }
+        Screen { cells }
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.cells.iter().map(|r| r.concat()).collect()
+    }
+
+    fn contains(&self, text: &str) -> bool {
+        self.lines().iter().any(|l| l.contains(text))
+    }
+
+    fn text(&self) -> String {
+        self.lines().join("\n")
+    }
+}
+
+/// The status line once the whole organisation of `demo` is listed.
+fn listed_status(demo: &common::DemoHome) -> String {
+    let accounts = &demo.sim.org().accounts;
+    let roles: usize = accounts.iter().map(|a| a.roles.len()).sum();
+    format!("{roles} roles in {} accounts", accounts.len())
+}
+
+/// The terminal is as it was: the last thing drawn left the alternate
+/// screen and showed the cursor, and the line discipline is back in
+/// canonical mode with echo.
+fn assert_terminal_restored(run: &Finished) {
+    let bytes = &run.screen_bytes;
+    let find_last = |needle: &[u8]| bytes.windows(needle.len()).rposition(|w| w == needle);
+    let entered = find_last(b"\x1b[?1049h").expect("the picker entered the alternate screen");
+    let left = find_last(b"\x1b[?1049l").expect("the picker left the alternate screen");
+    assert!(left > entered, "left the alternate screen last");
+    let shown = find_last(b"\x1b[?25h").expect("the cursor was shown");
+    let hidden = find_last(b"\x1b[?25l").unwrap_or(0);
+    assert!(shown > hidden && shown > left, "the cursor was shown last");
+
+    let (before, after) = (&run.initial_termios, &run.termios_after);
+    assert!(
+        after
+            .local_flags
+            .contains(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG),
+        "raw mode was left: {:?}",
+        after.local_flags
+    );
+    assert_eq!(before.local_flags, after.local_flags);
+    assert_eq!(before.input_flags, after.input_flags);
+    assert_eq!(before.output_flags, after.output_flags);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_an_account_and_role_then_enter_prints_the_exports_and_writes_the_profile() {
+    let demo = common::DemoHome::new(40, 20).await;
+    // An account on the second ListAccounts page, and one of its roles.
+    let target = demo.sim.org().accounts[37].clone();
+    let role = target.roles[1].clone();
+    let profile = profile_name(&target.account_id, &role);
+    let total: usize = demo.sim.org().accounts.iter().map(|a| a.roles.len()).sum();
+
+    let mut picker = PtyChild::spawn_pick(&demo);
+    picker.wait_for_text(&listed_status(&demo));
+    let query = format!("{} {}", target.account_id, role);
+    picker.send(query.as_bytes());
+    let prompt = format!("uoregon › {query} ");
+    let detail = format!("profile {profile} ·");
+    let screen = picker.wait_for("the query typed and its row selected", |s| {
+        s.lines()[0].starts_with(&prompt) && s.contains(&detail)
+    });
+    assert!(
+        screen.lines()[0].contains(&format!(" 1/{total} ")),
+        "the query selects exactly one row:\n{}",
+        screen.text()
+    );
+    picker.send(b"\r");
+    let run = picker.finish();
+
+    assert_eq!(run.status.code(), Some(0), "stdout: {:?}", run.stdout);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "export AWS_PROFILE='{profile}'\nexport AWS_REGION='us-west-2'\nexport AWS_DEFAULT_REGION='us-west-2'\n"
+        )
+    );
+    let config = uo_aws_tui::aws::config::AwsFile::load(
+        &demo.paths().config,
+        uo_aws_tui::aws::config::FileKind::Config,
+    )
+    .unwrap();
+    let section = config.profile(&profile).expect("the profile was written");
+    assert_eq!(section.get("sso_session"), Some("uoregon"));
+    assert_eq!(
+        section.get("sso_account_id"),
+        Some(target.account_id.as_str())
+    );
+    assert_eq!(section.get("sso_role_name"), Some(role.as_str()));
+    assert_eq!(section.get("region"), Some("us-west-2"));
+    assert_terminal_restored(&run);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn esc_cancels_with_exit_1_empty_stdout_and_the_config_unchanged() {
+    let demo = common::DemoHome::new(40, 20).await;
+    let before = std::fs::read(&demo.paths().config).unwrap();
+
+    let mut picker = PtyChild::spawn_pick(&demo);
+    picker.wait_for_text(&listed_status(&demo));
+    // A lone ESC byte, nothing after it: the picker must take it as Esc.
+    let sent = Instant::now();
+    picker.send(b"\x1b");
+    let run = picker.finish();
+    eprintln!("exited {:?} after the lone ESC", sent.elapsed());
+
+    assert_eq!(run.status.code(), Some(1), "stdout: {:?}", run.stdout);
+    assert_eq!(run.stdout, "");
+    assert_eq!(std::fs::read(&demo.paths().config).unwrap(), before);
+    assert_terminal_restored(&run);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_interrupts_with_exit_130_and_empty_stdout() {
+    let demo = common::DemoHome::new(40, 20).await;
+    let before = std::fs::read(&demo.paths().config).unwrap();
+
+    let mut picker = PtyChild::spawn_pick(&demo);
+    picker.wait_for_text(&listed_status(&demo));
+    // A query first, so an interrupt mid-edit is what is checked.
+    picker.send(b"comp");
+    picker.wait_for_text("› comp");
+    picker.send(b"\x03");
+    let run = picker.finish();
+
+    assert_eq!(run.status.code(), Some(130), "stdout: {:?}", run.stdout);
+    assert_eq!(run.stdout, "");
+    assert_eq!(std::fs::read(&demo.paths().config).unwrap(), before);
+    assert_terminal_restored(&run);
+}
