@@ -128,7 +128,14 @@ async fn aws_config_resolves_the_written_profile_to_role_credentials() {
         .clone();
     let role = target.roles.iter().find(|r| r.contains('=')).unwrap();
     let row = row_of(&app, &target.account_id, role);
-    let choice = pick::write_profile(demo.paths(), &session, &row, app.catalog().rows()).unwrap();
+    let choice = pick::write_profile(
+        demo.paths(),
+        &demo.env.dirs,
+        &session,
+        &row,
+        app.catalog().rows(),
+    )
+    .unwrap();
     assert_ne!(choice.profile, format!("{}_{role}", target.account_id));
 
     let got = resolve_in_child(&demo, &choice.profile).await;
@@ -163,7 +170,14 @@ async fn aws_config_reads_the_z_form_expires_at_that_write_token_writes() {
     let (session, app) = demo.loaded_app().await;
     let target = demo.sim.org().accounts[2].clone();
     let row = row_of(&app, &target.account_id, &target.roles[0]);
-    let choice = pick::write_profile(demo.paths(), &session, &row, app.catalog().rows()).unwrap();
+    let choice = pick::write_profile(
+        demo.paths(),
+        &demo.env.dirs,
+        &session,
+        &row,
+        app.catalog().rows(),
+    )
+    .unwrap();
 
     // One access token the simulator accepts for an hour; only the expiry
     // written into the cache file changes between the two runs.

@@ -395,7 +395,7 @@ async fn typing_an_account_and_role_then_enter_prints_the_exports_and_writes_the
     let query = format!("{} {}", target.account_id, role);
     picker.send(query.as_bytes());
     let prompt = format!("uoregon › {query} ");
-    let detail = format!("profile {profile} ·");
+    let detail = format!("new profile · us-west-2 · {profile}");
     let screen = picker.wait_for("the query typed and its row selected", |s| {
         s.lines()[0].starts_with(&prompt) && s.contains(&detail)
     });
