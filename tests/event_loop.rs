@@ -3,89 +3,17 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures::StreamExt;
+use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use time::OffsetDateTime;
-use tokio::sync::{mpsc, Notify};
-use uo_aws_tui::app::{LoginUpdate, Outcome};
-use uo_aws_tui::catalog::CatalogEvent;
-use uo_aws_tui::event_loop::{self, Services};
+use tokio::sync::Notify;
+use uo_aws_tui::app::Outcome;
+use uo_aws_tui::event_loop;
 use uo_aws_tui::favourites::{self, Favourite};
 use uo_aws_tui::pick::{self, PickServices};
-
-/// The real services, with a signal each time a listing pass completes.
-struct Observed {
-    inner: PickServices,
-    complete: Arc<Notify>,
-}
-
-impl Services for Observed {
-    fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent> {
-        let mut rx = self.inner.list();
-        let (tx, out) = mpsc::unbounded_channel();
-        let complete = self.complete.clone();
-        tokio::spawn(async move {
-            while let Some(event) = rx.recv().await {
-                let done = event == CatalogEvent::Complete;
-                let _ = tx.send(event);
-                if done {
-                    complete.notify_one();
-                }
-            }
-        });
-        out
-    }
-
-    fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String> {
-        self.inner.save_favourites(favourites)
-    }
-
-    fn login(&mut self) -> mpsc::UnboundedReceiver<LoginUpdate> {
-        self.inner.login()
-    }
-}
-
-enum Step {
-    /// Wait until a listing pass has completed.
-    AwaitComplete,
-    Key(KeyCode, KeyModifiers),
-    Text(&'static str),
-}
-
-fn script(
-    steps: Vec<Step>,
-    complete: Arc<Notify>,
-) -> impl futures::Stream<Item = std::io::Result<Event>> + Unpin {
-    let events = futures::stream::iter(steps).then(move |step| {
-        let complete = complete.clone();
-        async move {
-            match step {
-                Step::AwaitComplete => {
-                    tokio::time::timeout(std::time::Duration::from_secs(20), complete.notified())
-                        .await
-                        .expect("the listing completes");
-                    vec![]
-                }
-                Step::Key(code, m) => vec![Ok(Event::Key(KeyEvent::new(code, m)))],
-                Step::Text(text) => text
-                    .chars()
-                    .map(|c| {
-                        Ok(Event::Key(KeyEvent::new(
-                            KeyCode::Char(c),
-                            KeyModifiers::NONE,
-                        )))
-                    })
-                    .collect(),
-            }
-        }
-    });
-    Box::pin(events.flat_map(futures::stream::iter))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_drive_the_loop_favourites_persist_and_ctrl_r_lists_again() {
@@ -94,7 +22,7 @@ async fn keys_drive_the_loop_favourites_persist_and_ctrl_r_lists_again() {
     let (session, token) = pick::prepare(&demo.env, None, OffsetDateTime::now_utc()).unwrap();
     let mut app = pick::new_app(&demo.env, &session, &request).unwrap();
     let complete = Arc::new(Notify::new());
-    let mut services = Observed {
+    let mut services = common::Observed {
         inner: PickServices::new(&demo.env, &session, Some(&token), 8),
         complete: complete.clone(),
     };
@@ -104,21 +32,21 @@ async fn keys_drive_the_loop_favourites_persist_and_ctrl_r_lists_again() {
     let ctrl = KeyModifiers::CONTROL;
     let none = KeyModifiers::NONE;
     let steps = vec![
-        Step::AwaitComplete,
-        Step::Text(query),
-        Step::Key(KeyCode::Char('f'), ctrl),
-        Step::Key(KeyCode::Char('u'), ctrl),
-        Step::Key(KeyCode::Char('r'), ctrl),
-        Step::AwaitComplete,
+        common::Step::AwaitComplete,
+        common::Step::Text(query),
+        common::Step::Key(KeyCode::Char('f'), ctrl),
+        common::Step::Key(KeyCode::Char('u'), ctrl),
+        common::Step::Key(KeyCode::Char('r'), ctrl),
+        common::Step::AwaitComplete,
         // With an empty query the favourite is the first row.
-        Step::Key(KeyCode::Home, none),
-        Step::Key(KeyCode::Enter, none),
+        common::Step::Key(KeyCode::Home, none),
+        common::Step::Key(KeyCode::Enter, none),
     ];
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let outcome = event_loop::run(
         &mut terminal,
         &mut app,
-        script(steps, complete),
+        common::script(steps, complete),
         &mut services,
     )
     .await

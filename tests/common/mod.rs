@@ -166,3 +166,83 @@ impl DemoHome {
         (session, app)
     }
 }
+
+// The picker's services and scripted key input, for driving the real event loop.
+use std::collections::BTreeSet;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use uo_aws_tui::app::LoginUpdate;
+use uo_aws_tui::catalog::CatalogEvent;
+use uo_aws_tui::event_loop::Services;
+use uo_aws_tui::favourites::Favourite;
+
+/// The real services, with a signal each time a listing pass completes.
+pub struct Observed {
+    pub inner: uo_aws_tui::pick::PickServices,
+    pub complete: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Services for Observed {
+    fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent> {
+        let mut rx = self.inner.list();
+        let (tx, out) = mpsc::unbounded_channel();
+        let complete = self.complete.clone();
+        tokio::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                let done = event == CatalogEvent::Complete;
+                let _ = tx.send(event);
+                if done {
+                    complete.notify_one();
+                }
+            }
+        });
+        out
+    }
+
+    fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String> {
+        self.inner.save_favourites(favourites)
+    }
+
+    fn login(&mut self) -> mpsc::UnboundedReceiver<LoginUpdate> {
+        self.inner.login()
+    }
+}
+
+pub enum Step {
+    /// Wait until a listing pass has completed.
+    AwaitComplete,
+    Key(KeyCode, KeyModifiers),
+    Text(&'static str),
+}
+
+pub fn script(
+    steps: Vec<Step>,
+    complete: std::sync::Arc<tokio::sync::Notify>,
+) -> impl futures::Stream<Item = std::io::Result<Event>> + Unpin {
+    let events = futures::stream::iter(steps).then(move |step| {
+        let complete = complete.clone();
+        async move {
+            match step {
+                Step::AwaitComplete => {
+                    tokio::time::timeout(std::time::Duration::from_secs(20), complete.notified())
+                        .await
+                        .expect("the listing completes");
+                    vec![]
+                }
+                Step::Key(code, m) => vec![Ok(Event::Key(KeyEvent::new(code, m)))],
+                Step::Text(text) => text
+                    .chars()
+                    .map(|c| {
+                        Ok(Event::Key(KeyEvent::new(
+                            KeyCode::Char(c),
+                            KeyModifiers::NONE,
+                        )))
+                    })
+                    .collect(),
+            }
+        }
+    });
+    Box::pin(events.flat_map(futures::stream::iter))
+}
