@@ -68,6 +68,31 @@ pub struct SimOptions {
     pub page_size: usize,
     /// Delay before answering each request. Default zero.
     pub latency: Duration,
+    /// How long an OIDC client registration lasts (`clientSecretExpiresAt`);
+    /// an expired one gets `InvalidClientException`. Default 90 days.
+    pub registration_ttl: Duration,
+    /// Lifetime of access tokens issued by CreateToken (`expiresIn`).
+    /// Default 8 hours.
+    pub access_token_ttl: Duration,
+    /// Lifetime of a device code (`expiresIn` of StartDeviceAuthorization,
+    /// rounded up to whole seconds on the wire). Default 600 s.
+    pub device_code_ttl: Duration,
+    /// Polling interval for device codes (`interval`, rounded up to whole
+    /// seconds on the wire). Default 1 s.
+    pub device_poll_interval: Duration,
+    /// When set, a device-code CreateToken for a still pending code that comes
+    /// sooner than `device_poll_interval` after the previous poll of the same
+    /// code gets `SlowDownException` (the first poll never does). Default off.
+    pub slow_down: bool,
+    /// Approve every device code as soon as StartDeviceAuthorization issues
+    /// it. Default off.
+    pub auto_approve_device: bool,
+    /// `GET /authorize` redirects with `error=access_denied` instead of a code.
+    /// Default off.
+    pub deny_authorization: bool,
+    /// Every refresh-token grant fails with `InvalidGrantException`.
+    /// Default off.
+    pub reject_refresh_tokens: bool,
 }
 
 impl Default for SimOptions {
@@ -76,6 +101,14 @@ impl Default for SimOptions {
             accounts: None,
             page_size: 20,
             latency: Duration::ZERO,
+            registration_ttl: Duration::from_secs(90 * 24 * 3600),
+            access_token_ttl: Duration::from_secs(8 * 3600),
+            device_code_ttl: Duration::from_secs(600),
+            device_poll_interval: Duration::from_secs(1),
+            slow_down: false,
+            auto_approve_device: false,
+            deny_authorization: false,
+            reject_refresh_tokens: false,
         }
     }
 }
