@@ -1,6 +1,11 @@
-//! A wire-compatible IAM Identity Center simulator (portal API), served over
-//! HTTP/1.1 in-process. `uo-aws-tui demo` and the tests point real AWS clients
-//! at it; nothing else uses it.
+//! A wire-compatible IAM Identity Center simulator (portal and OIDC APIs),
+//! served over HTTP/1.1 in-process from one endpoint. `uo-aws-tui demo` and the
+//! tests point real AWS clients at it; nothing else uses it.
+//!
+//! The OIDC side (service `SSO OIDC`: RegisterClient, StartDeviceAuthorization,
+//! CreateToken, plus `GET /authorize` for PKCE and `GET /device` to approve a
+//! device code) is described in its own module; every access token it issues
+//! works on the portal routes below.
 //!
 //! Served operations (service `SSO`, restJson1, bearer header
 //! `x-amz-sso_bearer_token`):
@@ -28,6 +33,8 @@
 //! that issued them.
 
 mod error;
+mod oidc;
+mod oidc_error;
 mod org;
 mod portal;
 mod state;
@@ -45,6 +52,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use error::{PortalError, ERROR_TYPE_HEADER};
+pub use oidc::{
+    pkce_s256, OidcClient, OidcCounts, AUTHORIZATION_CODE_GRANT, AUTHORIZATION_CODE_TTL,
+    DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT,
+};
+pub use oidc_error::OidcError;
 pub use org::{Org, SimAccount};
 pub use portal::ROLE_CREDENTIALS_TTL;
 pub use state::BEARER_HEADER;
@@ -183,6 +195,30 @@ impl Simulator {
         self.state.issue_access_token(ttl)
     }
 
+    /// Approves the pending device code whose user code is `user_code` (case,
+    /// spaces and dashes ignored), as the user would in the browser. False
+    /// when no pending, unexpired device code has that user code.
+    pub fn approve_device(&self, user_code: &str) -> bool {
+        self.state.oidc.approve_device(user_code)
+    }
+
+    /// Denies the pending device code whose user code is `user_code`; its
+    /// next poll answers `AccessDeniedException`. False when no pending,
+    /// unexpired device code has that user code.
+    pub fn deny_device(&self, user_code: &str) -> bool {
+        self.state.oidc.deny_device(user_code)
+    }
+
+    /// Every OIDC client registration so far, oldest first.
+    pub fn registrations(&self) -> Vec<OidcClient> {
+        self.state.oidc.registrations()
+    }
+
+    /// How often the OIDC operations were used so far.
+    pub fn oidc_counts(&self) -> OidcCounts {
+        self.state.oidc.counts()
+    }
+
     /// The organisation served.
     pub fn org(&self) -> &Org {
         &self.state.org
@@ -238,6 +274,7 @@ impl std::fmt::Debug for Simulator {
 fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .merge(portal::routes())
+        .merge(oidc::routes())
         .fallback(unknown_operation)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), serve_request))
