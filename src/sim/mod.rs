@@ -1,6 +1,11 @@
-//! A wire-compatible IAM Identity Center simulator (portal API), served over
-//! HTTP/1.1 in-process. `uo-aws-tui demo` and the tests point real AWS clients
-//! at it; nothing else uses it.
+//! A wire-compatible IAM Identity Center simulator (portal and OIDC APIs),
+//! served over HTTP/1.1 in-process from one endpoint. `uo-aws-tui demo` and the
+//! tests point real AWS clients at it; nothing else uses it.
+//!
+//! The OIDC side (service `SSO OIDC`: RegisterClient, StartDeviceAuthorization,
+//! CreateToken, plus `GET /authorize` for PKCE and `GET /device` to approve a
+//! device code) is described in its own module; every access token it issues
+//! works on the portal routes below.
 //!
 //! Served operations (service `SSO`, restJson1, bearer header
 //! `x-amz-sso_bearer_token`):
@@ -28,6 +33,8 @@
 //! that issued them.
 
 mod error;
+mod oidc;
+mod oidc_error;
 mod org;
 mod portal;
 mod state;
@@ -45,6 +52,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use error::{PortalError, ERROR_TYPE_HEADER};
+pub use oidc::{
+    pkce_s256, OidcClient, OidcCounts, AUTHORIZATION_CODE_GRANT, AUTHORIZATION_CODE_TTL,
+    DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT,
+};
+pub use oidc_error::OidcError;
 pub use org::{Org, SimAccount};
 pub use portal::ROLE_CREDENTIALS_TTL;
 pub use state::BEARER_HEADER;
@@ -68,6 +80,31 @@ pub struct SimOptions {
     pub page_size: usize,
     /// Delay before answering each request. Default zero.
     pub latency: Duration,
+    /// How long an OIDC client registration lasts (`clientSecretExpiresAt`);
+    /// an expired one gets `InvalidClientException`. Default 90 days.
+    pub registration_ttl: Duration,
+    /// Lifetime of access tokens issued by CreateToken (`expiresIn`).
+    /// Default 8 hours.
+    pub access_token_ttl: Duration,
+    /// Lifetime of a device code (`expiresIn` of StartDeviceAuthorization,
+    /// rounded up to whole seconds on the wire). Default 600 s.
+    pub device_code_ttl: Duration,
+    /// Polling interval for device codes (`interval`, rounded up to whole
+    /// seconds on the wire). Default 1 s.
+    pub device_poll_interval: Duration,
+    /// When set, a device-code CreateToken for a still pending code that comes
+    /// sooner than `device_poll_interval` after the previous poll of the same
+    /// code gets `SlowDownException` (the first poll never does). Default off.
+    pub slow_down: bool,
+    /// Approve every device code as soon as StartDeviceAuthorization issues
+    /// it. Default off.
+    pub auto_approve_device: bool,
+    /// `GET /authorize` redirects with `error=access_denied` instead of a code.
+    /// Default off.
+    pub deny_authorization: bool,
+    /// Every refresh-token grant fails with `InvalidGrantException`.
+    /// Default off.
+    pub reject_refresh_tokens: bool,
 }
 
 impl Default for SimOptions {
@@ -76,6 +113,14 @@ impl Default for SimOptions {
             accounts: None,
             page_size: 20,
             latency: Duration::ZERO,
+            registration_ttl: Duration::from_secs(90 * 24 * 3600),
+            access_token_ttl: Duration::from_secs(8 * 3600),
+            device_code_ttl: Duration::from_secs(600),
+            device_poll_interval: Duration::from_secs(1),
+            slow_down: false,
+            auto_approve_device: false,
+            deny_authorization: false,
+            reject_refresh_tokens: false,
         }
     }
 }
@@ -150,6 +195,30 @@ impl Simulator {
         self.state.issue_access_token(ttl)
     }
 
+    /// Approves the pending device code whose user code is `user_code` (case,
+    /// spaces and dashes ignored), as the user would in the browser. False
+    /// when no pending, unexpired device code has that user code.
+    pub fn approve_device(&self, user_code: &str) -> bool {
+        self.state.oidc.approve_device(user_code)
+    }
+
+    /// Denies the pending device code whose user code is `user_code`; its
+    /// next poll answers `AccessDeniedException`. False when no pending,
+    /// unexpired device code has that user code.
+    pub fn deny_device(&self, user_code: &str) -> bool {
+        self.state.oidc.deny_device(user_code)
+    }
+
+    /// Every OIDC client registration so far, oldest first.
+    pub fn registrations(&self) -> Vec<OidcClient> {
+        self.state.oidc.registrations()
+    }
+
+    /// How often the OIDC operations were used so far.
+    pub fn oidc_counts(&self) -> OidcCounts {
+        self.state.oidc.counts()
+    }
+
     /// The organisation served.
     pub fn org(&self) -> &Org {
         &self.state.org
@@ -205,6 +274,7 @@ impl std::fmt::Debug for Simulator {
 fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .merge(portal::routes())
+        .merge(oidc::routes())
         .fallback(unknown_operation)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), serve_request))

@@ -1,7 +1,7 @@
 //! The simulator's shared state: organisation, options, issued bearer tokens,
 //! paging cursors and the request log. One value behind an `Arc` is shared by
-//! every handler and middleware; further services served from the same
-//! endpoint keep their state here too.
+//! every handler and middleware; the OIDC service served from the same
+//! endpoint keeps its state here too.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,6 +12,7 @@ use axum::http::HeaderMap;
 use sha1::{Digest, Sha1};
 
 use super::error::PortalError;
+use super::oidc::OidcState;
 use super::org::Org;
 use super::{RequestRecord, SimOptions};
 
@@ -24,7 +25,7 @@ pub(crate) const KEY_ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 pub(crate) const BASE64_ALPHABET: &[u8] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 /// URL-safe base64 letters, for bearer tokens and paging tokens.
-const URL_SAFE_ALPHABET: &[u8] =
+pub(crate) const URL_SAFE_ALPHABET: &[u8] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// What a paging token continues.
@@ -53,6 +54,8 @@ pub(crate) struct SimState {
     tokens: Mutex<HashMap<String, Option<Instant>>>,
     /// Paging tokens handed out so far.
     cursors: Mutex<HashMap<String, Cursor>>,
+    /// OIDC registrations, device codes, authorization codes and refresh tokens.
+    pub(crate) oidc: OidcState,
     /// Completed requests, keyed by arrival number.
     log: Mutex<Vec<(u64, RequestRecord)>>,
     /// Source of unique numbers (tokens, cursors, request ids).
@@ -78,6 +81,7 @@ impl SimState {
             options,
             tokens: Mutex::new(HashMap::new()),
             cursors: Mutex::new(HashMap::new()),
+            oidc: OidcState::default(),
             log: Mutex::new(Vec::new()),
             serial: AtomicU64::new(1),
             salt,
@@ -191,7 +195,7 @@ impl SimState {
 }
 
 /// Locks a mutex, carrying on with the data if a holder panicked.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
