@@ -233,3 +233,61 @@ async fn aws_config_reads_the_z_form_expires_at_that_write_token_writes() {
         "no request with the expired token"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_config_uses_and_refreshes_a_token_from_our_login() {
+    use uo_aws_tui::aws::login::{self, Browser, Flow, LoginOptions, Oidc};
+    let demo = common::DemoHome::with_options(uo_aws_tui::sim::SimOptions {
+        auto_approve_device: true,
+        ..Default::default()
+    })
+    .await;
+    let path = token_path(&demo.paths().sso_cache, "uoregon");
+    std::fs::remove_file(&path).unwrap();
+    let session = uo_aws_tui::aws::sso_session::choose_session(
+        &uo_aws_tui::aws::config::AwsFile::load(
+            &demo.paths().config,
+            uo_aws_tui::aws::config::FileKind::Config,
+        )
+        .unwrap(),
+        None,
+        None,
+    )
+    .unwrap();
+    let options = LoginOptions {
+        flow: Flow::DeviceCode,
+        open_browser: false,
+        redirect_port: None,
+        pkce_timeout: Duration::from_secs(60),
+        browser: Browser::from_env(),
+    };
+    let oidc = Oidc::new("us-west-2", Some(&demo.sim.endpoint()));
+    let token = login::login(&demo.paths().sso_cache, &session, &oidc, &options, &|_| {})
+        .await
+        .expect("device-code login");
+    assert!(token.refresh_token.is_some());
+    let (session, app) = demo.loaded_app().await;
+    let row = app.catalog().rows()[0].clone();
+    let choice = pick::write_profile(
+        demo.paths(),
+        &demo.env.dirs,
+        &session,
+        &row,
+        app.catalog().rows(),
+    )
+    .unwrap();
+    let got = resolve_in_child(&demo, &choice.profile).await;
+    assert_eq!(got["ok"], true, "{got}");
+
+    // With two minutes left, aws-config refreshes through the simulator with
+    // the registration and refresh token we wrote, then gets credentials.
+    let mut near = token.clone();
+    near.expires_at = OffsetDateTime::now_utc() + Duration::from_secs(120);
+    write_token(&path, &near).unwrap();
+    let got = resolve_in_child(&demo, &choice.profile).await;
+    assert_eq!(got["ok"], true, "{got}");
+    assert_eq!(demo.sim.oidc_counts().calls("refresh_token"), 1);
+    let refreshed = uo_aws_tui::aws::token_cache::read_token(&path).unwrap();
+    assert_ne!(refreshed.access_token, token.access_token);
+    assert!(refreshed.expires_at > near.expires_at);
+}

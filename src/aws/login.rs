@@ -394,7 +394,7 @@ pub async fn login(
         start_url: Some(session.start_url.clone()),
         region: Some(session.region.clone()),
         access_token: issued.access_token,
-        expires_at: OffsetDateTime::now_utc() + issued.expires_in,
+        expires_at: whole_seconds(OffsetDateTime::now_utc() + issued.expires_in),
         client_id: Some(registration.client_id.clone()),
         client_secret: Some(registration.client_secret.clone()),
         registration_expires_at: Some(registration.expires_at),
@@ -470,6 +470,11 @@ async fn registration_for(
     })?;
     report(LoginStep::Registered);
     Ok(registration)
+}
+
+/// `t` without its fraction of a second: what the token file can hold.
+fn whole_seconds(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).unwrap_or(t)
 }
 
 struct Issued {
@@ -759,7 +764,7 @@ pub async fn refresh(
     let fresh = issued(&out);
     let mut updated = token.clone();
     updated.access_token = fresh.access_token;
-    updated.expires_at = OffsetDateTime::now_utc() + fresh.expires_in;
+    updated.expires_at = whole_seconds(OffsetDateTime::now_utc() + fresh.expires_in);
     if let Some(r) = fresh.refresh_token {
         updated.refresh_token = Some(r);
     }

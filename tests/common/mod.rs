@@ -11,12 +11,17 @@ use uo_aws_tui::sim::{SimOptions, Simulator};
 
 /// A simulator on 127.0.0.1 with `accounts` accounts and pages of `page_size`.
 pub async fn simulator(accounts: usize, page_size: usize) -> Simulator {
-    let opts = SimOptions {
+    simulator_with(SimOptions {
         accounts: Some(accounts),
         page_size,
         latency: Duration::ZERO,
         ..SimOptions::default()
-    };
+    })
+    .await
+}
+
+/// A simulator on 127.0.0.1 with `opts`.
+pub async fn simulator_with(opts: SimOptions) -> Simulator {
     Simulator::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("simulator starts")
@@ -103,7 +108,21 @@ pub struct DemoHome {
 
 impl DemoHome {
     pub async fn new(accounts: usize, page_size: usize) -> DemoHome {
-        let sim = simulator(accounts, page_size).await;
+        DemoHome::with_options(SimOptions {
+            accounts: Some(accounts),
+            page_size,
+            ..SimOptions::default()
+        })
+        .await
+    }
+
+    /// A home next to a simulator started with `opts` (the built-in org by default).
+    pub async fn with_options(opts: SimOptions) -> DemoHome {
+        let opts = SimOptions {
+            accounts: opts.accounts.or(Some(40)),
+            ..opts
+        };
+        let sim = simulator_with(opts).await;
         let home = tempfile::tempdir().unwrap();
         let paths = uo_aws_tui::aws::paths::AwsPaths::under_home(home.path());
         uo_aws_tui::demo::write_demo_files(
