@@ -588,3 +588,50 @@ async fn the_picker_recovers_from_an_expired_token_without_a_restart() {
     assert!(token.expires_at > OffsetDateTime::now_utc());
     assert_eq!(demo.sim.oidc_counts().calls("authorization_code"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_or_expired_device_code_fails_without_writing() {
+    for deny in [true, false] {
+        let demo = no_token_home(SimOptions {
+            device_code_ttl: Duration::from_secs(2),
+            ..SimOptions::default()
+        })
+        .await;
+        let oidc = Oidc::new("us-west-2", Some(&demo.sim.endpoint()));
+        let sim = Arc::new(demo);
+        let denier = sim.clone();
+        let report = move |step: LoginStep| {
+            if let LoginStep::Authorize {
+                user_code: Some(code),
+                ..
+            } = step
+            {
+                if deny {
+                    assert!(denier.sim.deny_device(&code));
+                }
+            }
+        };
+        let none = Browser {
+            browser_var: None,
+            os: "linux".into(),
+            display: false,
+            ssh: false,
+            wsl: false,
+        };
+        let err = login::login(
+            &sim.paths().sso_cache,
+            &session(),
+            &oidc,
+            &options(Flow::DeviceCode, none),
+            &report,
+        )
+        .await
+        .unwrap_err();
+        if deny {
+            assert!(matches!(err, LoginError::Denied(_)), "{err}");
+        } else {
+            assert!(matches!(err, LoginError::Expired), "{err}");
+        }
+        assert!(!token_path(&sim.paths().sso_cache, "uoregon").exists());
+    }
+}
