@@ -3,6 +3,7 @@
 //! Layout, top to bottom: the prompt line, the list, a three-line details
 //! pane under a rule, the status bar. It works from 60×15 up.
 
+pub mod svg;
 pub mod text;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
