@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use crate::aws::login::{Flow, LoginStep};
 use crate::catalog::{profile_name, Catalog, CatalogEvent, Progress, Row, RowKind};
 use crate::favourites::Favourite;
-use crate::keymap::{action_for, Action};
+use crate::keymap::{action_for, session_action_for, Action, SessionAction};
 use crate::search::Searcher;
 
 /// How the picker ended.
@@ -35,9 +35,99 @@ pub enum Effect {
     Refresh,
     /// Store the favourites (every session's, not only this one's).
     SaveFavourites(BTreeSet<Favourite>),
-    /// Log in to the session in the background and report [`LoginUpdate`]s.
-    Login,
+    /// Log in to `session` in the background and report [`LoginUpdate`]s.
+    Login { session: String },
+    /// Read the sessions' states from the files again (Sessions view).
+    LoadSessions,
+    /// Refresh the access token of `session`, or log out of it.
+    SessionOp { op: SessionOp, session: String },
+    /// Make `session` the one the Roles view lists.
+    SwitchSession { session: String },
 }
+
+/// Work on a session other than a login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionOp {
+    Refresh,
+    Logout,
+}
+
+/// Which screen the picker shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Roles,
+    Sessions,
+}
+
+/// The state of a login (token file) at some instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenState {
+    /// More than 15 minutes left.
+    Valid,
+    /// Less than 15 minutes left.
+    Expiring,
+    Expired,
+    /// No token file.
+    NotLoggedIn,
+    /// A token file that cannot be parsed.
+    Unreadable,
+}
+
+impl TokenState {
+    /// The state of a token expiring at `expires_at` (`None`: no file) at `now`.
+    pub fn at(expires_at: Option<OffsetDateTime>, now: OffsetDateTime) -> TokenState {
+        match expires_at {
+            None => TokenState::NotLoggedIn,
+            Some(t) if t <= now => TokenState::Expired,
+            Some(t) if t - now < crate::aws::login::REFRESH_WINDOW => TokenState::Expiring,
+            Some(_) => TokenState::Valid,
+        }
+    }
+
+    /// The word shown and written: `valid`, `expiring`, `expired`,
+    /// `not_logged_in`, `unreadable`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenState::Valid => "valid",
+            TokenState::Expiring => "expiring",
+            TokenState::Expired => "expired",
+            TokenState::NotLoggedIn => "not_logged_in",
+            TokenState::Unreadable => "unreadable",
+        }
+    }
+}
+
+/// One row of the Sessions view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    /// The sso-session name; `None` for a legacy start URL used by profiles.
+    pub name: Option<String>,
+    pub start_url: String,
+    pub region: String,
+    /// When the access token expires (`None`: no readable token).
+    pub expires_at: Option<OffsetDateTime>,
+    /// Whether the token file could not be parsed.
+    pub unreadable: bool,
+    /// Whether the token can be refreshed (refresh token and an unexpired registration).
+    pub refreshable: bool,
+    /// How many profiles use it.
+    pub profiles: usize,
+}
+
+impl SessionSummary {
+    /// Its state at `now`.
+    pub fn state(&self, now: OffsetDateTime) -> TokenState {
+        if self.unreadable {
+            TokenState::Unreadable
+        } else {
+            TokenState::at(self.expires_at, now)
+        }
+    }
+}
+
+/// A result of work on a session (refresh, logout), for the message line.
+pub type SessionOpResult = Result<String, String>;
 
 /// Progress of a background login.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +191,13 @@ pub struct App {
     /// Profiles the config file already has, by name.
     existing: HashMap<String, ExistingProfile>,
     help: bool,
+    view: View,
+    sessions: Vec<SessionSummary>,
+    session_selected: usize,
+    /// When the current session's token expires, for the status bar.
+    session_expires_at: Option<OffsetDateTime>,
+    /// The session the running login is for.
+    login_session: Option<String>,
     login: Option<LoginPanel>,
     /// The clock the login countdown is drawn against (set by the event loop).
     now: OffsetDateTime,
@@ -127,6 +224,11 @@ impl App {
             session_favourites: HashSet::new(),
             existing: HashMap::new(),
             help: false,
+            view: View::Roles,
+            sessions: Vec::new(),
+            session_selected: 0,
+            session_expires_at: None,
+            login_session: None,
             login: None,
             now: OffsetDateTime::UNIX_EPOCH,
             message: None,
@@ -180,6 +282,75 @@ impl App {
         self.help
     }
 
+    pub fn view(&self) -> View {
+        self.view
+    }
+
+    /// The Sessions view's rows.
+    pub fn sessions(&self) -> &[SessionSummary] {
+        &self.sessions
+    }
+
+    /// Index of the selected row of the Sessions view.
+    pub fn session_selected(&self) -> usize {
+        self.session_selected
+    }
+
+    /// Sets the Sessions view's rows (keeps the selection on the same name).
+    pub fn set_sessions(&mut self, sessions: Vec<SessionSummary>) {
+        let keep = self
+            .sessions
+            .get(self.session_selected)
+            .map(|s| s.name.clone());
+        self.sessions = sessions;
+        self.session_selected = keep
+            .and_then(|name| self.sessions.iter().position(|s| s.name == name))
+            .unwrap_or(0);
+        if let Some(current) = self
+            .sessions
+            .iter()
+            .find(|s| s.name.as_deref() == Some(self.session.as_str()))
+        {
+            self.session_expires_at = current.expires_at;
+        }
+    }
+
+    /// When the current session's access token expires (status bar).
+    pub fn session_expires_at(&self) -> Option<OffsetDateTime> {
+        self.session_expires_at
+    }
+
+    pub fn set_session_expires_at(&mut self, at: Option<OffsetDateTime>) {
+        self.session_expires_at = at;
+    }
+
+    /// Makes `session` (with `region` for profiles) the one the Roles view
+    /// lists: the rows, query and favourites' view start over.
+    pub fn switch_session(
+        &mut self,
+        session: &str,
+        region: &str,
+        expires_at: Option<OffsetDateTime>,
+    ) {
+        self.session = session.to_string();
+        self.region = region.to_string();
+        self.catalog = Catalog::default();
+        self.matches.clear();
+        self.selected = 0;
+        self.selected_key = None;
+        self.moved = false;
+        self.session_expires_at = expires_at;
+        let favourites = std::mem::take(&mut self.favourites);
+        self.set_favourites(favourites);
+        self.view = View::Roles;
+        self.effects.push(Effect::Refresh);
+    }
+
+    /// The session a running login is for.
+    pub fn login_session(&self) -> Option<&str> {
+        self.login_session.as_deref()
+    }
+
     /// The login panel, while a login is needed or running.
     pub fn login_panel(&self) -> Option<&LoginPanel> {
         self.login.as_ref()
@@ -197,6 +368,12 @@ impl App {
     /// Opens the login panel and asks for a background login (unless one is
     /// already running and has not failed).
     pub fn begin_login(&mut self, reason: impl Into<String>) {
+        let session = self.session.clone();
+        self.begin_login_to(&session, reason);
+    }
+
+    /// Opens the login panel for `session` (any session of the Sessions view).
+    pub fn begin_login_to(&mut self, session: &str, reason: impl Into<String>) {
         if self.login.as_ref().is_some_and(|p| !p.failed) {
             return;
         }
@@ -204,7 +381,10 @@ impl App {
             reason: reason.into(),
             ..LoginPanel::default()
         });
-        self.effects.push(Effect::Login);
+        self.login_session = Some(session.to_string());
+        self.effects.push(Effect::Login {
+            session: session.to_string(),
+        });
     }
 
     /// Folds in progress of the background login. Success closes the panel
@@ -238,8 +418,14 @@ impl App {
             LoginUpdate::Succeeded => {
                 self.login = None;
                 self.message = None;
-                self.catalog.begin_refresh();
-                self.effects.push(Effect::Refresh);
+                let session = self.login_session.take();
+                if session.as_deref() == Some(self.session.as_str()) {
+                    self.catalog.begin_refresh();
+                    self.effects.push(Effect::Refresh);
+                } else {
+                    self.message = Some(format!("logged in to {}", session.unwrap_or_default()));
+                }
+                self.effects.push(Effect::LoadSessions);
             }
             LoginUpdate::Failed(message) => {
                 panel.failed = true;
@@ -295,7 +481,73 @@ impl App {
 
     /// Handles one terminal key event through the key table.
     pub fn handle_key(&mut self, key: KeyEvent) -> Option<Outcome> {
-        action_for(key, self.query.is_empty()).and_then(|a| self.update(a))
+        match self.view {
+            View::Roles => action_for(key, self.query.is_empty()).and_then(|a| self.update(a)),
+            View::Sessions => session_action_for(key).and_then(|a| self.update_sessions(a)),
+        }
+    }
+
+    /// Applies one action of the Sessions view.
+    pub fn update_sessions(&mut self, action: SessionAction) -> Option<Outcome> {
+        if self.help {
+            match action {
+                SessionAction::Help | SessionAction::Back => self.help = false,
+                SessionAction::Interrupt => return Some(Outcome::Interrupted),
+                _ => {}
+            }
+            return None;
+        }
+        let selected = self
+            .sessions
+            .get(self.session_selected)
+            .and_then(|s| s.name.clone());
+        let named = |what: &str| {
+            format!("{what} works on sso-sessions only; this row is a legacy start URL")
+        };
+        match action {
+            SessionAction::Up => self.session_selected = self.session_selected.saturating_sub(1),
+            SessionAction::Down => {
+                self.session_selected =
+                    (self.session_selected + 1).min(self.sessions.len().saturating_sub(1))
+            }
+            SessionAction::Back => self.view = View::Roles,
+            SessionAction::Interrupt => return Some(Outcome::Interrupted),
+            SessionAction::Help => self.help = true,
+            SessionAction::Login => match selected {
+                Some(name) => {
+                    if let Some(panel) = self.login.as_mut() {
+                        panel.failed = true;
+                    }
+                    self.begin_login_to(&name, format!("log in to {name}"));
+                }
+                None => self.message = Some(named("logging in")),
+            },
+            SessionAction::Refresh | SessionAction::Logout => match selected {
+                Some(session) => {
+                    let op = if action == SessionAction::Refresh {
+                        SessionOp::Refresh
+                    } else {
+                        SessionOp::Logout
+                    };
+                    self.effects.push(Effect::SessionOp { op, session });
+                }
+                None => self.message = Some(named("this")),
+            },
+            SessionAction::Switch => match selected {
+                Some(session) if session == self.session => self.view = View::Roles,
+                Some(session) => self.effects.push(Effect::SwitchSession { session }),
+                None => self.message = Some(named("listing")),
+            },
+        }
+        None
+    }
+
+    /// Shows the result of a refresh or logout and reloads the sessions.
+    pub fn apply_session_op(&mut self, result: SessionOpResult) {
+        self.message = Some(match result {
+            Ok(m) | Err(m) => m,
+        });
+        self.effects.push(Effect::LoadSessions);
     }
 
     /// Applies one action.
@@ -351,6 +603,10 @@ impl App {
             }
             Action::ToggleFavourite => self.toggle_favourite(),
             Action::Help => self.help = true,
+            Action::Sessions => {
+                self.view = View::Sessions;
+                self.effects.push(Effect::LoadSessions);
+            }
             Action::Login => {
                 if let Some(panel) = self.login.as_mut() {
                     panel.failed = true; // a running login is replaced
@@ -770,7 +1026,12 @@ mod tests {
             unauthorized: true,
         });
         assert_eq!(out, None);
-        assert_eq!(app.take_effects(), vec![Effect::Login]);
+        assert_eq!(
+            app.take_effects(),
+            vec![Effect::Login {
+                session: "uoregon".into()
+            }]
+        );
         let panel = app.login_panel().unwrap();
         assert!(panel.reason.contains("rejected"));
         let expires_at = OffsetDateTime::UNIX_EPOCH + std::time::Duration::from_secs(600);
@@ -791,10 +1052,94 @@ mod tests {
         assert!(app.login_panel().unwrap().failed);
         // Ctrl-l starts over.
         app.handle_key(ctrl('l'));
-        assert_eq!(app.take_effects(), vec![Effect::Login]);
+        assert_eq!(
+            app.take_effects(),
+            vec![Effect::Login {
+                session: "uoregon".into()
+            }]
+        );
         assert!(!app.login_panel().unwrap().failed);
         app.apply_login(LoginUpdate::Succeeded);
         assert!(app.login_panel().is_none());
+        assert_eq!(
+            app.take_effects(),
+            vec![Effect::Refresh, Effect::LoadSessions]
+        );
+    }
+
+    fn summary(name: &str, expires_in_min: Option<i64>) -> SessionSummary {
+        SessionSummary {
+            name: Some(name.into()),
+            start_url: format!("https://{name}.awsapps.com/start"),
+            region: "us-west-2".into(),
+            expires_at: expires_in_min
+                .map(|m| OffsetDateTime::UNIX_EPOCH + time::Duration::minutes(m)),
+            unreadable: false,
+            refreshable: false,
+            profiles: 1,
+        }
+    }
+
+    #[test]
+    fn sessions_view_keys() {
+        let mut app = full();
+        app.handle_key(key(KeyCode::Tab));
+        assert_eq!(app.view(), View::Sessions);
+        assert_eq!(app.take_effects(), vec![Effect::LoadSessions]);
+        app.set_sessions(vec![summary("uoregon", Some(600)), summary("lab", None)]);
+        assert_eq!(
+            app.session_expires_at(),
+            Some(OffsetDateTime::UNIX_EPOCH + time::Duration::minutes(600))
+        );
+        app.handle_key(key(KeyCode::Down));
+        assert_eq!(app.session_selected(), 1);
+        app.handle_key(key(KeyCode::Char('r')));
+        app.handle_key(key(KeyCode::Char('o')));
+        assert_eq!(
+            app.take_effects(),
+            vec![
+                Effect::SessionOp {
+                    op: SessionOp::Refresh,
+                    session: "lab".into()
+                },
+                Effect::SessionOp {
+                    op: SessionOp::Logout,
+                    session: "lab".into()
+                },
+            ]
+        );
+        app.apply_session_op(Err("lab: this token cannot be refreshed".into()));
+        assert_eq!(app.message(), Some("lab: this token cannot be refreshed"));
+        assert_eq!(app.take_effects(), vec![Effect::LoadSessions]);
+        app.handle_key(key(KeyCode::Char('l')));
+        assert_eq!(
+            app.take_effects(),
+            vec![Effect::Login {
+                session: "lab".into()
+            }]
+        );
+        assert_eq!(app.login_session(), Some("lab"));
+        // A login to another session does not relist this one.
+        app.apply_login(LoginUpdate::Succeeded);
+        assert_eq!(app.take_effects(), vec![Effect::LoadSessions]);
+        app.handle_key(key(KeyCode::Enter));
+        assert_eq!(
+            app.take_effects(),
+            vec![Effect::SwitchSession {
+                session: "lab".into()
+            }]
+        );
+        app.switch_session("lab", "us-east-1", None);
+        assert_eq!(
+            (app.session.as_str(), app.region.as_str(), app.view()),
+            ("lab", "us-east-1", View::Roles)
+        );
+        assert_eq!(app.match_count(), 0, "the rows start over");
         assert_eq!(app.take_effects(), vec![Effect::Refresh]);
+        // Tab and Esc go back; Enter on the listed session too.
+        app.handle_key(key(KeyCode::Tab));
+        app.handle_key(key(KeyCode::Esc));
+        assert_eq!(app.view(), View::Roles);
+        assert_eq!(app.handle_key(ctrl('c')), Some(Outcome::Interrupted));
     }
 }

@@ -9,7 +9,7 @@ use ratatui::backend::Backend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
-use crate::app::{App, Effect, LoginUpdate, Outcome};
+use crate::app::{App, Effect, LoginUpdate, Outcome, SessionOp, SessionOpResult, SessionSummary};
 use crate::catalog::CatalogEvent;
 use crate::favourites::Favourite;
 use crate::keymap::Action;
@@ -22,10 +22,25 @@ pub trait Services {
     fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent>;
     /// Stores the favourites; `Err` holds a message for the user.
     fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String>;
-    /// Starts a login in the background; its progress arrives on the
-    /// returned channel, ending with `Succeeded` (after which [`Services::list`]
-    /// uses the new token) or `Failed`.
-    fn login(&mut self) -> mpsc::UnboundedReceiver<LoginUpdate>;
+    /// Starts a login to `session` in the background; its progress arrives
+    /// on the returned channel, ending with `Succeeded` (after which
+    /// [`Services::list`] uses the new token, when `session` is the listed
+    /// one) or `Failed`.
+    fn login(&mut self, session: &str) -> mpsc::UnboundedReceiver<LoginUpdate>;
+    /// Every session and legacy start URL with its token state (local files only).
+    fn sessions(&mut self) -> Vec<SessionSummary>;
+    /// Refreshes the token of `session`, or logs out of it, in the background.
+    fn session_op(
+        &mut self,
+        op: SessionOp,
+        session: &str,
+    ) -> mpsc::UnboundedReceiver<SessionOpResult>;
+    /// Makes `session` the listed one; returns the region profiles get and
+    /// when its token expires, or why it cannot be used.
+    fn switch_session(
+        &mut self,
+        session: &str,
+    ) -> Result<(String, Option<time::OffsetDateTime>), String>;
 }
 
 /// Runs the picker until it ends. `input` yields terminal events (crossterm's
@@ -47,6 +62,7 @@ where
 {
     let mut catalog = None;
     let mut login = None;
+    let mut ops = None;
     // The app may already want a login (no usable token) instead of a listing.
     if app.login_panel().is_none() {
         catalog = Some(services.list());
@@ -54,7 +70,7 @@ where
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
-        carry_out(app, services, &mut catalog, &mut login);
+        carry_out(app, services, &mut catalog, &mut login, &mut ops);
         app.set_now(time::OffsetDateTime::now_utc());
         let size = terminal.size()?;
         app.set_page_size(ui::list_height(size.height));
@@ -83,8 +99,14 @@ where
                     Some(update) => app.apply_login(update),
                 }
             }
-            // The login panel counts down.
-            _ = tick.tick(), if app.login_panel().is_some() => {}
+            result = recv(&mut ops), if ops.is_some() => {
+                match result {
+                    None => ops = None,
+                    Some(result) => app.apply_session_op(result),
+                }
+            }
+            // The login panel and the sessions' countdowns tick.
+            _ = tick.tick(), if app.login_panel().is_some() || app.view() == crate::app::View::Sessions => {}
             event = recv(&mut catalog), if catalog.is_some() => {
                 match event {
                     None => catalog = None,
@@ -111,8 +133,29 @@ fn carry_out(
     services: &mut dyn Services,
     catalog: &mut Option<mpsc::UnboundedReceiver<CatalogEvent>>,
     login: &mut Option<mpsc::UnboundedReceiver<LoginUpdate>>,
+    ops: &mut Option<mpsc::UnboundedReceiver<SessionOpResult>>,
 ) {
-    for effect in app.take_effects() {
+    // Carrying out an effect may ask for more (a switch lists again).
+    loop {
+        let effects = app.take_effects();
+        if effects.is_empty() {
+            return;
+        }
+        for effect in effects {
+            carry_out_one(effect, app, services, catalog, login, ops);
+        }
+    }
+}
+
+fn carry_out_one(
+    effect: Effect,
+    app: &mut App,
+    services: &mut dyn Services,
+    catalog: &mut Option<mpsc::UnboundedReceiver<CatalogEvent>>,
+    login: &mut Option<mpsc::UnboundedReceiver<LoginUpdate>>,
+    ops: &mut Option<mpsc::UnboundedReceiver<SessionOpResult>>,
+) {
+    {
         match effect {
             Effect::Refresh => *catalog = Some(services.list()),
             Effect::SaveFavourites(favourites) => {
@@ -120,11 +163,25 @@ fn carry_out(
                     app.set_message(format!("favourites not saved: {message}"));
                 }
             }
-            Effect::Login => {
-                // A listing with a rejected token is of no more use.
-                *catalog = None;
-                *login = Some(services.login());
+            Effect::Login { session } => {
+                if session == app.session {
+                    // A listing with a rejected token is of no more use.
+                    *catalog = None;
+                }
+                *login = Some(services.login(&session));
             }
+            Effect::LoadSessions => {
+                let sessions = services.sessions();
+                app.set_sessions(sessions);
+            }
+            Effect::SessionOp { op, session } => *ops = Some(services.session_op(op, &session)),
+            Effect::SwitchSession { session } => match services.switch_session(&session) {
+                Ok((region, expires_at)) => {
+                    *catalog = None;
+                    app.switch_session(&session, &region, expires_at);
+                }
+                Err(message) => app.set_message(message),
+            },
         }
     }
 }

@@ -40,6 +40,101 @@ pub enum Action {
     Help,
     /// Log in again to the current session.
     Login,
+    /// Switch to the Sessions view.
+    Sessions,
+}
+
+/// A user intent in the Sessions view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionAction {
+    Up,
+    Down,
+    /// Log in to the selected session.
+    Login,
+    /// Refresh the selected session's access token.
+    Refresh,
+    /// Log out of the selected session.
+    Logout,
+    /// Make the selected session the one the Roles view lists.
+    Switch,
+    /// Back to the Roles view.
+    Back,
+    /// Exit 130.
+    Interrupt,
+    Help,
+}
+
+/// One row of the Sessions view's key table.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionBinding {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+    pub action: SessionAction,
+    pub label: &'static str,
+    pub help: &'static str,
+}
+
+const fn session_bind(
+    code: KeyCode,
+    modifiers: KeyModifiers,
+    action: SessionAction,
+    label: &'static str,
+    help: &'static str,
+) -> SessionBinding {
+    SessionBinding {
+        code,
+        modifiers,
+        action,
+        label,
+        help,
+    }
+}
+
+/// Every key of the Sessions view, in the order the help lists them.
+#[rustfmt::skip]
+pub const SESSIONS_KEYS: &[SessionBinding] = &[
+    session_bind(KeyCode::Up, NONE, SessionAction::Up, "↑", "select"),
+    session_bind(KeyCode::Down, NONE, SessionAction::Down, "↓", "select"),
+    session_bind(KeyCode::Char('l'), NONE, SessionAction::Login, "l", "log in"),
+    session_bind(KeyCode::Char('r'), NONE, SessionAction::Refresh, "r", "refresh the token"),
+    session_bind(KeyCode::Char('o'), NONE, SessionAction::Logout, "o", "log out"),
+    session_bind(KeyCode::Enter, NONE, SessionAction::Switch, "Enter", "list this session's roles"),
+    session_bind(KeyCode::Tab, NONE, SessionAction::Back, "Tab", "back to roles"),
+    session_bind(KeyCode::Esc, NONE, SessionAction::Back, "Esc", "back to roles"),
+    session_bind(KeyCode::Char('c'), CTRL, SessionAction::Interrupt, "Ctrl-c", "quit (exit 130)"),
+    session_bind(KeyCode::F(1), NONE, SessionAction::Help, "F1", "help"),
+];
+
+/// The action for a key press in the Sessions view.
+pub fn session_action_for(key: KeyEvent) -> Option<SessionAction> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let modifiers = key.modifiers - KeyModifiers::SHIFT;
+    SESSIONS_KEYS
+        .iter()
+        .find(|b| b.code == key.code && b.modifiers == modifiers)
+        .map(|b| b.action)
+}
+
+/// Rows of the Sessions view's help: keys sharing a text joined with spaces.
+pub fn session_help_rows() -> Vec<(String, &'static str)> {
+    let mut rows: Vec<(String, &'static str)> = Vec::new();
+    for b in SESSIONS_KEYS {
+        match rows.iter_mut().find(|(_, h)| *h == b.help) {
+            Some((keys, _)) => {
+                keys.push(' ');
+                keys.push_str(b.label);
+            }
+            None => rows.push((b.label.to_string(), b.help)),
+        }
+    }
+    rows
+}
+
+/// The Sessions view's status-bar hints.
+pub fn session_hints() -> String {
+    "l log in · r refresh · o log out · Enter use · Tab back".to_string()
 }
 
 /// One row of the key table.
@@ -103,6 +198,7 @@ pub const ROLES_KEYS: &[Binding] = &[
     bind(KeyCode::Char('r'), CTRL, Action::Refresh, "Ctrl-r", "refresh", "refresh now (retries failed accounts)", false),
     bind(KeyCode::Char('l'), CTRL, Action::Login, "Ctrl-l", "log in", "log in again to this session", false),
     bind(KeyCode::Char('f'), CTRL, Action::ToggleFavourite, "Ctrl-f", "favourite", "mark / unmark favourite", false),
+    bind(KeyCode::Tab, NONE, Action::Sessions, "Tab", "sessions", "sessions: which logins are valid", false),
     bind(KeyCode::F(1), NONE, Action::Help, "F1", "help", "help (also ? with an empty query)", true),
 ];
 
@@ -180,6 +276,7 @@ mod tests {
             (key(KeyCode::Char('r'), CTRL), Some(Action::Refresh)),
             (key(KeyCode::Char('f'), CTRL), Some(Action::ToggleFavourite)),
             (key(KeyCode::Char('l'), CTRL), Some(Action::Login)),
+            (key(KeyCode::Tab, NONE), Some(Action::Sessions)),
             (key(KeyCode::Char('c'), CTRL), Some(Action::Interrupt)),
             (key(KeyCode::Char('x'), CTRL), None),
             (key(KeyCode::PageUp, NONE), Some(Action::PageUp)),
@@ -218,5 +315,20 @@ mod tests {
             );
         }
         assert!(help.len() + 2 <= 15, "{}", help.len());
+        let sessions = session_help_rows();
+        for b in SESSIONS_KEYS {
+            assert!(
+                sessions
+                    .iter()
+                    .any(|(k, _)| k.split(' ').any(|l| l == b.label)),
+                "{}",
+                b.label
+            );
+        }
+        assert_eq!(
+            session_action_for(key(KeyCode::Char('o'), NONE)),
+            Some(SessionAction::Logout)
+        );
+        assert_eq!(session_action_for(key(KeyCode::Char('x'), NONE)), None);
     }
 }

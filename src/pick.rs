@@ -14,14 +14,16 @@ use std::path::PathBuf;
 
 use std::sync::{Arc, Mutex};
 
-use crate::app::{App, ExistingProfile, LoginUpdate, Outcome};
+use crate::app::{
+    App, ExistingProfile, LoginUpdate, Outcome, SessionOp, SessionOpResult, SessionSummary,
+};
 use crate::aws::config::{AwsFile, FileKind, SectionName};
 use crate::aws::config_edit::upsert_section;
 use crate::aws::config_write::ConfigWriter;
 use crate::aws::login::{self, Browser, Flow, LoginError, LoginOptions, LoginStep, Oidc};
 use crate::aws::paths::AwsPaths;
 use crate::aws::portal::{self, Portal};
-use crate::aws::sso_session::{choose_session, SsoSession};
+use crate::aws::sso_session::{choose_session, load_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, read_token, token_path, CachedToken, TokenError};
 use crate::catalog::{profile_name, CatalogEvent, Row};
 use crate::dirs::AppDirs;
@@ -306,6 +308,13 @@ pub struct PickServices {
 }
 
 impl PickServices {
+    /// `[sso-session name]` from the config file as it is now.
+    fn find_session(&self, name: &str) -> Result<SsoSession, String> {
+        let config =
+            AwsFile::load(&self.env.paths.config, FileKind::Config).map_err(|e| e.to_string())?;
+        load_session(&config, name).map_err(|e| e.to_string())
+    }
+
     /// Services for `session`; `token` is `None` when a login must come first.
     pub fn new(
         env: &Environment,
@@ -346,8 +355,15 @@ impl Services for PickServices {
         }
     }
 
-    fn login(&mut self) -> mpsc::UnboundedReceiver<LoginUpdate> {
+    fn login(&mut self, name: &str) -> mpsc::UnboundedReceiver<LoginUpdate> {
         let (tx, rx) = mpsc::unbounded_channel();
+        let session = match self.find_session(name) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = tx.send(LoginUpdate::Failed(e));
+                return rx;
+            }
+        };
         let flow = match self.browser.usable() {
             Ok(()) => Flow::Pkce,
             Err(_) => Flow::DeviceCode,
@@ -359,10 +375,10 @@ impl Services for PickServices {
             pkce_timeout: login::PKCE_TIMEOUT,
             browser: self.browser.clone(),
         };
-        let oidc = Oidc::new(&self.session.region, self.env.oidc_endpoint.as_deref());
-        let session = self.session.clone();
+        let oidc = Oidc::new(&session.region, self.env.oidc_endpoint.as_deref());
         let cache = self.env.paths.sso_cache.clone();
-        let slot = self.token.clone();
+        // Only the listed session's token feeds the listings.
+        let slot = (session.name == self.session.name).then(|| self.token.clone());
         tokio::spawn(async move {
             let steps = tx.clone();
             let report = move |step: LoginStep| {
@@ -370,7 +386,9 @@ impl Services for PickServices {
             };
             match login::login(&cache, &session, &oidc, &options, &report).await {
                 Ok(token) => {
-                    *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
+                    if let Some(slot) = slot {
+                        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
+                    }
                     let _ = tx.send(LoginUpdate::Succeeded);
                 }
                 Err(e) => {
@@ -381,10 +399,125 @@ impl Services for PickServices {
         rx
     }
 
+    fn sessions(&mut self) -> Vec<SessionSummary> {
+        session_summaries(&self.env, OffsetDateTime::now_utc())
+    }
+
+    fn session_op(
+        &mut self,
+        op: SessionOp,
+        name: &str,
+    ) -> mpsc::UnboundedReceiver<SessionOpResult> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let session = match self.find_session(name) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return rx;
+            }
+        };
+        let env = self.env.clone();
+        let slot = (session.name == self.session.name).then(|| self.token.clone());
+        tokio::spawn(async move {
+            let result = match op {
+                SessionOp::Refresh => refresh_session(&env, &session).await,
+                SessionOp::Logout => logout_session(&env, &session).await,
+            };
+            if let (Some(slot), Ok(token)) = (slot, &result) {
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = token.1.clone();
+            }
+            let _ = tx.send(result.map(|(message, _)| message));
+        });
+        rx
+    }
+
+    fn switch_session(&mut self, name: &str) -> Result<(String, Option<OffsetDateTime>), String> {
+        let session = self.find_session(name)?;
+        let token = read_token(&token_path(&self.env.paths.sso_cache, &session.name)).ok();
+        let expires_at = token.as_ref().map(|t| t.expires_at);
+        let usable = token.filter(|t| !t.is_expired_at(OffsetDateTime::now_utc()));
+        *self.token.lock().unwrap_or_else(|e| e.into_inner()) = usable;
+        let region = session.region.clone();
+        self.session = session;
+        Ok((region, expires_at))
+    }
+
     fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String> {
         favourites::save(&self.favourites_path, favourites)
             .map_err(|e| format!("{}: {e}", self.favourites_path.display()))
     }
+}
+
+/// Refreshes `session`'s token now (Sessions view `r`): the message, and the new token.
+async fn refresh_session(
+    env: &Environment,
+    session: &SsoSession,
+) -> Result<(String, Option<CachedToken>), String> {
+    let path = token_path(&env.paths.sso_cache, &session.name);
+    let token = read_token(&path).map_err(|e| e.to_string())?;
+    let oidc = Oidc::new(&session.region, env.oidc_endpoint.as_deref());
+    let fresh = login::refresh(&env.paths.sso_cache, session, &token, &oidc)
+        .await
+        .map_err(|e| format!("{}: {e}", session.name))?;
+    Ok((
+        format!(
+            "refreshed {}: valid until {}",
+            session.name,
+            format_timestamp(fresh.expires_at)
+        ),
+        Some(fresh),
+    ))
+}
+
+/// Logs out of `session` (Sessions view `o`).
+async fn logout_session(
+    env: &Environment,
+    session: &SsoSession,
+) -> Result<(String, Option<CachedToken>), String> {
+    let config = AwsFile::load(&env.paths.config, FileKind::Config).map_err(|e| e.to_string())?;
+    let removed =
+        crate::commands::logout::logout_session(env, &config, &session.name, &session.region)
+            .await
+            .map_err(|e| format!("{}: {e}", session.name))?;
+    Ok((
+        format!(
+            "logged out of {} ({} token, {} cached credential files removed)",
+            session.name,
+            removed.tokens.len(),
+            removed.role_credentials.len()
+        ),
+        None,
+    ))
+}
+
+/// The Sessions view's rows: every `[sso-session]` of the config with its
+/// token's state. (Legacy start URLs come from the session discovery.)
+pub fn session_summaries(env: &Environment, now: OffsetDateTime) -> Vec<SessionSummary> {
+    let Ok(config) = AwsFile::load(&env.paths.config, FileKind::Config) else {
+        return Vec::new();
+    };
+    crate::aws::sso_session::session_names(&config)
+        .into_iter()
+        .filter_map(|name| load_session(&config, &name).ok())
+        .map(|s| {
+            let token = read_token(&token_path(&env.paths.sso_cache, &s.name));
+            let profiles = config
+                .profiles()
+                .filter(|(_, p)| p.get("sso_session") == Some(s.name.as_str()))
+                .count();
+            SessionSummary {
+                expires_at: token.as_ref().ok().map(|t| t.expires_at),
+                unreadable: matches!(token, Err(TokenError::Unreadable { .. })),
+                refreshable: token
+                    .as_ref()
+                    .is_ok_and(|t| login::refreshable(t, now).is_ok()),
+                name: Some(s.name),
+                start_url: s.start_url,
+                region: s.region,
+                profiles,
+            }
+        })
+        .collect()
 }
 
 /// A picker for `session` with the config's profiles and the stored
@@ -416,8 +549,9 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
     )?;
     let token = usable_token(env, &session).await;
     let mut app = new_app(env, &session, request)?;
-    if let Err(reason) = &token {
-        app.begin_login(reason.clone());
+    match &token {
+        Ok(t) => app.set_session_expires_at(Some(t.expires_at)),
+        Err(reason) => app.begin_login(reason.clone()),
     }
     let mut services = PickServices::new(env, &session, token.as_ref().ok(), request.concurrency);
     let mut guard = TerminalGuard::open()?;

@@ -133,3 +133,82 @@ async fn the_result_honours_region_no_write_and_emit() {
         Some("eu-west-1")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_view_keys_drive_the_simulator() {
+    let demo = common::DemoHome::with_options(uo_aws_tui::sim::SimOptions {
+        auto_approve_device: true,
+        ..Default::default()
+    })
+    .await;
+    // A second session, not logged in.
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str("\n[sso-session lab]\nsso_start_url = https://d-0000000002.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n");
+    std::fs::write(&demo.paths().config, config).unwrap();
+    let request = demo.request();
+    let (session, token) =
+        pick::prepare(&demo.env, Some("uoregon"), OffsetDateTime::now_utc()).unwrap();
+    let mut app = pick::new_app(&demo.env, &session, &request).unwrap();
+    let complete = Arc::new(Notify::new());
+    let mut services = common::Observed {
+        inner: PickServices::new(&demo.env, &session, Some(&token), 8).with_browser(
+            uo_aws_tui::aws::login::Browser {
+                browser_var: None,
+                os: "linux".into(),
+                display: false,
+                ssh: false,
+                wsl: false,
+            },
+        ),
+        complete: complete.clone(),
+    };
+    let none = KeyModifiers::NONE;
+    let steps = vec![
+        common::Step::AwaitComplete,
+        common::Step::Key(KeyCode::Tab, none),
+        common::Step::Key(KeyCode::Down, none),
+        // l: log in to lab (device code, approved by the simulator).
+        common::Step::Key(KeyCode::Char('l'), none),
+        common::Step::Sleep(std::time::Duration::from_millis(500)),
+        // r: refresh lab's new token.
+        common::Step::Key(KeyCode::Char('r'), none),
+        common::Step::Sleep(std::time::Duration::from_millis(500)),
+        // Enter: list lab.
+        common::Step::Key(KeyCode::Enter, none),
+        common::Step::AwaitComplete,
+        common::Step::Key(KeyCode::Tab, none),
+        // o: log out of lab.
+        common::Step::Key(KeyCode::Char('o'), none),
+        common::Step::Sleep(std::time::Duration::from_millis(500)),
+        common::Step::Key(KeyCode::Char('c'), KeyModifiers::CONTROL),
+    ];
+    let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
+    let outcome = event_loop::run(
+        &mut terminal,
+        &mut app,
+        common::script(steps, complete),
+        &mut services,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, Outcome::Interrupted);
+    let counts = demo.sim.oidc_counts();
+    assert_eq!(counts.start_device_authorization, 1, "l logged in to lab");
+    assert_eq!(counts.calls("refresh_token"), 1, "r refreshed it");
+    assert_eq!(app.session, "lab", "Enter switched the listing");
+    assert!(app.progress().complete);
+    assert!(
+        app.message().unwrap().contains("logged out of lab"),
+        "{:?}",
+        app.message()
+    );
+    let lab = uo_aws_tui::aws::token_cache::token_path(&demo.paths().sso_cache, "lab");
+    assert!(!lab.exists(), "o removed lab's token");
+    let logouts = demo
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/logout")
+        .count();
+    assert_eq!(logouts, 1);
+}

@@ -147,3 +147,60 @@ async fn login_panel_with_device_code_and_countdown() {
     ));
     insta::assert_snapshot!("login_panel_failed_80x24", render(&app, 80, 24).backend());
 }
+
+#[test]
+fn sessions_view_with_countdowns() {
+    use time::macros::datetime;
+    use uo_aws_tui::app::SessionSummary;
+    let mut app = App::new("uoregon", "us-west-2", "");
+    press(&mut app, KeyCode::Tab);
+    app.set_now(datetime!(2026-11-30 12:00:00 UTC));
+    let row = |name: Option<&str>,
+               url: &str,
+               exp: Option<time::OffsetDateTime>,
+               refreshable: bool,
+               profiles: usize| SessionSummary {
+        name: name.map(str::to_string),
+        start_url: url.into(),
+        region: "us-west-2".into(),
+        expires_at: exp,
+        unreadable: false,
+        refreshable,
+        profiles,
+    };
+    app.set_sessions(vec![
+        row(
+            Some("uoregon"),
+            "https://d-1234567890.awsapps.com/start",
+            Some(datetime!(2026-11-30 15:12:00 UTC)),
+            true,
+            12,
+        ),
+        row(
+            Some("lab"),
+            "https://d-0000000002.awsapps.com/start",
+            Some(datetime!(2026-11-30 12:09:00 UTC)),
+            true,
+            3,
+        ),
+        row(
+            Some("old"),
+            "https://d-0000000003.awsapps.com/start",
+            Some(datetime!(2026-11-28 09:00:00 UTC)),
+            false,
+            1,
+        ),
+        row(None, "https://legacy.awsapps.com/start", None, false, 2),
+    ]);
+    press(&mut app, KeyCode::Down);
+    for (w, h) in [(100, 20), (80, 24), (60, 15)] {
+        insta::assert_snapshot!(format!("sessions_{w}x{h}"), render(&app, w, h).backend());
+    }
+    // The Roles view's status bar names the session's state and time left.
+    press(&mut app, KeyCode::Esc);
+    let terminal = render(&app, 80, 24);
+    let status: String = (0..80)
+        .map(|x| terminal.backend().buffer()[(x, 23)].symbol().to_string())
+        .collect();
+    assert!(status.starts_with("uoregon valid in 3h12m"), "{status}");
+}

@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::App;
+use crate::app::{App, TokenState, View};
 use crate::catalog::{Progress, Row, RowKind};
 use crate::keymap;
 use crate::search::{Highlights, Searcher};
@@ -31,6 +31,16 @@ pub fn list_height(height: u16) -> usize {
 
 /// Draws the whole picker into `frame`.
 pub fn draw(frame: &mut Frame, app: &App) {
+    if app.view() == View::Sessions {
+        draw_sessions(frame, app);
+        if let Some(panel) = app.login_panel() {
+            draw_login(frame, frame.area(), app, panel);
+        }
+        if app.help_visible() {
+            draw_help(frame, frame.area(), keymap::session_help_rows());
+        }
+        return;
+    }
     let [prompt, list, details, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
@@ -46,8 +56,180 @@ pub fn draw(frame: &mut Frame, app: &App) {
         draw_login(frame, frame.area(), app, panel);
     }
     if app.help_visible() {
-        draw_help(frame, frame.area());
+        draw_help(frame, frame.area(), keymap::help_rows());
     }
+}
+
+/// `in 3h12m`, `in 9m`, `2d ago`, `5m ago`: how far `t` is from `now`.
+pub fn relative(now: time::OffsetDateTime, t: time::OffsetDateTime) -> String {
+    let secs = (t - now).whole_seconds();
+    let a = secs.unsigned_abs();
+    let span = if a >= 2 * 86_400 {
+        format!("{}d", a / 86_400)
+    } else if a >= 3600 {
+        format!("{}h{:02}m", a / 3600, (a % 3600) / 60)
+    } else {
+        format!("{}m", a.div_ceil(60))
+    };
+    if secs >= 0 {
+        format!("in {span}")
+    } else {
+        format!("{span} ago")
+    }
+}
+
+fn state_style(state: TokenState) -> Style {
+    match state {
+        TokenState::Valid => Style::default().fg(Color::Green),
+        TokenState::Expiring => Style::default().fg(Color::Yellow),
+        TokenState::Expired | TokenState::Unreadable => Style::default().fg(Color::Red),
+        TokenState::NotLoggedIn => dim(),
+    }
+}
+
+/// The Sessions view: every session and legacy start URL, the state of its
+/// login with a live countdown, whether it can be refreshed, its profiles.
+fn draw_sessions(frame: &mut Frame, app: &App) {
+    let [title, list, details, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(DETAILS_HEIGHT),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    let now = app.now();
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(
+                "sessions",
+                Style::default()
+                    .fg(Color::Cyan)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!(
+                    "  {} known · listing {}",
+                    app.sessions().len(),
+                    sanitize(&app.session)
+                ),
+                dim(),
+            ),
+        ])),
+        title,
+    );
+    let width = list.width as usize;
+    let name_w = 18.min(width / 4);
+    let mut lines = vec![Line::styled(
+        format!(
+            "   {}  {:<13}  {:<12}  {:<7}  {:>8}  start URL",
+            text::fit("session", name_w),
+            "state",
+            "expires",
+            "refresh",
+            "profiles"
+        ),
+        dim().add_modifier(Modifier::UNDERLINED),
+    )];
+    for (i, s) in app
+        .sessions()
+        .iter()
+        .enumerate()
+        .take(list.height.saturating_sub(1) as usize)
+    {
+        let selected = i == app.session_selected();
+        let state = s.state(now);
+        let base = if selected {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default()
+        };
+        let name = s
+            .name
+            .as_deref()
+            .map(sanitize)
+            .unwrap_or_else(|| "(start URL)".into());
+        let current = s.name.as_deref() == Some(app.session.as_str());
+        let expires = s
+            .expires_at
+            .map(|t| relative(now, t))
+            .unwrap_or_else(|| "—".into());
+        let used = 3 + name_w + 2 + 13 + 2 + 12 + 2 + 7 + 2 + 8 + 2;
+        lines.push(Line::from(vec![
+            Span::styled(
+                if selected { "▌" } else { " " },
+                Style::default().fg(Color::Cyan),
+            ),
+            Span::styled(
+                if current { "● " } else { "  " },
+                Style::default().fg(Color::Cyan),
+            ),
+            Span::styled(text::fit(&name, name_w), base.add_modifier(Modifier::BOLD)),
+            Span::styled("  ", base),
+            Span::styled(
+                format!("{:<13}", state.as_str()),
+                base.patch(state_style(state)),
+            ),
+            Span::styled("  ", base),
+            Span::styled(format!("{expires:<12}"), base),
+            Span::styled("  ", base),
+            Span::styled(
+                format!("{:<7}", if s.refreshable { "yes" } else { "no" }),
+                base,
+            ),
+            Span::styled("  ", base),
+            Span::styled(format!("{:>8}", s.profiles), base),
+            Span::styled("  ", base),
+            Span::styled(
+                text::fit(&sanitize(&s.start_url), width.saturating_sub(used)),
+                base.patch(dim()),
+            ),
+        ]));
+    }
+    if app.sessions().is_empty() {
+        lines.push(Line::styled("   no sso-session in the config", dim()));
+    }
+    frame.render_widget(Paragraph::new(lines), list);
+
+    let block = Block::default().borders(Borders::TOP).border_style(dim());
+    let inner = block.inner(details);
+    frame.render_widget(block, details);
+    let dw = inner.width as usize;
+    let mut info: Vec<Line> = Vec::new();
+    if let Some(s) = app.sessions().get(app.session_selected()) {
+        info.push(Line::styled(
+            truncate(
+                &format!("{} · {}", sanitize(&s.start_url), sanitize(&s.region)),
+                dw,
+            ),
+            Style::default().add_modifier(Modifier::BOLD),
+        ));
+        let state = s.state(now);
+        let when = match (state, s.expires_at) {
+            (TokenState::NotLoggedIn, _) => "not logged in: l logs in".to_string(),
+            (TokenState::Unreadable, _) => {
+                "the token file cannot be read: l logs in again".to_string()
+            }
+            (_, Some(t)) => format!(
+                "access token {} {}",
+                if t > now { "expires" } else { "expired" },
+                relative(now, t)
+            ),
+            (_, None) => String::new(),
+        };
+        info.push(Line::styled(truncate(&when, dw), state_style(state)));
+    }
+    if let Some(message) = app.message() {
+        info.push(Line::styled(
+            truncate(&sanitize(message), dw),
+            Style::default().fg(Color::Yellow),
+        ));
+    }
+    frame.render_widget(Paragraph::new(info), inner);
+    let hints = keymap::session_hints();
+    frame.render_widget(
+        Paragraph::new(Line::styled(truncate(&hints, status.width as usize), dim())),
+        status,
+    );
 }
 
 /// `9:41` left until `until`, or `expired`.
@@ -374,7 +556,16 @@ pub fn progress_line(p: Progress, rows: usize) -> String {
 fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     let width = area.width as usize;
     let p = app.progress();
-    let left = progress_line(p, app.catalog().rows().len());
+    let mut left = progress_line(p, app.catalog().rows().len());
+    if let Some(t) = app.session_expires_at() {
+        let state = TokenState::at(Some(t), app.now());
+        left = format!(
+            "{} {} {} · {left}",
+            sanitize(&app.session),
+            state.as_str(),
+            relative(app.now(), t)
+        );
+    }
     let hints = keymap::hints();
     let left_style = if p.failed > 0 {
         Style::default().fg(Color::Yellow)
@@ -403,8 +594,7 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-fn draw_help(frame: &mut Frame, area: Rect) {
-    let rows = keymap::help_rows();
+fn draw_help(frame: &mut Frame, area: Rect, rows: Vec<(String, &'static str)>) {
     let key_w = rows.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
     let desc_w = rows.iter().map(|(_, d)| d.width()).max().unwrap_or(0);
     let width = ((key_w + desc_w + 3 + 2) as u16).min(area.width);

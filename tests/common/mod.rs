@@ -225,14 +225,35 @@ impl Services for Observed {
         self.inner.save_favourites(favourites)
     }
 
-    fn login(&mut self) -> mpsc::UnboundedReceiver<LoginUpdate> {
-        self.inner.login()
+    fn login(&mut self, session: &str) -> mpsc::UnboundedReceiver<LoginUpdate> {
+        self.inner.login(session)
+    }
+
+    fn sessions(&mut self) -> Vec<uo_aws_tui::app::SessionSummary> {
+        self.inner.sessions()
+    }
+
+    fn session_op(
+        &mut self,
+        op: uo_aws_tui::app::SessionOp,
+        session: &str,
+    ) -> mpsc::UnboundedReceiver<uo_aws_tui::app::SessionOpResult> {
+        self.inner.session_op(op, session)
+    }
+
+    fn switch_session(
+        &mut self,
+        session: &str,
+    ) -> Result<(String, Option<time::OffsetDateTime>), String> {
+        self.inner.switch_session(session)
     }
 }
 
 pub enum Step {
     /// Wait until a listing pass has completed.
     AwaitComplete,
+    /// Let background work run.
+    Sleep(std::time::Duration),
     Key(KeyCode, KeyModifiers),
     Text(&'static str),
 }
@@ -249,6 +270,10 @@ pub fn script(
                     tokio::time::timeout(std::time::Duration::from_secs(20), complete.notified())
                         .await
                         .expect("the listing completes");
+                    vec![]
+                }
+                Step::Sleep(d) => {
+                    tokio::time::sleep(d).await;
                     vec![]
                 }
                 Step::Key(code, m) => vec![Ok(Event::Key(KeyEvent::new(code, m)))],
