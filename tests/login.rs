@@ -58,6 +58,17 @@ fn browser(path: &Path) -> Browser {
     }
 }
 
+/// No `$BROWSER` and no display: nothing is opened.
+fn no_browser() -> Browser {
+    Browser {
+        browser_var: None,
+        os: "linux".into(),
+        display: false,
+        ssh: false,
+        wsl: false,
+    }
+}
+
 fn options(flow: Flow, browser: Browser) -> LoginOptions {
     LoginOptions {
         flow,
@@ -241,13 +252,7 @@ async fn device_code_login_reuses_its_registration_and_pkce_registers_its_own() 
     .await;
     let oidc = Oidc::new("us-west-2", Some(&demo.sim.endpoint()));
     let (_, report) = recorder();
-    let none = Browser {
-        browser_var: None,
-        os: "linux".into(),
-        display: false,
-        ssh: false,
-        wsl: false,
-    };
+    let none = no_browser();
     let mut opts = options(Flow::DeviceCode, none);
     opts.open_browser = false;
     let first = login::login(&demo.paths().sso_cache, &session(), &oidc, &opts, &report)
@@ -303,13 +308,7 @@ async fn a_pending_device_code_is_shown_then_approved() {
             assert!(approver.sim.approve_device(&code));
         }
     };
-    let none = Browser {
-        browser_var: None,
-        os: "linux".into(),
-        display: false,
-        ssh: false,
-        wsl: false,
-    };
+    let none = no_browser();
     let token = login::login(
         &sim.paths().sso_cache,
         &session(),
@@ -356,13 +355,7 @@ async fn an_expiring_registration_is_replaced_before_the_device_authorization() 
     .unwrap();
     let oidc = Oidc::new("us-west-2", Some(&demo.sim.endpoint()));
     let (_, report) = recorder();
-    let none = Browser {
-        browser_var: None,
-        os: "linux".into(),
-        display: false,
-        ssh: false,
-        wsl: false,
-    };
+    let none = no_browser();
     let token = login::login(
         &demo.paths().sso_cache,
         &session(),
@@ -611,13 +604,7 @@ async fn a_denied_or_expired_device_code_fails_without_writing() {
                 }
             }
         };
-        let none = Browser {
-            browser_var: None,
-            os: "linux".into(),
-            display: false,
-            ssh: false,
-            wsl: false,
-        };
+        let none = no_browser();
         let err = login::login(
             &sim.paths().sso_cache,
             &session(),
