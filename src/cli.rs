@@ -6,7 +6,7 @@ use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
 use crate::aws::portal::DEFAULT_CONCURRENCY;
-use crate::shell::Emit;
+use crate::shell::{Emit, Shell};
 
 const ABOUT: &str = "Pick an AWS account and role from your IAM Identity Center (SSO) session, \
 write its native profile into ~/.aws/config, and print the exports that activate it.";
@@ -47,6 +47,7 @@ Examples:
   uo-aws-tui pick --emit profile         print only the profile name
   uo-aws-tui pick --region eu-west-1     write and export another region
   uo-aws-tui pick --no-write --emit json print the choice, leave ~/.aws/config alone
+  uo-aws-tui pick --select-1 lab admin   choose at once when exactly one row matches
 
 Keys: type to filter · ↑/↓ Ctrl-p/Ctrl-n PgUp/PgDn Home/End move · Enter write the profile ·
 Esc cancel · Ctrl-c quit · Ctrl-w/Ctrl-u delete word/query · Ctrl-r refresh · Ctrl-f favourite · F1 help")]
@@ -80,6 +81,29 @@ Examples:
 
 Client registrations stay, so the next login is quicker.")]
     Logout(LogoutArgs),
+    /// Print a shell function that picks and activates a profile in the current shell.
+    #[command(after_help = "\
+Examples:
+  eval \"$(uo-aws-tui init bash)\"          in ~/.bashrc: defines `uoa`
+  eval \"$(uo-aws-tui init zsh)\"           in ~/.zshrc
+  uo-aws-tui init fish | source           in ~/.config/fish/config.fish
+  eval \"$(uo-aws-tui init bash --cmd aws-login)\"   name the function aws-login
+
+Then `uoa research admin` picks (at once when exactly one row matches) and sets AWS_PROFILE,
+AWS_REGION and AWS_DEFAULT_REGION; it unsets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN and a different AWS_DEFAULT_PROFILE, saying so on stderr. When the pick is
+cancelled or fails, nothing changes and the function returns the exit code.")]
+    Init(InitArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// The shell to write the function for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+    /// The function's name.
+    #[arg(long, value_name = "NAME", default_value = crate::shell::DEFAULT_FUNCTION, value_parser = parse_function_name)]
+    pub cmd: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -128,6 +152,10 @@ pub struct PickArgs {
     /// Do not touch the config file; only print the result.
     #[arg(long)]
     pub no_write: bool,
+    /// Choose without drawing when exactly one row matches the query once
+    /// every account is listed; otherwise open the picker as usual.
+    #[arg(long = "select-1")]
+    pub select_1: bool,
     /// How many accounts' roles are fetched at once.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64).map(usize::from))]
     pub concurrency: usize,
@@ -164,6 +192,11 @@ pub struct DemoArgs {
     /// Initial query for the picker.
     #[arg(value_name = "QUERY")]
     pub query: Vec<String>,
+}
+
+/// A `--cmd` function name; see [`crate::shell::check_function_name`].
+fn parse_function_name(value: &str) -> Result<String, String> {
+    crate::shell::check_function_name(value).map(|()| value.to_string())
 }
 
 /// A region name as AWS spells them (`us-west-2`, `eu-central-1`,

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
             Some(Command::Login(args)) => uo_aws_tui::commands::login::run(&args).await,
             Some(Command::Logout(args)) => uo_aws_tui::commands::logout::run(&args).await,
             Some(Command::Pick(args)) => run_pick(args).await,
+            Some(Command::Init(args)) => uo_aws_tui::commands::init::run(&args),
             None => run_pick(cli.pick).await,
         }
     });
@@ -52,6 +53,7 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
         concurrency: args.concurrency,
         region: args.region,
         no_write: args.no_write,
+        select_1: args.select_1,
     };
     pick::run(&env, &request).await
 }

@@ -1,5 +1,6 @@
 //! Subcommands other than the picker: each turns its arguments into calls
 //! of the library and a [`crate::pick::Exit`].
 
+pub mod init;
 pub mod login;
 pub mod logout;

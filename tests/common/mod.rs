@@ -133,6 +133,7 @@ impl DemoHome {
             concurrency: 8,
             region: None,
             no_write: false,
+            select_1: false,
         }
     }
 
