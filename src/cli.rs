@@ -94,6 +94,89 @@ AWS_REGION and AWS_DEFAULT_REGION; it unsets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCES
 AWS_SESSION_TOKEN and a different AWS_DEFAULT_PROFILE, saying so on stderr. When the pick is
 cancelled or fails, nothing changes and the function returns the exit code.")]
     Init(InitArgs),
+    /// Choose without the picker: write and print the profile a query names.
+    #[command(after_help = "\
+Examples:
+  eval \"$(uo-aws-tui use 127027105832_Billing)\"    an exact profile name
+  eval \"$(uo-aws-tui use management billing)\"      a query only one row matches
+  uo-aws-tui use --emit terraform lab admin > provider.tf
+  uo-aws-tui use --no-write --emit json lab admin
+
+An exact profile name, or a query that exactly one row matches (the picker's ranking), is
+written and printed as Enter would. Otherwise it exits 1 with the best candidates on stderr
+and nothing on stdout.")]
+    Use(UseArgs),
+    /// Run a command with a profile activated (written first when missing).
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui exec 127027105832_Billing -- aws sts get-caller-identity
+  uo-aws-tui exec 'lab admin' -- terraform plan
+  uo-aws-tui exec --sso-session uoregon audit -- aws s3 ls
+
+The profile is resolved like `use` (an existing profile of the session is used as it is), the
+token refreshed when needed, and COMMAND runs with AWS_PROFILE, AWS_REGION and
+AWS_DEFAULT_REGION set and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and a
+different AWS_DEFAULT_PROFILE removed. Its exit code is returned; 127 when it cannot be found.")]
+    Exec(ExecArgs),
+    /// List the session's accounts and roles for scripts.
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui list                              a table of every account and role
+  uo-aws-tui list --tsv lab | cut -f5          the profile names of matching rows
+  uo-aws-tui list --json | jq -r '.[] | select(.profile_exists | not) | .profile'
+
+Columns: account_id, account_name, email, role_name, profile, profile_exists. A query keeps the
+matching rows, best first (the picker's ranking). In TSV, backslash, tab, newline, carriage
+return and other control characters in fields are written as \\\\, \\t, \\n, \\r and \\xNN.")]
+    List(ListArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UseArgs {
+    /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Emit::Posix)]
+    pub emit: Emit,
+    /// Region to write into the profile and export (default: the session's sso_region).
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    pub region: Option<String>,
+    /// Do not touch the config file; only print the result.
+    #[arg(long)]
+    pub no_write: bool,
+    /// A profile name, or query terms that must select exactly one row.
+    #[arg(value_name = "QUERY", required = true)]
+    pub query: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// A profile name, or a query (quote several terms) that selects exactly one row.
+    #[arg(value_name = "PROFILE_OR_QUERY")]
+    pub target: String,
+    /// The command and its arguments, after `--`.
+    #[arg(value_name = "COMMAND", last = true, required = true)]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// A JSON array of objects.
+    #[arg(long, conflicts_with = "tsv")]
+    pub json: bool,
+    /// Tab-separated values with a header line.
+    #[arg(long)]
+    pub tsv: bool,
+    /// Keep only the rows every term matches, best first.
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

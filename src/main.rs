@@ -22,12 +22,18 @@ fn main() -> ExitCode {
             Some(Command::Logout(args)) => uo_aws_tui::commands::logout::run(&args).await,
             Some(Command::Pick(args)) => run_pick(args).await,
             Some(Command::Init(args)) => uo_aws_tui::commands::init::run(&args),
+            Some(Command::Use(args)) => uo_aws_tui::commands::use_profile::run(&args).await,
+            Some(Command::Exec(args)) => uo_aws_tui::commands::exec::run(&args).await,
+            Some(Command::List(args)) => uo_aws_tui::commands::list::run(&args).await,
             None => run_pick(cli.pick).await,
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     match result {
         Ok(exit) => {
+            if let Exit::NoChoice(message) = &exit {
+                eprintln!("uo-aws-tui: {message}");
+            }
             if let Exit::Done(text) = &exit {
                 let mut stdout = std::io::stdout().lock();
                 if stdout

@@ -92,14 +92,20 @@ pub enum Exit {
     Cancelled,
     /// Exit 130, stdout empty.
     Interrupted,
+    /// Exit 1, stdout empty, the message on stderr: a non-interactive
+    /// command found nothing, or more than one row, for its query.
+    NoChoice(String),
+    /// The exit status of a command `exec` ran (its output was its own).
+    Status(u8),
 }
 
 impl Exit {
     pub fn code(&self) -> u8 {
         match self {
             Exit::Done(_) => 0,
-            Exit::Cancelled => 1,
+            Exit::Cancelled | Exit::NoChoice(_) => 1,
             Exit::Interrupted => 130,
+            Exit::Status(code) => *code,
         }
     }
 }

@@ -81,6 +81,29 @@ pub fn activation_vars(choice: &Choice) -> [(&'static str, &str); 3] {
     ]
 }
 
+/// Variables an activation removes because they would take precedence over
+/// `AWS_PROFILE`: static credentials. `AWS_DEFAULT_PROFILE` is removed too
+/// when it names another profile.
+pub const OVERRIDING_VARS: [&str; 3] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+];
+
+/// Which variables of an environment (`get` reads one) activating
+/// `profile` removes: every set one of [`OVERRIDING_VARS`], then
+/// `AWS_DEFAULT_PROFILE` when it is set to another profile.
+pub fn vars_to_unset(profile: &str, get: impl Fn(&str) -> Option<String>) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = OVERRIDING_VARS
+        .into_iter()
+        .filter(|name| get(name).is_some())
+        .collect();
+    if get("AWS_DEFAULT_PROFILE").is_some_and(|p| p != profile) {
+        out.push("AWS_DEFAULT_PROFILE");
+    }
+    out
+}
+
 /// The stdout text for `choice` in format `emit`, ending in a newline.
 ///
 /// `posix`: `export AWS_PROFILE='…'`, `export AWS_REGION='…'`,
