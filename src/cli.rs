@@ -6,7 +6,7 @@ use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
 use crate::aws::portal::DEFAULT_CONCURRENCY;
-use crate::shell::Emit;
+use crate::shell::{Emit, Shell};
 
 const ABOUT: &str = "Pick an AWS account and role from your IAM Identity Center (SSO) session, \
 write its native profile into ~/.aws/config, and print the exports that activate it.";
@@ -47,6 +47,7 @@ Examples:
   uo-aws-tui pick --emit profile         print only the profile name
   uo-aws-tui pick --region eu-west-1     write and export another region
   uo-aws-tui pick --no-write --emit json print the choice, leave ~/.aws/config alone
+  uo-aws-tui pick --select-1 lab admin   choose at once when exactly one row matches
 
 Keys: type to filter · ↑/↓ Ctrl-p/Ctrl-n PgUp/PgDn Home/End move · Enter write the profile ·
 Esc cancel · Ctrl-c quit · Ctrl-w/Ctrl-u delete word/query · Ctrl-r refresh · Ctrl-f favourite · F1 help")]
@@ -80,6 +81,112 @@ Examples:
 
 Client registrations stay, so the next login is quicker.")]
     Logout(LogoutArgs),
+    /// Print a shell function that picks and activates a profile in the current shell.
+    #[command(after_help = "\
+Examples:
+  eval \"$(uo-aws-tui init bash)\"          in ~/.bashrc: defines `uoa`
+  eval \"$(uo-aws-tui init zsh)\"           in ~/.zshrc
+  uo-aws-tui init fish | source           in ~/.config/fish/config.fish
+  eval \"$(uo-aws-tui init bash --cmd aws-login)\"   name the function aws-login
+
+Then `uoa research admin` picks (at once when exactly one row matches) and sets AWS_PROFILE,
+AWS_REGION and AWS_DEFAULT_REGION; it unsets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN and a different AWS_DEFAULT_PROFILE, saying so on stderr. When the pick is
+cancelled or fails, nothing changes and the function returns the exit code.")]
+    Init(InitArgs),
+    /// Choose without the picker: write and print the profile a query names.
+    #[command(after_help = "\
+Examples:
+  eval \"$(uo-aws-tui use 127027105832_Billing)\"    an exact profile name
+  eval \"$(uo-aws-tui use management billing)\"      a query only one row matches
+  uo-aws-tui use --emit terraform lab admin > provider.tf
+  uo-aws-tui use --no-write --emit json lab admin
+
+An exact profile name, or a query that exactly one row matches (the picker's ranking), is
+written and printed as Enter would. Otherwise it exits 1 with the best candidates on stderr
+and nothing on stdout.")]
+    Use(UseArgs),
+    /// Run a command with a profile activated (written first when missing).
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui exec 127027105832_Billing -- aws sts get-caller-identity
+  uo-aws-tui exec 'lab admin' -- terraform plan
+  uo-aws-tui exec --sso-session uoregon audit -- aws s3 ls
+
+The profile is resolved like `use` (an existing profile of the session is used as it is), the
+token refreshed when needed, and COMMAND runs with AWS_PROFILE, AWS_REGION and
+AWS_DEFAULT_REGION set and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and a
+different AWS_DEFAULT_PROFILE removed. Its exit code is returned; 127 when it cannot be found.")]
+    Exec(ExecArgs),
+    /// List the session's accounts and roles for scripts.
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui list                              a table of every account and role
+  uo-aws-tui list --tsv lab | cut -f5          the profile names of matching rows
+  uo-aws-tui list --json | jq -r '.[] | select(.profile_exists | not) | .profile'
+
+Columns: account_id, account_name, email, role_name, profile, profile_exists. A query keeps the
+matching rows, best first (the picker's ranking). In TSV, backslash, tab, newline, carriage
+return and other control characters in fields are written as \\\\, \\t, \\n, \\r and \\xNN.")]
+    List(ListArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UseArgs {
+    /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Emit::Posix)]
+    pub emit: Emit,
+    /// Region to write into the profile and export (default: the session's sso_region).
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    pub region: Option<String>,
+    /// Do not touch the config file; only print the result.
+    #[arg(long)]
+    pub no_write: bool,
+    /// A profile name, or query terms that must select exactly one row.
+    #[arg(value_name = "QUERY", required = true)]
+    pub query: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// A profile name, or a query (quote several terms) that selects exactly one row.
+    #[arg(value_name = "PROFILE_OR_QUERY")]
+    pub target: String,
+    /// The command and its arguments, after `--`.
+    #[arg(value_name = "COMMAND", last = true, required = true)]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// A JSON array of objects.
+    #[arg(long, conflicts_with = "tsv")]
+    pub json: bool,
+    /// Tab-separated values with a header line.
+    #[arg(long)]
+    pub tsv: bool,
+    /// Keep only the rows every term matches, best first.
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// The shell to write the function for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+    /// The function's name.
+    #[arg(long, value_name = "NAME", default_value = crate::shell::DEFAULT_FUNCTION, value_parser = parse_function_name)]
+    pub cmd: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -128,6 +235,10 @@ pub struct PickArgs {
     /// Do not touch the config file; only print the result.
     #[arg(long)]
     pub no_write: bool,
+    /// Choose without drawing when exactly one row matches the query once
+    /// every account is listed; otherwise open the picker as usual.
+    #[arg(long = "select-1")]
+    pub select_1: bool,
     /// How many accounts' roles are fetched at once.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64).map(usize::from))]
     pub concurrency: usize,
@@ -164,6 +275,11 @@ pub struct DemoArgs {
     /// Initial query for the picker.
     #[arg(value_name = "QUERY")]
     pub query: Vec<String>,
+}
+
+/// A `--cmd` function name; see [`crate::shell::check_function_name`].
+fn parse_function_name(value: &str) -> Result<String, String> {
+    crate::shell::check_function_name(value).map(|()| value.to_string())
 }
 
 /// A region name as AWS spells them (`us-west-2`, `eu-central-1`,

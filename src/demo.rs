@@ -111,6 +111,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         concurrency: crate::aws::portal::DEFAULT_CONCURRENCY,
         region: None,
         no_write: false,
+        select_1: false,
     };
     let exit = pick::run(&env, &request).await;
     sim.shutdown().await;

@@ -17,6 +17,7 @@ pub mod event_loop;
 pub mod favourites;
 pub mod keymap;
 pub mod pick;
+pub mod scripting;
 pub mod search;
 pub mod shell;
 pub mod sim;

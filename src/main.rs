@@ -21,12 +21,19 @@ fn main() -> ExitCode {
             Some(Command::Login(args)) => uo_aws_tui::commands::login::run(&args).await,
             Some(Command::Logout(args)) => uo_aws_tui::commands::logout::run(&args).await,
             Some(Command::Pick(args)) => run_pick(args).await,
+            Some(Command::Init(args)) => uo_aws_tui::commands::init::run(&args),
+            Some(Command::Use(args)) => uo_aws_tui::commands::use_profile::run(&args).await,
+            Some(Command::Exec(args)) => uo_aws_tui::commands::exec::run(&args).await,
+            Some(Command::List(args)) => uo_aws_tui::commands::list::run(&args).await,
             None => run_pick(cli.pick).await,
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     match result {
         Ok(exit) => {
+            if let Exit::NoChoice(message) = &exit {
+                eprintln!("uo-aws-tui: {message}");
+            }
             if let Exit::Done(text) = &exit {
                 let mut stdout = std::io::stdout().lock();
                 if stdout
@@ -52,6 +59,7 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
         concurrency: args.concurrency,
         region: args.region,
         no_write: args.no_write,
+        select_1: args.select_1,
     };
     pick::run(&env, &request).await
 }

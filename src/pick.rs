@@ -25,11 +25,12 @@ use crate::aws::paths::AwsPaths;
 use crate::aws::portal::{self, Portal};
 use crate::aws::sso_session::{choose_session, load_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, read_token, token_path, CachedToken, TokenError};
-use crate::catalog::{profile_name, CatalogEvent, Row};
+use crate::catalog::{profile_name, Catalog, CatalogEvent, Row, RowKind};
 use crate::dirs::AppDirs;
 use crate::event_loop;
 use crate::event_loop::Services;
 use crate::favourites::{self, Favourite};
+use crate::search::Searcher;
 use crate::shell::{render, Choice, Emit};
 use crate::terminal::TerminalGuard;
 
@@ -79,6 +80,9 @@ pub struct PickRequest {
     pub region: Option<String>,
     /// `--no-write`: print the result without touching the config file.
     pub no_write: bool,
+    /// `--select-1`: when exactly one row matches the query once the whole
+    /// catalog is listed, choose it without drawing.
+    pub select_1: bool,
 }
 
 /// How a run ended, for the exit code.
@@ -90,14 +94,20 @@ pub enum Exit {
     Cancelled,
     /// Exit 130, stdout empty.
     Interrupted,
+    /// Exit 1, stdout empty, the message on stderr: a non-interactive
+    /// command found nothing, or more than one row, for its query.
+    NoChoice(String),
+    /// The exit status of a command `exec` ran (its output was its own).
+    Status(u8),
 }
 
 impl Exit {
     pub fn code(&self) -> u8 {
         match self {
             Exit::Done(_) => 0,
-            Exit::Cancelled => 1,
+            Exit::Cancelled | Exit::NoChoice(_) => 1,
             Exit::Interrupted => 130,
+            Exit::Status(code) => *code,
         }
     }
 }
@@ -205,6 +215,44 @@ pub fn start_listing(
     rx
 }
 
+/// Lists the whole catalog without a terminal: every event of one listing
+/// pass, in order, and the catalog folded from them.
+pub async fn list_catalog(
+    env: &Environment,
+    session: &SsoSession,
+    token: &CachedToken,
+    concurrency: usize,
+) -> (Vec<CatalogEvent>, Catalog) {
+    let mut rx = start_listing(env, session, token, concurrency);
+    let mut events = Vec::new();
+    let mut catalog = Catalog::default();
+    while let Some(event) = rx.recv().await {
+        let last = matches!(event, CatalogEvent::Complete | CatalogEvent::Fatal { .. });
+        catalog.apply(event.clone());
+        events.push(event);
+        if last {
+            break;
+        }
+    }
+    (events, catalog)
+}
+
+/// The picker's matches for `query` (its ranking, [`Searcher::rank`]), as
+/// indices into `rows`, best first.
+pub fn matches(query: &str, rows: &[Row]) -> Vec<usize> {
+    Searcher::default().rank(query, rows)
+}
+
+/// The one row `query` selects for `--select-1`: `Some` when exactly one
+/// row matches and it is a role (an account whose roles failed may hide
+/// more matches, so it never counts as a single match).
+pub fn single_match<'a>(query: &str, rows: &'a [Row]) -> Option<&'a Row> {
+    match matches(query, rows).as_slice() {
+        [only] if matches!(rows[*only].kind, RowKind::Role(_)) => Some(&rows[*only]),
+        _ => None,
+    }
+}
+
 /// Writes (inserts or updates) the native profile of `row` into the config
 /// file through [`ConfigWriter`] (locked, backed up under `dirs`) and
 /// returns the choice. `rows` are all rows known, to refuse a
@@ -305,6 +353,9 @@ pub struct PickServices {
     concurrency: usize,
     favourites_path: PathBuf,
     browser: Browser,
+    /// Events of a listing already made (by `--select-1`), replayed by the
+    /// first [`Services::list`] instead of listing again.
+    prefetched: Option<Vec<CatalogEvent>>,
 }
 
 impl PickServices {
@@ -329,7 +380,14 @@ impl PickServices {
             concurrency,
             favourites_path: favourites::favourites_path(&env.dirs.data_dir),
             browser: Browser::from_env(),
+            prefetched: None,
         }
+    }
+
+    /// Makes the first listing replay `events` (a complete listing pass).
+    pub fn with_prefetched(mut self, events: Vec<CatalogEvent>) -> Self {
+        self.prefetched = Some(events);
+        self
     }
 
     /// Uses `browser` to open login URLs (tests point `$BROWSER` at a fetcher).
@@ -341,6 +399,13 @@ impl PickServices {
 
 impl Services for PickServices {
     fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent> {
+        if let Some(events) = self.prefetched.take() {
+            let (tx, rx) = mpsc::unbounded_channel();
+            for event in events {
+                let _ = tx.send(event);
+            }
+            return rx;
+        }
         let token = self.token.lock().unwrap_or_else(|e| e.into_inner()).clone();
         match token {
             Some(token) => start_listing(&self.env, &self.session, &token, self.concurrency),
@@ -548,12 +613,30 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
         env.aws_profile.as_deref(),
     )?;
     let token = usable_token(env, &session).await;
+    let mut prefetched = None;
+    if let (true, Ok(token)) = (request.select_1, &token) {
+        let (events, catalog) = list_catalog(env, &session, token, request.concurrency).await;
+        if catalog.fatal().is_none() {
+            if let Some(row) = single_match(&request.query, catalog.rows()) {
+                let region = request.region.as_deref().unwrap_or(&session.region);
+                let choice = choose(&session, region, row, catalog.rows())?;
+                if !request.no_write {
+                    upsert_profile(&env.paths, &env.dirs, &choice)?;
+                }
+                return Ok(Exit::Done(render(request.emit, &choice)));
+            }
+        }
+        prefetched = Some(events);
+    }
     let mut app = new_app(env, &session, request)?;
     match &token {
         Ok(t) => app.set_session_expires_at(Some(t.expires_at)),
         Err(reason) => app.begin_login(reason.clone()),
     }
     let mut services = PickServices::new(env, &session, token.as_ref().ok(), request.concurrency);
+    if let Some(events) = prefetched {
+        services = services.with_prefetched(events);
+    }
     let mut guard = TerminalGuard::open()?;
     let outcome = event_loop::run(
         guard.terminal(),

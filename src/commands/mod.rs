@@ -1,5 +1,9 @@
 //! Subcommands other than the picker: each turns its arguments into calls
 //! of the library and a [`crate::pick::Exit`].
 
+pub mod exec;
+pub mod init;
+pub mod list;
 pub mod login;
 pub mod logout;
+pub mod use_profile;

@@ -153,6 +153,7 @@ impl DemoHome {
             concurrency: 8,
             region: None,
             no_write: false,
+            select_1: false,
         }
     }
 

@@ -1,0 +1,59 @@
+# uo-aws-tui shell integration for bash. Load it with:
+#   eval "$(uo-aws-tui init bash)"
+#
+# __UOA_CMD__ [QUERY…] runs `uo-aws-tui pick --select-1 --emit vars`, which
+# prints exactly two lines on success: the profile name, then the region.
+# Nothing it prints is evaluated: this function reads the two lines and
+# assigns them to the fixed names below itself, so the output can never set
+# any other variable or run a command.
+__UOA_CMD__() {
+    local out code profile region cleared
+    out="$(command uo-aws-tui pick --select-1 --emit vars "$@")"
+    code=$?
+    if [ "$code" -ne 0 ]; then
+        return "$code"
+    fi
+    case "$out" in
+        *$'\n'*) ;;
+        *)
+            printf '%s\n' "__UOA_CMD__: unexpected output from uo-aws-tui; environment unchanged" >&2
+            return 2
+            ;;
+    esac
+    profile="${out%%$'\n'*}"
+    region="${out#*$'\n'}"
+    case "$region" in
+        *$'\n'*)
+            printf '%s\n' "__UOA_CMD__: unexpected output from uo-aws-tui; environment unchanged" >&2
+            return 2
+            ;;
+    esac
+    if [ -z "$profile" ] || [ -z "$region" ]; then
+        printf '%s\n' "__UOA_CMD__: unexpected output from uo-aws-tui; environment unchanged" >&2
+        return 2
+    fi
+    cleared=""
+    if [ -n "${AWS_ACCESS_KEY_ID+set}" ]; then
+        cleared="$cleared AWS_ACCESS_KEY_ID"
+        unset AWS_ACCESS_KEY_ID
+    fi
+    if [ -n "${AWS_SECRET_ACCESS_KEY+set}" ]; then
+        cleared="$cleared AWS_SECRET_ACCESS_KEY"
+        unset AWS_SECRET_ACCESS_KEY
+    fi
+    if [ -n "${AWS_SESSION_TOKEN+set}" ]; then
+        cleared="$cleared AWS_SESSION_TOKEN"
+        unset AWS_SESSION_TOKEN
+    fi
+    if [ -n "${AWS_DEFAULT_PROFILE+set}" ] && [ "$AWS_DEFAULT_PROFILE" != "$profile" ]; then
+        cleared="$cleared AWS_DEFAULT_PROFILE"
+        unset AWS_DEFAULT_PROFILE
+    fi
+    export AWS_PROFILE="$profile"
+    export AWS_REGION="$region"
+    export AWS_DEFAULT_REGION="$region"
+    if [ -n "$cleared" ]; then
+        printf '%s\n' "__UOA_CMD__: unset$cleared (they would take precedence over AWS_PROFILE)" >&2
+    fi
+    return 0
+}

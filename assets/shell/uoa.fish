@@ -1,0 +1,39 @@
+# uo-aws-tui shell integration for fish. Load it with:
+#   uo-aws-tui init fish | source
+#
+# __UOA_CMD__ [QUERY…] runs `uo-aws-tui pick --select-1 --emit vars`, which
+# prints exactly two lines on success: the profile name, then the region.
+# Nothing it prints is evaluated: this function reads the two lines and
+# assigns them to the fixed names below itself, so the output can never set
+# any other variable or run a command.
+function __UOA_CMD__ --description 'Pick an AWS account and role with uo-aws-tui and activate it'
+    set -l lines (command uo-aws-tui pick --select-1 --emit vars $argv)
+    set -l code $status
+    if test $code -ne 0
+        return $code
+    end
+    if test (count $lines) -ne 2; or test -z "$lines[1]"; or test -z "$lines[2]"
+        printf '%s\n' "__UOA_CMD__: unexpected output from uo-aws-tui; environment unchanged" >&2
+        return 2
+    end
+    set -l profile $lines[1]
+    set -l region $lines[2]
+    set -l cleared
+    for name in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+        if set -q $name
+            set -a cleared $name
+            set -e $name
+        end
+    end
+    if set -q AWS_DEFAULT_PROFILE; and test "$AWS_DEFAULT_PROFILE" != "$profile"
+        set -a cleared AWS_DEFAULT_PROFILE
+        set -e AWS_DEFAULT_PROFILE
+    end
+    set -gx AWS_PROFILE $profile
+    set -gx AWS_REGION $region
+    set -gx AWS_DEFAULT_REGION $region
+    if test (count $cleared) -gt 0
+        printf '%s\n' "__UOA_CMD__: unset $cleared (they would take precedence over AWS_PROFILE)" >&2
+    end
+    return 0
+end

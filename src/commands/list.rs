@@ -1,0 +1,167 @@
+//! `uo-aws-tui list [--json|--tsv] [QUERY…]`: the catalog for scripts.
+
+use std::collections::HashSet;
+
+use crate::aws::portal::DEFAULT_CONCURRENCY;
+use crate::catalog::RowKind;
+use crate::cli::ListArgs;
+use crate::pick::{self, Environment, Exit};
+use crate::scripting::{default_name, list_session};
+
+/// One listed row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    pub account_id: String,
+    pub account_name: String,
+    pub email: String,
+    pub role_name: String,
+    /// The profile name uo-aws-tui writes for this row.
+    pub profile: String,
+    /// Whether the config file already has `[profile <profile>]`.
+    pub profile_exists: bool,
+}
+
+/// The TSV header line (without terminator).
+pub const TSV_HEADER: &str = "account_id\taccount_name\temail\trole_name\tprofile\tprofile_exists";
+
+/// A field for TSV: `\` as `\\`, tab `\t`, newline `\n`, carriage return
+/// `\r`, other control characters `\xNN` (or `\u{…}` above U+00FF), so a
+/// field never splits a line or a column and the escaping can be undone.
+pub fn tsv_field(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() && (c as u32) < 0x100 => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The entries as TSV: the header, then one line per entry.
+pub fn to_tsv(entries: &[Entry]) -> String {
+    let mut out = format!("{TSV_HEADER}\n");
+    for e in entries {
+        let fields = [
+            tsv_field(&e.account_id),
+            tsv_field(&e.account_name),
+            tsv_field(&e.email),
+            tsv_field(&e.role_name),
+            tsv_field(&e.profile),
+            e.profile_exists.to_string(),
+        ];
+        out.push_str(&fields.join("\t"));
+        out.push('\n');
+    }
+    out
+}
+
+/// The entries as an aligned table for people (control characters shown
+/// escaped).
+pub fn to_table(entries: &[Entry]) -> String {
+    let header = ["ACCOUNT ID", "ACCOUNT", "ROLE", "PROFILE", "EXISTS"];
+    let rows: Vec<[String; 5]> = entries
+        .iter()
+        .map(|e| {
+            [
+                e.account_id.clone(),
+                crate::ui::text::sanitize(&e.account_name),
+                crate::ui::text::sanitize(&e.role_name),
+                e.profile.clone(),
+                if e.profile_exists { "yes" } else { "no" }.to_string(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(unicode_width::UnicodeWidthStr::width);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(unicode_width::UnicodeWidthStr::width(cell.as_str()));
+        }
+    }
+    let line = |cells: &[&str]| {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            out.push_str(cell);
+            if i + 1 < cells.len() {
+                let pad = w - unicode_width::UnicodeWidthStr::width(*cell) + 2;
+                out.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push('\n');
+        out
+    };
+    let mut out = line(&header);
+    for row in &rows {
+        out.push_str(&line(&row.each_ref().map(String::as_str)));
+    }
+    out
+}
+
+pub async fn run(args: &ListArgs) -> anyhow::Result<Exit> {
+    let env = Environment::from_process()?;
+    let listed = list_session(&env, args.sso_session.as_deref(), DEFAULT_CONCURRENCY).await?;
+    for warning in listed.warnings() {
+        eprintln!("uo-aws-tui: warning: {warning}");
+    }
+    let existing: HashSet<&str> = listed.config.profiles().map(|(name, _)| name).collect();
+    let rows = listed.catalog.rows();
+    let entries: Vec<Entry> = pick::matches(&args.query.join(" "), rows)
+        .into_iter()
+        .map(|i| &rows[i])
+        .filter_map(|row| {
+            let RowKind::Role(role) = &row.kind else {
+                return None;
+            };
+            let profile = default_name(row);
+            Some(Entry {
+                account_id: row.account.id.clone(),
+                account_name: row.account.name.clone(),
+                email: row.account.email.clone(),
+                role_name: role.clone(),
+                profile_exists: existing.contains(profile.as_str()),
+                profile,
+            })
+        })
+        .collect();
+    let text = if args.json {
+        let mut json = serde_json::to_string_pretty(&entries)?;
+        json.push('\n');
+        json
+    } else if args.tsv {
+        to_tsv(&entries)
+    } else {
+        to_table(&entries)
+    };
+    Ok(Exit::Done(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tsv_escapes_control_characters_and_backslashes() {
+        assert_eq!(tsv_field("plain name"), "plain name");
+        assert_eq!(tsv_field("a\tb\nc\rd\\e"), "a\\tb\\nc\\rd\\\\e");
+        assert_eq!(tsv_field("\u{1b}[31m\u{85}"), "\\x1b[31m\\x85");
+        let e = Entry {
+            account_id: "1".into(),
+            account_name: "Lab\tA".into(),
+            email: "e".into(),
+            role_name: "R".into(),
+            profile: "1_R".into(),
+            profile_exists: true,
+        };
+        assert_eq!(
+            to_tsv(&[e]),
+            format!("{TSV_HEADER}\n1\tLab\\tA\te\tR\t1_R\ttrue\n")
+        );
+    }
+}

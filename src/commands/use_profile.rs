@@ -1,0 +1,34 @@
+//! `uo-aws-tui use QUERY…`: the pick without the picker. An exact profile
+//! name, or a query exactly one row matches, is written and printed as
+//! Enter would; anything else exits 1 with the candidates on stderr.
+
+use crate::aws::portal::DEFAULT_CONCURRENCY;
+use crate::cli::UseArgs;
+use crate::pick::{self, Environment, Exit};
+use crate::scripting::{default_name, join_query, list_session, refusal, resolve, Resolution};
+use crate::shell::render;
+
+pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
+    let env = Environment::from_process()?;
+    let query = join_query(&args.query)?;
+    let listed = list_session(&env, args.sso_session.as_deref(), DEFAULT_CONCURRENCY).await?;
+    for warning in listed.warnings() {
+        eprintln!("uo-aws-tui: warning: {warning}");
+    }
+    let rows = listed.catalog.rows();
+    let resolution = resolve(&query, rows, default_name);
+    let Resolution::One(row) = resolution else {
+        return Ok(Exit::NoChoice(refusal(
+            &query,
+            &listed.session.name,
+            &resolution,
+            default_name,
+        )));
+    };
+    let region = args.region.as_deref().unwrap_or(&listed.session.region);
+    let choice = pick::choose(&listed.session, region, row, rows)?;
+    if !args.no_write {
+        pick::upsert_profile(&env.paths, &env.dirs, &choice)?;
+    }
+    Ok(Exit::Done(render(args.emit, &choice)))
+}

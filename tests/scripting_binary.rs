@@ -1,0 +1,252 @@
+//! The non-interactive commands through the real binary against the
+//! simulator: `use`, `exec`, `list`.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::DemoHome;
+
+const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
+
+/// The binary with only what the demo home needs in its environment.
+fn bin(demo: &DemoHome, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_clear()
+        .env("HOME", demo.home.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(demo: &DemoHome, args: &[&str]) -> Output {
+    bin(demo, args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn config(demo: &DemoHome) -> String {
+    std::fs::read_to_string(&demo.paths().config).unwrap()
+}
+
+// The first three accounts of the simulated organisation: UO Management
+// (127027105832: AWSAdministratorAccess, Billing, AWSReadOnlyAccess),
+// Security Tooling (190098774915) and Log Archive (078264571805).
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn use_writes_and_prints_a_unique_match() {
+    let demo = DemoHome::new(3, 2).await;
+    let before = config(&demo);
+    let out = run(&demo, &["use", "management", "billing"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "export AWS_PROFILE='127027105832_Billing'\nexport AWS_REGION='us-west-2'\nexport AWS_DEFAULT_REGION='us-west-2'\n"
+    );
+    let after = config(&demo);
+    assert!(after.starts_with(&before));
+    assert!(after.contains(
+        "[profile 127027105832_Billing]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\nregion = us-west-2\n"
+    ), "{after}");
+
+    // An exact profile name, another emit and region, nothing written.
+    let out = run(
+        &demo,
+        &[
+            "use",
+            "--no-write",
+            "--emit",
+            "json",
+            "--region",
+            "eu-west-1",
+            "190098774915_SecurityAudit",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["profile"], "190098774915_SecurityAudit");
+    assert_eq!(json["account_name"], "Security Tooling");
+    assert_eq!(json["region"], "eu-west-1");
+    assert_eq!(config(&demo), after, "--no-write");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn use_refuses_an_ambiguous_query_with_candidates() {
+    let demo = DemoHome::new(3, 2).await;
+    let before = config(&demo);
+    let out = run(&demo, &["use", "AWSAdministratorAccess"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("2 rows of sso-session uoregon match"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("127027105832_AWSAdministratorAccess  UO Management (127027105832)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("190098774915_AWSAdministratorAccess  Security Tooling (190098774915)"),
+        "{stderr}"
+    );
+    assert_eq!(config(&demo), before, "nothing written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn use_with_no_match_exits_1() {
+    let demo = DemoHome::new(3, 2).await;
+    let out = run(&demo, &["use", "zzzz-nothing"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("nothing in sso-session uoregon matches \"zzzz-nothing\""),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_passes_the_environment_stdio_and_exit_code() {
+    let demo = DemoHome::new(3, 2).await;
+    let script = "read -r line; printf '%s|%s|%s|%s|%s|%s|%s\\n' \"$AWS_PROFILE\" \"$AWS_REGION\" \
+                  \"$AWS_DEFAULT_REGION\" \"${AWS_ACCESS_KEY_ID-unset}\" \"${AWS_SESSION_TOKEN-unset}\" \
+                  \"${AWS_DEFAULT_PROFILE-unset}\" \"$KEEP\"; printf 'in:%s\\n' \"$line\"; echo err >&2; exit 7";
+    let mut child = bin(
+        &demo,
+        &["exec", "management billing", "--", "sh", "-c", script],
+    )
+    .env("AWS_ACCESS_KEY_ID", "AKIAOLD")
+    .env("AWS_SESSION_TOKEN", "old")
+    .env("AWS_DEFAULT_PROFILE", "someone-else")
+    .env("KEEP", "kept")
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "127027105832_Billing|us-west-2|us-west-2|unset|unset|unset|kept\nin:hello\n"
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("unset AWS_ACCESS_KEY_ID AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE"),
+        "{stderr}"
+    );
+    assert!(stderr.ends_with("err\n"), "{stderr}");
+    assert!(config(&demo).contains("[profile 127027105832_Billing]\n"));
+
+    // An existing profile is used as it is, with its own region.
+    let before = config(&demo).replace(
+        "sso_role_name = Billing\nregion = us-west-2",
+        "sso_role_name = Billing\nregion = ca-central-1",
+    );
+    std::fs::write(&demo.paths().config, &before).unwrap();
+    let out = run(
+        &demo,
+        &[
+            "exec",
+            "127027105832_Billing",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$AWS_PROFILE $AWS_REGION\"",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "127027105832_Billing ca-central-1\n");
+    assert_eq!(config(&demo), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_gives_127_for_a_missing_command_and_1_for_an_ambiguous_query() {
+    let demo = DemoHome::new(3, 2).await;
+    let out = run(
+        &demo,
+        &["exec", "management billing", "--", "no-such-command-uoa"],
+    );
+    assert_eq!(out.status.code(), Some(127));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("no-such-command-uoa: command not found"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(&demo, &["exec", "admin", "--", "true"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("match \"admin\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_json_and_tsv() {
+    let demo = DemoHome::new(3, 2).await;
+    assert_eq!(
+        run(&demo, &["use", "078264571805_AWSReadOnlyAccess"])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    let out = run(&demo, &["list", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 8, "3 + 3 + 2 roles");
+    assert_eq!(
+        rows[0],
+        serde_json::json!({
+            "account_id": "078264571805",
+            "account_name": "Log Archive",
+            "email": "aws-log-archive@uoregon.edu",
+            "role_name": "AWSReadOnlyAccess",
+            "profile": "078264571805_AWSReadOnlyAccess",
+            "profile_exists": true,
+        }),
+        "base order: account name first"
+    );
+    assert!(rows[1..].iter().all(|r| r["profile_exists"] == false));
+    let read_only = rows
+        .iter()
+        .find(|r| r["role_name"] == "Read=Only,Audit")
+        .unwrap();
+    assert_eq!(read_only["profile"], "078264571805_Read-Only-Audit");
+
+    let out = run(&demo, &["list", "--tsv", "security"]);
+    assert_eq!(out.status.code(), Some(0));
+    let tsv = text(&out.stdout);
+    let mut lines = tsv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("account_id\taccount_name\temail\trole_name\tprofile\tprofile_exists")
+    );
+    let body: Vec<&str> = lines.collect();
+    assert_eq!(body.len(), 3, "{tsv}");
+    assert!(body
+        .iter()
+        .all(|l| l.split('\t').count() == 6 && l.starts_with("190098774915\tSecurity Tooling\t")));
+
+    let out = run(&demo, &["list", "zzzz-nothing"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout).lines().count(), 1, "only the header");
+}
+
+#[test]
+fn every_subcommand_help_shows_an_example() {
+    for sub in [
+        "pick", "demo", "login", "logout", "init", "use", "exec", "list",
+    ] {
+        let out = Command::new(BIN).args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{sub}");
+        assert!(text(&out.stdout).contains("Examples:"), "{sub}");
+    }
+}
