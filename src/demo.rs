@@ -71,6 +71,8 @@ fn sim_options(args: &DemoArgs) -> SimOptions {
         accounts: args.accounts,
         page_size: args.page_size,
         latency: Duration::from_millis(args.latency_ms),
+        rps: args.rps,
+        failing_accounts: args.fail_accounts.clone(),
     }
 }
 

@@ -18,9 +18,10 @@ use crate::app::{App, ExistingProfile, LoginUpdate, Outcome};
 use crate::aws::config::{AwsFile, FileKind, SectionName};
 use crate::aws::config_edit::upsert_section;
 use crate::aws::config_write::ConfigWriter;
+use crate::aws::limiter::{Limiter, LimiterConfig};
 use crate::aws::login::{self, Browser, Flow, LoginError, LoginOptions, LoginStep, Oidc};
 use crate::aws::paths::AwsPaths;
-use crate::aws::portal::{self, Portal};
+use crate::aws::portal::{self, Portal, PriorityHints};
 use crate::aws::sso_session::{choose_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, read_token, token_path, CachedToken, TokenError};
 use crate::catalog::{profile_name, CatalogEvent, Row};
@@ -192,12 +193,27 @@ pub fn start_listing(
     token: &CachedToken,
     concurrency: usize,
 ) -> mpsc::UnboundedReceiver<CatalogEvent> {
+    let limiter = Limiter::new(LimiterConfig::with_concurrency(concurrency));
+    start_listing_with(env, session, token, &limiter, &PriorityHints::default())
+}
+
+/// Like [`start_listing`], with every call through `limiter` (one per
+/// session, kept across passes) and the accounts in `hints` fetched first.
+pub fn start_listing_with(
+    env: &Environment,
+    session: &SsoSession,
+    token: &CachedToken,
+    limiter: &Arc<Limiter>,
+    hints: &PriorityHints,
+) -> mpsc::UnboundedReceiver<CatalogEvent> {
     let portal = Portal::new(
         &session.region,
         env.portal_endpoint.as_deref(),
         &token.access_token,
-        concurrency,
-    );
+        limiter.config().concurrency,
+    )
+    .with_limiter(limiter.clone())
+    .with_hints(hints.clone());
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move { portal.stream_catalog(tx).await });
     rx
@@ -300,7 +316,10 @@ pub struct PickServices {
     session: SsoSession,
     /// The access token listings use; replaced by a successful login.
     token: Arc<Mutex<Option<CachedToken>>>,
-    concurrency: usize,
+    /// The one limiter of every portal call of this session.
+    limiter: Arc<Limiter>,
+    /// Accounts to fetch first (fed from the picker's selection and query).
+    hints: PriorityHints,
     favourites_path: PathBuf,
     browser: Browser,
 }
@@ -317,10 +336,28 @@ impl PickServices {
             env: env.clone(),
             session: session.clone(),
             token: Arc::new(Mutex::new(token.cloned())),
-            concurrency,
+            limiter: Limiter::new(LimiterConfig::with_concurrency(concurrency)),
+            hints: PriorityHints::default(),
             favourites_path: favourites::favourites_path(&env.dirs.data_dir),
             browser: Browser::from_env(),
         }
+    }
+
+    /// Sends every portal call through `limiter` (tests use small delays).
+    pub fn with_limiter(mut self, limiter: Arc<Limiter>) -> Self {
+        self.limiter = limiter;
+        self
+    }
+
+    /// The session's limiter: rate, retries and throttles for the status bar.
+    pub fn limiter(&self) -> &Arc<Limiter> {
+        &self.limiter
+    }
+
+    /// The priority hints listings consult; feed them with
+    /// [`App::priority_hints`](crate::app::App::priority_hints).
+    pub fn hints(&self) -> &PriorityHints {
+        &self.hints
     }
 
     /// Uses `browser` to open login URLs (tests point `$BROWSER` at a fetcher).
@@ -334,7 +371,9 @@ impl Services for PickServices {
     fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent> {
         let token = self.token.lock().unwrap_or_else(|e| e.into_inner()).clone();
         match token {
-            Some(token) => start_listing(&self.env, &self.session, &token, self.concurrency),
+            Some(token) => {
+                start_listing_with(&self.env, &self.session, &token, &self.limiter, &self.hints)
+            }
             None => {
                 let (tx, rx) = mpsc::unbounded_channel();
                 let _ = tx.send(CatalogEvent::Fatal {

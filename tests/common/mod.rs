@@ -14,7 +14,7 @@ pub async fn simulator(accounts: usize, page_size: usize) -> Simulator {
     let opts = SimOptions {
         accounts: Some(accounts),
         page_size,
-        latency: Duration::ZERO,
+        ..SimOptions::default()
     };
     Simulator::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
