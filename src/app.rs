@@ -479,6 +479,37 @@ impl App {
         })
     }
 
+    /// Which accounts a running listing should fetch first, for
+    /// [`PriorityHints::set`](crate::aws::portal::PriorityHints::set): the
+    /// selected row's account, then the accounts of the first `limit`
+    /// matches, then up to `limit` accounts still waiting for their roles
+    /// that match the query (best first).
+    pub fn priority_hints(&self, limit: usize) -> (Option<String>, Vec<String>) {
+        let selected = self.selected().map(|r| r.account.id.clone());
+        let mut seen: HashSet<&str> = selected.iter().map(String::as_str).collect();
+        let mut matching: Vec<String> = Vec::new();
+        if self.query.trim().is_empty() {
+            return (selected, matching);
+        }
+        for row in self.matches().take(limit) {
+            if seen.insert(&row.account.id) {
+                matching.push(row.account.id.clone());
+            }
+        }
+        let mut waiting: Vec<(i64, &str)> = self
+            .catalog
+            .pending_accounts()
+            .filter_map(|a| Some((self.searcher.account_score(&self.query, a)?, a.id.as_str())))
+            .collect();
+        waiting.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        for (_, id) in waiting.into_iter().take(limit) {
+            if seen.insert(id) {
+                matching.push(id.to_string());
+            }
+        }
+        (selected, matching)
+    }
+
     /// Handles one terminal key event through the key table.
     pub fn handle_key(&mut self, key: KeyEvent) -> Option<Outcome> {
         match self.view {

@@ -149,6 +149,14 @@ impl Catalog {
         self.accounts.get(id)
     }
 
+    /// Accounts listed by the current pass whose roles have not arrived yet.
+    pub fn pending_accounts(&self) -> impl Iterator<Item = &Arc<Account>> + '_ {
+        self.listed
+            .iter()
+            .filter(|id| !self.done.contains_key(*id))
+            .filter_map(|id| self.accounts.get(id))
+    }
+
     /// Folds one event in. Returns true when the rows changed.
     pub fn apply(&mut self, event: CatalogEvent) -> bool {
         match event {

@@ -266,6 +266,12 @@ pub struct DemoArgs {
     /// Delay before every simulated response, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub latency_ms: u64,
+    /// Answer 429 TooManyRequestsException to requests beyond N in any one second.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rps: Option<u32>,
+    /// Make ListAccountRoles of this account answer 500 (repeatable).
+    #[arg(long = "fail-account", value_name = "ID")]
+    pub fail_accounts: Vec<String>,
     /// With --serve: also write DIR/.aws/config (an [sso-session uoregon]) and its token file.
     #[arg(long, value_name = "DIR", requires = "serve")]
     pub home: Option<PathBuf>,

@@ -72,6 +72,8 @@ fn sim_options(args: &DemoArgs) -> SimOptions {
         page_size: args.page_size,
         latency: Duration::from_millis(args.latency_ms),
         auto_approve_device: true,
+        rps: args.rps,
+        failing_accounts: args.fail_accounts.clone(),
         ..SimOptions::default()
     }
 }

@@ -20,9 +20,10 @@ use crate::app::{
 use crate::aws::config::{AwsFile, FileKind, SectionName};
 use crate::aws::config_edit::upsert_section;
 use crate::aws::config_write::ConfigWriter;
+use crate::aws::limiter::{Limiter, LimiterConfig};
 use crate::aws::login::{self, Browser, Flow, LoginError, LoginOptions, LoginStep, Oidc};
 use crate::aws::paths::AwsPaths;
-use crate::aws::portal::{self, Portal};
+use crate::aws::portal::{self, Portal, PriorityHints};
 use crate::aws::sso_session::{choose_session, load_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, read_token, token_path, CachedToken, TokenError};
 use crate::catalog::{profile_name, Catalog, CatalogEvent, Row, RowKind};
@@ -204,12 +205,27 @@ pub fn start_listing(
     token: &CachedToken,
     concurrency: usize,
 ) -> mpsc::UnboundedReceiver<CatalogEvent> {
+    let limiter = Limiter::new(LimiterConfig::with_concurrency(concurrency));
+    start_listing_with(env, session, token, &limiter, &PriorityHints::default())
+}
+
+/// Like [`start_listing`], with every call through `limiter` (one per
+/// session, kept across passes) and the accounts in `hints` fetched first.
+pub fn start_listing_with(
+    env: &Environment,
+    session: &SsoSession,
+    token: &CachedToken,
+    limiter: &Arc<Limiter>,
+    hints: &PriorityHints,
+) -> mpsc::UnboundedReceiver<CatalogEvent> {
     let portal = Portal::new(
         &session.region,
         env.portal_endpoint.as_deref(),
         &token.access_token,
-        concurrency,
-    );
+        limiter.config().concurrency,
+    )
+    .with_limiter(limiter.clone())
+    .with_hints(hints.clone());
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move { portal.stream_catalog(tx).await });
     rx
@@ -350,7 +366,10 @@ pub struct PickServices {
     session: SsoSession,
     /// The access token listings use; replaced by a successful login.
     token: Arc<Mutex<Option<CachedToken>>>,
-    concurrency: usize,
+    /// The one limiter of every portal call of this session.
+    limiter: Arc<Limiter>,
+    /// Accounts to fetch first (fed from the picker's selection and query).
+    hints: PriorityHints,
     favourites_path: PathBuf,
     browser: Browser,
     /// Events of a listing already made (by `--select-1`), replayed by the
@@ -377,7 +396,8 @@ impl PickServices {
             env: env.clone(),
             session: session.clone(),
             token: Arc::new(Mutex::new(token.cloned())),
-            concurrency,
+            limiter: Limiter::new(LimiterConfig::with_concurrency(concurrency)),
+            hints: PriorityHints::default(),
             favourites_path: favourites::favourites_path(&env.dirs.data_dir),
             browser: Browser::from_env(),
             prefetched: None,
@@ -388,6 +408,23 @@ impl PickServices {
     pub fn with_prefetched(mut self, events: Vec<CatalogEvent>) -> Self {
         self.prefetched = Some(events);
         self
+    }
+
+    /// Sends every portal call through `limiter` (tests use small delays).
+    pub fn with_limiter(mut self, limiter: Arc<Limiter>) -> Self {
+        self.limiter = limiter;
+        self
+    }
+
+    /// The session's limiter: rate, retries and throttles for the status bar.
+    pub fn limiter(&self) -> &Arc<Limiter> {
+        &self.limiter
+    }
+
+    /// The priority hints listings consult; feed them with
+    /// [`App::priority_hints`](crate::app::App::priority_hints).
+    pub fn hints(&self) -> &PriorityHints {
+        &self.hints
     }
 
     /// Uses `browser` to open login URLs (tests point `$BROWSER` at a fetcher).
@@ -408,7 +445,9 @@ impl Services for PickServices {
         }
         let token = self.token.lock().unwrap_or_else(|e| e.into_inner()).clone();
         match token {
-            Some(token) => start_listing(&self.env, &self.session, &token, self.concurrency),
+            Some(token) => {
+                start_listing_with(&self.env, &self.session, &token, &self.limiter, &self.hints)
+            }
             None => {
                 let (tx, rx) = mpsc::unbounded_channel();
                 let _ = tx.send(CatalogEvent::Fatal {

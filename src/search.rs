@@ -149,6 +149,25 @@ impl Searcher {
         out
     }
 
+    /// How well `account` (name, id, email) matches `query` while its roles
+    /// are unknown: the summed score of the terms that match, `None` when no
+    /// term does (the others may name a role). Used to fetch likely matches
+    /// first.
+    pub fn account_score(&self, query: &str, account: &crate::catalog::Account) -> Option<i64> {
+        let hay = format!("{} {} {}", account.name, account.id, account.email);
+        let mut folded = None;
+        let mut any = false;
+        let mut sum = 0;
+        for term in terms(query) {
+            let h = self.haystack_for(&hay, term, &mut folded);
+            if let Some(s) = self.matcher.fuzzy_match(h, term) {
+                any = true;
+                sum += s;
+            }
+        }
+        any.then_some(sum)
+    }
+
     /// Indices into `rows` (which are in base order) of the rows matching
     /// `query`, best first; equal scores keep base order. An empty query
     /// returns every row in base order.

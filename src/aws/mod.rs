@@ -5,6 +5,7 @@ pub mod cli_cache;
 pub mod config;
 pub mod config_edit;
 pub mod config_write;
+pub mod limiter;
 pub mod login;
 pub mod paths;
 pub mod portal;

@@ -1,15 +1,21 @@
 //! The AWS access portal API (service `SSO`): ListAccounts and
-//! ListAccountRoles through the real `aws-sdk-sso` client, all pages, with
-//! bounded concurrency, streamed as [`CatalogEvent`]s.
+//! ListAccountRoles through the real `aws-sdk-sso` client, all pages, every
+//! call through the session's adaptive [`Limiter`], streamed as
+//! [`CatalogEvent`]s. Accounts named in the [`PriorityHints`] have their
+//! roles fetched first.
 
-use std::sync::Arc;
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use aws_sdk_sso::config::http::HttpResponse;
+use aws_sdk_sso::config::retry::RetryConfig;
 use aws_sdk_sso::config::{BehaviorVersion, Region};
 use aws_sdk_sso::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
+use super::limiter::{Limiter, LimiterConfig};
 use crate::catalog::{Account, CatalogEvent};
 
 /// The largest page the portal accepts (`max_result` is 1..=100).
@@ -32,9 +38,12 @@ pub fn endpoint_from_env() -> Option<String> {
 pub enum PortalErrorKind {
     /// 401 `UnauthorizedException`: the access token is invalid or expired.
     Unauthorized,
-    /// 429 `TooManyRequestsException`: throttled (never an authentication problem).
+    /// 429 `TooManyRequestsException`: throttled (never an authentication
+    /// problem); retried by the limiter, which also slows down.
     Throttled,
-    /// Anything else: other service errors, timeouts, connection failures.
+    /// A 5xx answer, a timeout or a connection failure: retried by the limiter.
+    Transient,
+    /// Anything else (other 4xx errors): not retried.
     Other,
 }
 
@@ -49,15 +58,23 @@ pub struct PortalError {
 }
 
 impl PortalError {
-    fn from_sdk<E, R>(operation: &str, err: &SdkError<E, R>) -> PortalError
+    fn from_sdk<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> PortalError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
     {
         let code = err.code().map(str::to_string);
-        let kind = match code.as_deref() {
-            Some("UnauthorizedException") => PortalErrorKind::Unauthorized,
-            Some("TooManyRequestsException") => PortalErrorKind::Throttled,
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        let kind = match (code.as_deref(), status) {
+            (Some("UnauthorizedException"), _) | (_, Some(401)) => PortalErrorKind::Unauthorized,
+            (Some("TooManyRequestsException"), _) | (_, Some(429)) => PortalErrorKind::Throttled,
+            (_, Some(500..=599)) => PortalErrorKind::Transient,
+            _ if matches!(
+                err,
+                SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)
+            ) =>
+            {
+                PortalErrorKind::Transient
+            }
             _ => PortalErrorKind::Other,
         };
         let message = match (kind, code.as_deref(), err.message()) {
@@ -76,12 +93,75 @@ impl PortalError {
     }
 }
 
+/// Accounts whose roles should be fetched first: the selected row's account
+/// and accounts matching the current query. The picker updates it as the
+/// selection and the query change; a running [`Portal::stream_catalog`]
+/// consults it each time it picks the next account. Cheap to clone (shared).
+#[derive(Debug, Clone, Default)]
+pub struct PriorityHints(Arc<Mutex<Hints>>);
+
+#[derive(Debug, Default)]
+struct Hints {
+    selected: Option<String>,
+    matching: Vec<String>,
+}
+
+impl PriorityHints {
+    /// Replaces the hints: `selected` goes first, then `matching` in order
+    /// (keep it short: the first few dozen matches are plenty).
+    pub fn set(&self, selected: Option<String>, matching: Vec<String>) {
+        let mut h = self.lock();
+        h.selected = selected;
+        h.matching = matching;
+    }
+
+    /// No account is preferred.
+    pub fn clear(&self) {
+        self.set(None, Vec::new());
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Hints> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes the next account out of `queue`: a hinted one when queued, else
+    /// the oldest.
+    fn pick(&self, queue: &mut Queue) -> Option<String> {
+        let h = self.lock();
+        let hinted = h
+            .selected
+            .iter()
+            .chain(h.matching.iter())
+            .find(|id| queue.queued.contains(*id))
+            .cloned();
+        drop(h);
+        let id = match hinted {
+            Some(id) => {
+                let at = queue.order.iter().position(|x| *x == id)?;
+                queue.order.remove(at)?
+            }
+            None => queue.order.pop_front()?,
+        };
+        queue.queued.remove(&id);
+        Some(id)
+    }
+}
+
+/// Accounts waiting for their roles, in listing order.
+#[derive(Debug, Default)]
+struct Queue {
+    order: VecDeque<String>,
+    queued: HashSet<String>,
+}
+
 /// A portal client for one access token.
 #[derive(Clone)]
 pub struct Portal {
     client: aws_sdk_sso::Client,
     access_token: String,
     concurrency: usize,
+    limiter: Arc<Limiter>,
+    hints: PriorityHints,
 }
 
 impl std::fmt::Debug for Portal {
@@ -89,6 +169,7 @@ impl std::fmt::Debug for Portal {
         f.debug_struct("Portal")
             .field("access_token", &"<redacted>")
             .field("concurrency", &self.concurrency)
+            .field("limiter", &self.limiter.stats())
             .finish()
     }
 }
@@ -97,7 +178,9 @@ impl Portal {
     /// A client for the portal of `region` (the session's `sso_region`), or
     /// for `endpoint` when given (e.g. `http://127.0.0.1:PORT`), sending
     /// `access_token` as `x-amz-sso_bearer_token`; at most `concurrency`
-    /// (at least 1) ListAccountRoles calls at once.
+    /// (at least 1) calls at once, through a new [`Limiter`] with the default
+    /// rates (share one across listings with [`Portal::with_limiter`]). The
+    /// SDK's own retries are off: the limiter retries, and sees every 429.
     pub fn new(
         region: &str,
         endpoint: Option<&str>,
@@ -112,7 +195,8 @@ impl Portal {
                     .connect_timeout(Duration::from_secs(10))
                     .operation_attempt_timeout(Duration::from_secs(30))
                     .build(),
-            );
+            )
+            .retry_config(RetryConfig::disabled());
         if let Some(endpoint) = endpoint {
             builder = builder.endpoint_url(endpoint);
         }
@@ -120,7 +204,34 @@ impl Portal {
             client: aws_sdk_sso::Client::from_conf(builder.build()),
             access_token: access_token.to_string(),
             concurrency: concurrency.max(1),
+            limiter: Limiter::new(LimiterConfig::with_concurrency(concurrency)),
+            hints: PriorityHints::default(),
         }
+    }
+
+    /// The same client sending every call through `limiter` (one per
+    /// session, kept across listing passes); its concurrency bounds the
+    /// calls in flight.
+    pub fn with_limiter(mut self, limiter: Arc<Limiter>) -> Portal {
+        self.concurrency = limiter.config().concurrency.max(1);
+        self.limiter = limiter;
+        self
+    }
+
+    /// The same client taking its priorities from `hints`.
+    pub fn with_hints(mut self, hints: PriorityHints) -> Portal {
+        self.hints = hints;
+        self
+    }
+
+    /// The limiter every call goes through (rate, retries, throttles).
+    pub fn limiter(&self) -> &Arc<Limiter> {
+        &self.limiter
+    }
+
+    /// The hints [`Portal::stream_catalog`] consults.
+    pub fn hints(&self) -> &PriorityHints {
+        &self.hints
     }
 
     /// One page of ListAccounts (`max_result` 100). Returns the accounts and
@@ -131,14 +242,18 @@ impl Portal {
         next_token: Option<String>,
     ) -> Result<(Vec<Account>, Option<String>), PortalError> {
         let out = self
-            .client
-            .list_accounts()
-            .access_token(&self.access_token)
-            .max_results(MAX_PAGE_SIZE)
-            .set_next_token(next_token)
-            .send()
-            .await
-            .map_err(|e| PortalError::from_sdk("ListAccounts", &e))?;
+            .limiter
+            .run(|| async {
+                self.client
+                    .list_accounts()
+                    .access_token(&self.access_token)
+                    .max_results(MAX_PAGE_SIZE)
+                    .set_next_token(next_token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| PortalError::from_sdk("ListAccounts", &e))
+            })
+            .await?;
         let accounts = out
             .account_list()
             .iter()
@@ -153,21 +268,26 @@ impl Portal {
         Ok((accounts, non_empty(out.next_token())))
     }
 
-    /// Every role of `account_id` (all pages of ListAccountRoles, `max_result` 100).
+    /// Every role of `account_id` (all pages of ListAccountRoles, `max_result`
+    /// 100), each page through the limiter.
     pub async fn list_roles(&self, account_id: &str) -> Result<Vec<String>, PortalError> {
         let mut roles = Vec::new();
         let mut next_token: Option<String> = None;
         loop {
             let out = self
-                .client
-                .list_account_roles()
-                .access_token(&self.access_token)
-                .account_id(account_id)
-                .max_results(MAX_PAGE_SIZE)
-                .set_next_token(next_token.take())
-                .send()
-                .await
-                .map_err(|e| PortalError::from_sdk("ListAccountRoles", &e))?;
+                .limiter
+                .run(|| async {
+                    self.client
+                        .list_account_roles()
+                        .access_token(&self.access_token)
+                        .account_id(account_id)
+                        .max_results(MAX_PAGE_SIZE)
+                        .set_next_token(next_token.clone())
+                        .send()
+                        .await
+                        .map_err(|e| PortalError::from_sdk("ListAccountRoles", &e))
+                })
+                .await?;
             roles.extend(
                 out.role_list()
                     .iter()
@@ -183,38 +303,32 @@ impl Portal {
 
     /// Lists every account and every role, sending events to `tx` as they
     /// arrive: each ListAccounts page, then each account's roles (or its
-    /// failure) while later pages are still loading; `Complete` at the end, or
-    /// `Fatal` when ListAccounts itself fails. Stops early when `tx` is closed.
+    /// failure, after the limiter's retries) while later pages are still
+    /// loading; `Complete` at the end, or `Fatal` when ListAccounts itself
+    /// fails. `concurrency` workers take accounts from one queue, hinted
+    /// accounts ([`Portal::hints`]) first. Stops early when `tx` is closed.
     pub async fn stream_catalog(&self, tx: mpsc::UnboundedSender<CatalogEvent>) {
-        let permits = Arc::new(Semaphore::new(self.concurrency));
-        let mut tasks = JoinSet::new();
-        let mut next_token = None;
-        let mut total = 0usize;
-        loop {
-            let (accounts, next) = match self.list_accounts_page(next_token.take()).await {
-                Ok(page) => page,
-                Err(e) => {
-                    let _ = tx.send(CatalogEvent::Fatal {
-                        unauthorized: e.kind == PortalErrorKind::Unauthorized,
-                        message: e.message,
-                    });
-                    tasks.abort_all();
-                    return;
-                }
-            };
-            total += accounts.len();
-            let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
-            if tx.send(CatalogEvent::Accounts(accounts)).is_err() {
-                return;
-            }
-            for account_id in ids {
-                let portal = self.clone();
-                let permits = permits.clone();
-                let tx = tx.clone();
-                tasks.spawn(async move {
-                    let Ok(_permit) = permits.acquire_owned().await else {
+        let queue = Arc::new(Mutex::new(Queue::default()));
+        // One permit per queued account, plus one per worker once
+        // ListAccounts is done (a worker that finds the queue empty then stops).
+        let ready = Arc::new(Semaphore::new(0));
+        let mut workers = JoinSet::new();
+        for _ in 0..self.concurrency {
+            let portal = self.clone();
+            let queue = queue.clone();
+            let ready = ready.clone();
+            let tx = tx.clone();
+            workers.spawn(async move {
+                loop {
+                    let Ok(permit) = ready.acquire().await else {
                         return;
                     };
+                    permit.forget();
+                    let next = {
+                        let mut q = queue.lock().unwrap_or_else(|e| e.into_inner());
+                        portal.hints.pick(&mut q)
+                    };
+                    let Some(account_id) = next else { return };
                     let event = match portal.list_roles(&account_id).await {
                         Ok(roles) => CatalogEvent::Roles { account_id, roles },
                         Err(e) => CatalogEvent::RolesFailed {
@@ -222,16 +336,52 @@ impl Portal {
                             error: e.message,
                         },
                     };
-                    let _ = tx.send(event);
-                });
+                    if tx.send(event).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        let mut next_token = None;
+        let mut total = 0usize;
+        loop {
+            let (accounts, next) = match self.list_accounts_page(next_token.take()).await {
+                Ok(page) => page,
+                Err(e) => {
+                    workers.abort_all();
+                    let _ = tx.send(CatalogEvent::Fatal {
+                        unauthorized: e.kind == PortalErrorKind::Unauthorized,
+                        message: e.message,
+                    });
+                    return;
+                }
+            };
+            total += accounts.len();
+            let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
+            if tx.send(CatalogEvent::Accounts(accounts)).is_err() {
+                workers.abort_all();
+                return;
             }
+            let added = {
+                let mut q = queue.lock().unwrap_or_else(|e| e.into_inner());
+                let mut added = 0;
+                for id in ids {
+                    if q.queued.insert(id.clone()) {
+                        q.order.push_back(id);
+                        added += 1;
+                    }
+                }
+                added
+            };
+            ready.add_permits(added);
             match next {
                 Some(t) => next_token = Some(t),
                 None => break,
             }
         }
         let _ = tx.send(CatalogEvent::AccountsComplete { total });
-        while tasks.join_next().await.is_some() {}
+        ready.add_permits(self.concurrency);
+        while workers.join_next().await.is_some() {}
         let _ = tx.send(CatalogEvent::Complete);
     }
 }
@@ -243,12 +393,16 @@ fn non_empty(token: Option<&str>) -> Option<String> {
 impl Portal {
     /// Portal Logout: ends the access token's session on the service side.
     pub async fn logout(&self) -> Result<(), PortalError> {
-        self.client
-            .logout()
-            .access_token(&self.access_token)
-            .send()
+        self.limiter
+            .run(|| async {
+                self.client
+                    .logout()
+                    .access_token(&self.access_token)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| PortalError::from_sdk("Logout", &e))
+            })
             .await
-            .map(|_| ())
-            .map_err(|e| PortalError::from_sdk("Logout", &e))
     }
 }

@@ -61,6 +61,24 @@ impl PortalError {
         Self::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", message)
     }
 
+    /// 429 `TooManyRequestsException`: more calls than the rate cap allows.
+    pub fn too_many_requests() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequestsException",
+            "Rate exceeded",
+        )
+    }
+
+    /// 500 `InternalServerException`: the service failed (an injected fault).
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerException",
+            "An internal error occurred",
+        )
+    }
+
     /// 404 `UnknownOperationException`: no portal operation at this path.
     pub fn unknown_operation() -> Self {
         Self::new(

@@ -22,7 +22,11 @@
 //! 400 `InvalidRequestException`, 401 `UnauthorizedException`,
 //! 403 `ForbiddenException`, 404 `ResourceNotFoundException`; unknown paths
 //! answer 404 `UnknownOperationException`, wrong methods 405
-//! `MethodNotAllowedException`.
+//! `MethodNotAllowedException`. Injected faults: with
+//! [`SimOptions::rps`], 429 `TooManyRequestsException` for any request beyond
+//! the cap in a sliding one-second window; with
+//! [`SimOptions::failing_accounts`], 500 `InternalServerException` for those
+//! accounts' ListAccountRoles.
 //!
 //! The bearer is checked before anything else (401 even for a malformed
 //! request). GetRoleCredentials answers 403 `ForbiddenException` "No access"
@@ -105,6 +109,13 @@ pub struct SimOptions {
     /// Every refresh-token grant fails with `InvalidGrantException`.
     /// Default off.
     pub reject_refresh_tokens: bool,
+    /// Rate cap: a request arriving when `n` requests were already admitted
+    /// within the last second (a sliding window) is answered 429
+    /// `TooManyRequestsException` (and not admitted). `None`: no cap.
+    pub rps: Option<u32>,
+    /// Accounts whose ListAccountRoles answers 500 `InternalServerException`
+    /// (changeable while running with [`Simulator::set_failing_accounts`]).
+    pub failing_accounts: Vec<String>,
 }
 
 impl Default for SimOptions {
@@ -121,6 +132,8 @@ impl Default for SimOptions {
             auto_approve_device: false,
             deny_authorization: false,
             reject_refresh_tokens: false,
+            rps: None,
+            failing_accounts: Vec::new(),
         }
     }
 }
@@ -229,6 +242,11 @@ impl Simulator {
         &self.state.options
     }
 
+    /// Makes ListAccountRoles of exactly these accounts answer 500 from now on.
+    pub fn set_failing_accounts(&self, accounts: &[String]) {
+        self.state.set_failing_accounts(accounts);
+    }
+
     /// Every request answered so far, in arrival order (a request still being
     /// answered appears once its response is ready).
     pub fn requests(&self) -> Vec<RequestRecord> {
@@ -281,8 +299,8 @@ fn router(state: Arc<SimState>) -> Router {
         .with_state(state)
 }
 
-/// Wraps every request: waits the latency knob, answers, stamps a request id
-/// and logs the outcome.
+/// Wraps every request: applies the rate cap at arrival, waits the latency
+/// knob, answers, stamps a request id and logs the outcome.
 async fn serve_request(
     State(state): State<Arc<SimState>>,
     request: Request,
@@ -293,10 +311,15 @@ async fn serve_request(
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or_default().to_string();
     let bearer = request.headers().contains_key(BEARER_HEADER);
+    let admitted = state.admit();
     if !state.options.latency.is_zero() {
         tokio::time::sleep(state.options.latency).await;
     }
-    let mut response = next.run(request).await;
+    let mut response = if admitted {
+        next.run(request).await
+    } else {
+        PortalError::too_many_requests().into_response()
+    };
     if let Ok(value) = HeaderValue::from_str(&state.request_id()) {
         response.headers_mut().insert("x-amzn-requestid", value);
     }

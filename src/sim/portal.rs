@@ -71,6 +71,9 @@ async fn list_account_roles(
     let params = Params::parse(query.as_deref())?;
     let account_id = params.required("account_id", "accountId")?;
     let limit = page_limit(&state, &params)?;
+    if state.is_failing(account_id) {
+        return Err(PortalError::internal());
+    }
     let account = state
         .org
         .account(account_id)

@@ -3,7 +3,7 @@
 //! every handler and middleware; the OIDC service served from the same
 //! endpoint keeps its state here too.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -58,6 +58,10 @@ pub(crate) struct SimState {
     pub(crate) oidc: OidcState,
     /// Completed requests, keyed by arrival number.
     log: Mutex<Vec<(u64, RequestRecord)>>,
+    /// Arrival times of the requests admitted within the last second (rate cap).
+    admitted: Mutex<VecDeque<Instant>>,
+    /// Accounts whose ListAccountRoles answers 500.
+    failing: Mutex<HashSet<String>>,
     /// Source of unique numbers (tokens, cursors, request ids).
     serial: AtomicU64,
     /// Per-instance salt so two simulators never hand out the same secrets.
@@ -76,6 +80,7 @@ impl SimState {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or_default()
             ^ ((std::process::id() as u64) << 32);
+        let failing = options.failing_accounts.iter().cloned().collect();
         SimState {
             org,
             options,
@@ -83,6 +88,8 @@ impl SimState {
             cursors: Mutex::new(HashMap::new()),
             oidc: OidcState::default(),
             log: Mutex::new(Vec::new()),
+            admitted: Mutex::new(VecDeque::new()),
+            failing: Mutex::new(failing),
             serial: AtomicU64::new(1),
             salt,
         }
@@ -179,6 +186,37 @@ impl SimState {
             Some(cursor) if cursor.listing == *listing => Ok(cursor.offset),
             _ => Err(PortalError::invalid_request("Invalid pagination token")),
         }
+    }
+
+    /// Whether a request arriving now is within the rate cap (and counts it
+    /// when it is): at most `rps` admitted requests in any one second.
+    pub(crate) fn admit(&self) -> bool {
+        let Some(cap) = self.options.rps else {
+            return true;
+        };
+        let now = Instant::now();
+        let mut window = lock(&self.admitted);
+        while window
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            window.pop_front();
+        }
+        if window.len() >= cap as usize {
+            return false;
+        }
+        window.push_back(now);
+        true
+    }
+
+    /// Replaces the accounts whose ListAccountRoles answers 500.
+    pub(crate) fn set_failing_accounts(&self, accounts: &[String]) {
+        *lock(&self.failing) = accounts.iter().cloned().collect();
+    }
+
+    /// Whether ListAccountRoles of `account_id` answers 500.
+    pub(crate) fn is_failing(&self, account_id: &str) -> bool {
+        lock(&self.failing).contains(account_id)
     }
 
     /// Adds a finished request to the log under its arrival number.
