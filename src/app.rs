@@ -191,6 +191,8 @@ pub struct App {
     /// Profiles the config file already has, by name.
     existing: HashMap<String, ExistingProfile>,
     help: bool,
+    /// Whether the terraform provider block of the selected row is shown.
+    terraform: bool,
     view: View,
     sessions: Vec<SessionSummary>,
     session_selected: usize,
@@ -224,6 +226,7 @@ impl App {
             session_favourites: HashSet::new(),
             existing: HashMap::new(),
             help: false,
+            terraform: false,
             view: View::Roles,
             sessions: Vec::new(),
             session_selected: 0,
@@ -280,6 +283,11 @@ impl App {
 
     pub fn help_visible(&self) -> bool {
         self.help
+    }
+
+    /// Whether the terraform provider block is shown (Ctrl-t).
+    pub fn terraform_visible(&self) -> bool {
+        self.terraform
     }
 
     pub fn view(&self) -> View {
@@ -592,7 +600,18 @@ impl App {
             }
             return None;
         }
+        if self.terraform {
+            // The provider block closes on Ctrl-t or Esc; other keys act as usual.
+            match action {
+                Action::Terraform | Action::Cancel => {
+                    self.terraform = false;
+                    return None;
+                }
+                _ => {}
+            }
+        }
         match action {
+            Action::Terraform => self.terraform = self.selected_profile().is_some(),
             Action::Insert(c) => {
                 self.query.push(c);
                 self.query_changed();
@@ -1109,6 +1128,27 @@ mod tests {
             refreshable: false,
             profiles: 1,
         }
+    }
+
+    #[test]
+    fn ctrl_t_shows_the_terraform_block_and_esc_closes_it() {
+        let mut app = full();
+        app.handle_key(ctrl('t'));
+        assert!(app.terraform_visible());
+        assert_eq!(
+            app.handle_key(key(KeyCode::Esc)),
+            None,
+            "Esc closes the block first"
+        );
+        assert!(!app.terraform_visible());
+        app.handle_key(ctrl('t'));
+        app.handle_key(key(KeyCode::Down));
+        assert!(
+            app.terraform_visible(),
+            "moving keeps it open, for the new row"
+        );
+        app.handle_key(ctrl('t'));
+        assert!(!app.terraform_visible());
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub enum Action {
     Login,
     /// Switch to the Sessions view.
     Sessions,
+    /// Show or hide the terraform provider block of the selected row.
+    Terraform,
 }
 
 /// A user intent in the Sessions view.
@@ -182,8 +184,8 @@ const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 #[rustfmt::skip]
 pub const ROLES_KEYS: &[Binding] = &[
     bind(KeyCode::Enter, NONE, Action::Accept, "Enter", "write the profile", "write the profile, print it, exit 0", true),
-    bind(KeyCode::Esc, NONE, Action::Cancel, "Esc", "cancel", "cancel (exit 1); closes this help", true),
-    bind(KeyCode::Char('c'), CTRL, Action::Interrupt, "Ctrl-c", "quit", "quit (exit 130)", false),
+    bind(KeyCode::Esc, NONE, Action::Cancel, "Esc", "cancel", "cancel (exit 1; Ctrl-c: 130)", true),
+    bind(KeyCode::Char('c'), CTRL, Action::Interrupt, "Ctrl-c", "quit", "cancel (exit 1; Ctrl-c: 130)", false),
     bind(KeyCode::Up, NONE, Action::Up, "↑", "move up", "move up / down", false),
     bind(KeyCode::Down, NONE, Action::Down, "↓", "move down", "move up / down", false),
     bind(KeyCode::Char('p'), CTRL, Action::Up, "Ctrl-p", "move up", "move up / down", false),
@@ -198,6 +200,7 @@ pub const ROLES_KEYS: &[Binding] = &[
     bind(KeyCode::Char('r'), CTRL, Action::Refresh, "Ctrl-r", "refresh", "refresh now (retries failed accounts)", false),
     bind(KeyCode::Char('l'), CTRL, Action::Login, "Ctrl-l", "log in", "log in again to this session", false),
     bind(KeyCode::Char('f'), CTRL, Action::ToggleFavourite, "Ctrl-f", "favourite", "mark / unmark favourite", false),
+    bind(KeyCode::Char('t'), CTRL, Action::Terraform, "Ctrl-t", "terraform", "terraform provider block of the row", false),
     bind(KeyCode::Tab, NONE, Action::Sessions, "Tab", "sessions", "sessions: which logins are valid", false),
     bind(KeyCode::F(1), NONE, Action::Help, "F1", "help", "help (also ? with an empty query)", true),
 ];
@@ -277,6 +280,7 @@ mod tests {
             (key(KeyCode::Char('f'), CTRL), Some(Action::ToggleFavourite)),
             (key(KeyCode::Char('l'), CTRL), Some(Action::Login)),
             (key(KeyCode::Tab, NONE), Some(Action::Sessions)),
+            (key(KeyCode::Char('t'), CTRL), Some(Action::Terraform)),
             (key(KeyCode::Char('c'), CTRL), Some(Action::Interrupt)),
             (key(KeyCode::Char('x'), CTRL), None),
             (key(KeyCode::PageUp, NONE), Some(Action::PageUp)),

@@ -44,6 +44,16 @@ pub fn fish_quote(value: &str) -> String {
     format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
 }
 
+/// The terraform provider block for `profile` in `region`:
+/// `provider "aws" {` / `  region  = "…"` / `  profile = "…"` / `}`.
+pub fn terraform_block(profile: &str, region: &str) -> String {
+    format!(
+        "provider \"aws\" {{\n  region  = {}\n  profile = {}\n}}\n",
+        hcl_quote(region),
+        hcl_quote(profile)
+    )
+}
+
 /// `value` as a double-quoted HCL (terraform) string: `\` and `"` are
 /// escaped with a backslash, `${` and `%{` are doubled to `$${` and `%%{` so
 /// no interpolation or directive starts, and control characters become
@@ -119,11 +129,7 @@ pub fn render(emit: Emit, choice: &Choice) -> String {
             .map(|(name, value)| format!("set -gx {name} {};\n", fish_quote(value)))
             .collect(),
         Emit::Profile => format!("{}\n", choice.profile),
-        Emit::Terraform => format!(
-            "provider \"aws\" {{\n  region  = {}\n  profile = {}\n}}\n",
-            hcl_quote(&choice.region),
-            hcl_quote(&choice.profile)
-        ),
+        Emit::Terraform => terraform_block(&choice.profile, &choice.region),
         Emit::Vars => format!("{}\n{}\n", choice.profile, choice.region),
         Emit::Json => {
             let mut out = serde_json::to_string(choice).expect("a choice serialises");

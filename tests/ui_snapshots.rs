@@ -204,3 +204,11 @@ fn sessions_view_with_countdowns() {
         .collect();
     assert!(status.starts_with("uoregon valid in 3h12m"), "{status}");
 }
+
+#[tokio::test]
+async fn terraform_block_of_the_selected_row() {
+    let (_demo, mut app) = demo_app().await;
+    typed(&mut app, "genomics admin");
+    app.handle_key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::CONTROL));
+    insta::assert_snapshot!("terraform_80x24", render(&app, 80, 24).backend());
+}

@@ -52,12 +52,46 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_list(frame, list, app);
     draw_details(frame, details, app);
     draw_status(frame, status, app);
+    if app.terraform_visible() {
+        draw_terraform(frame, frame.area(), app);
+    }
     if let Some(panel) = app.login_panel() {
         draw_login(frame, frame.area(), app, panel);
     }
     if app.help_visible() {
         draw_help(frame, frame.area(), keymap::help_rows());
     }
+}
+
+/// The terraform provider block of the selected row (Ctrl-t).
+fn draw_terraform(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(profile) = app.selected_profile() else {
+        return;
+    };
+    let block_text = crate::shell::terraform_block(&profile, &app.region);
+    let mut lines: Vec<Line> = block_text
+        .lines()
+        .map(|l| Line::styled(l.to_string(), Style::default().fg(Color::Green)))
+        .collect();
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        "Enter writes this profile · --emit terraform prints it",
+        dim(),
+    ));
+    lines.push(Line::styled("Ctrl-t or Esc closes", dim()));
+    let width = (lines.iter().map(|l| l.width()).max().unwrap_or(0) as u16 + 4).min(area.width);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(popup);
+    let block = Block::bordered()
+        .title(" terraform ")
+        .border_style(Style::default().fg(Color::Green));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
 /// `in 3h12m`, `in 9m`, `2d ago`, `5m ago`: how far `t` is from `now`.
