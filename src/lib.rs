@@ -18,6 +18,7 @@ pub mod favourites;
 pub mod keymap;
 pub mod pick;
 pub mod search;
+pub mod sessions;
 pub mod shell;
 pub mod sim;
 pub mod terminal;
