@@ -80,6 +80,23 @@ Examples:
 
 Client registrations stay, so the next login is quicker.")]
     Logout(LogoutArgs),
+    /// Show every login (sso-sessions and legacy start URLs) and how long it lasts.
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui status                   a table: session, start URL, region, state, expiry
+  uo-aws-tui status --json            the same as a JSON array, for scripts
+  uo-aws-tui status && terraform plan only go on while every login is usable
+
+Reads ~/.aws/config and ~/.aws/sso/cache only; no network call.
+Exit codes: 0 every login valid or refreshable, 1 otherwise (or none), 2 error.")]
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Print a JSON array instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]
