@@ -90,11 +90,28 @@ Examples:
 Reads ~/.aws/config and ~/.aws/sso/cache only; no network call.
 Exit codes: 0 every login valid or refreshable, 1 otherwise (or none), 2 error.")]
     Status(StatusArgs),
+    /// Find what in the AWS files and the environment makes tools disagree or fail.
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui doctor                   one finding per line: severity, code, file:line, fix
+  uo-aws-tui doctor --json            the findings as a JSON array
+
+Checks ~/.aws/config, ~/.aws/credentials, the token cache and the AWS_* variables,
+e.g. static keys in the credentials file that terraform uses instead of your SSO profile.
+Exit codes: 0 no error found, 1 errors found, 2 a file cannot be read.")]
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct StatusArgs {
     /// Print a JSON array instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Print the findings as a JSON array.
     #[arg(long)]
     pub json: bool,
 }

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod dirs;
+pub mod doctor;
 pub mod event_loop;
 pub mod favourites;
 pub mod keymap;

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
             Some(Command::Login(args)) => uo_aws_tui::commands::login::run(&args).await,
             Some(Command::Logout(args)) => uo_aws_tui::commands::logout::run(&args).await,
             Some(Command::Status(args)) => uo_aws_tui::commands::status::run(&args),
+            Some(Command::Doctor(args)) => uo_aws_tui::commands::doctor::run(&args),
             Some(Command::Pick(args)) => run_pick(args).await,
             None => run_pick(cli.pick).await,
         }
