@@ -85,7 +85,7 @@ Client registrations stay, so the next login is quicker.")]
 Examples:
   uo-aws-tui status                   a table: session, start URL, region, state, expiry
   uo-aws-tui status --json            the same as a JSON array, for scripts
-  uo-aws-tui status && terraform plan only go on while every login is usable
+  uo-aws-tui status && terraform plan   run terraform only while every login is usable
 
 Reads ~/.aws/config and ~/.aws/sso/cache only; no network call.
 Exit codes: 0 every login valid or refreshable, 1 otherwise (or none), 2 error.")]
