@@ -129,6 +129,26 @@ Columns: account_id, account_name, email, role_name, profile, profile_exists. A 
 matching rows, best first (the picker's ranking). In TSV, backslash, tab, newline, carriage
 return and other control characters in fields are written as \\\\, \\t, \\n, \\r and \\xNN.")]
     List(ListArgs),
+    /// Show every login (sso-sessions and legacy start URLs) and how long it lasts.
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui status                   a table: session, start URL, region, state, expiry
+  uo-aws-tui status --json            the same as a JSON array, for scripts
+  uo-aws-tui status && terraform plan   run terraform only while every login is usable
+
+Reads ~/.aws/config and ~/.aws/sso/cache only; no network call.
+Exit codes: 0 every login valid or refreshable, 1 otherwise (or none), 2 error.")]
+    Status(StatusArgs),
+    /// Find what in the AWS files and the environment makes tools disagree or fail.
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui doctor                   one finding per line: severity, code, file:line, fix
+  uo-aws-tui doctor --json            the findings as a JSON array
+
+Checks ~/.aws/config, ~/.aws/credentials, the token cache and the AWS_* variables,
+e.g. static keys in the credentials file that terraform uses instead of your SSO profile.
+Exit codes: 0 no error found, 1 errors found, 2 a file cannot be read.")]
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -187,6 +207,20 @@ pub struct InitArgs {
     /// The function's name.
     #[arg(long, value_name = "NAME", default_value = crate::shell::DEFAULT_FUNCTION, value_parser = parse_function_name)]
     pub cmd: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Print a JSON array instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Print the findings as a JSON array.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -20,6 +20,8 @@ fn main() -> ExitCode {
             Some(Command::Demo(args)) => uo_aws_tui::demo::run(&args).await,
             Some(Command::Login(args)) => uo_aws_tui::commands::login::run(&args).await,
             Some(Command::Logout(args)) => uo_aws_tui::commands::logout::run(&args).await,
+            Some(Command::Status(args)) => uo_aws_tui::commands::status::run(&args),
+            Some(Command::Doctor(args)) => uo_aws_tui::commands::doctor::run(&args),
             Some(Command::Pick(args)) => run_pick(args).await,
             Some(Command::Init(args)) => uo_aws_tui::commands::init::run(&args),
             Some(Command::Use(args)) => uo_aws_tui::commands::use_profile::run(&args).await,

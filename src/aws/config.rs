@@ -216,6 +216,11 @@ pub struct Entry {
 pub struct Section {
     /// The parsed header name.
     pub name: SectionName,
+    /// The header's inner text exactly as written (between the `[` and the
+    /// last `]`): the name botocore compares when it rejects a duplicated
+    /// section, so `[profile a]` and `[profile  a]` differ here while both
+    /// are profile `a`.
+    pub header: String,
     /// 1-based line number of the header line in the file.
     pub line: usize,
     /// The entries in file order; a key that appears twice is kept twice.
@@ -439,6 +444,7 @@ pub(crate) fn scan(path: &Path, kind: FileKind, text: &str) -> Result<Scan, Conf
             }
             sections.push(Section {
                 name: SectionName::from_header_text(inner, kind),
+                header: inner.to_string(),
                 line: number,
                 entries: Vec::new(),
             });
@@ -699,7 +705,24 @@ mod tests {
         let f = parse("[profile a]\nk=1\nk=2\n[profile a]\nk=3\n").unwrap();
         assert_eq!(f.sections.len(), 2);
         assert_eq!(f.profile("a").unwrap().get("k"), Some("1"));
+        let keys: Vec<_> = f.sections[0]
+            .entries
+            .iter()
+            .map(|e| (&*e.key, e.line))
+            .collect();
+        assert_eq!(keys, [("k", 2), ("k", 3)]);
         assert_eq!(f.profiles().count(), 2);
+    }
+
+    #[test]
+    fn headers_are_kept_as_written() {
+        let f = parse("[profile a]\n[profile  a] # note\n[profile \"a\"]\n").unwrap();
+        let headers: Vec<_> = f.sections.iter().map(|s| s.header.as_str()).collect();
+        assert_eq!(headers, ["profile a", "profile  a", "profile \"a\""]);
+        assert!(f
+            .sections
+            .iter()
+            .all(|s| s.name == SectionName::Profile("a".into())));
     }
 
     #[test]

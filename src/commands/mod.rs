@@ -1,9 +1,11 @@
 //! Subcommands other than the picker: each turns its arguments into calls
 //! of the library and a [`crate::pick::Exit`].
 
+pub mod doctor;
 pub mod exec;
 pub mod init;
 pub mod list;
 pub mod login;
 pub mod logout;
+pub mod status;
 pub mod use_profile;

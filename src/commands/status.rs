@@ -1,0 +1,166 @@
+//! `uo-aws-tui status`: which logins are valid, from local files only.
+
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+use unicode_width::UnicodeWidthStr;
+
+use crate::aws::config::{AwsFile, ConfigError, FileKind};
+use crate::aws::paths::AwsPaths;
+use crate::aws::token_cache::format_timestamp;
+use crate::cli::StatusArgs;
+use crate::pick::Exit;
+use crate::sessions::{self, Discovery, SessionStatus, TokenState};
+
+/// What `status` prints and how it exits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The table or the JSON array, ending in a newline.
+    pub stdout: String,
+    /// Lines for stderr: unreadable cache files, a missing config.
+    pub warnings: Vec<String>,
+    /// 0 when every login is valid or refreshable, 1 otherwise (also when
+    /// there is no login at all).
+    pub code: u8,
+}
+
+/// The JSON object of one login: `session` (null for a legacy start URL),
+/// `start_url`, `region`, `state`, `expires_at` and
+/// `registration_expires_at` (RFC 3339 UTC or null), `refreshable`,
+/// `profiles` (how many use it), `profile_names`, `cache_file`, `problem`
+/// (why the token file is unreadable, else null).
+pub fn session_json(status: &SessionStatus) -> Value {
+    json!({
+        "session": status.session,
+        "start_url": status.start_url,
+        "region": status.region,
+        "state": status.state.as_str(),
+        "expires_at": status.expires_at.map(format_timestamp),
+        "refreshable": status.refreshable,
+        "registration_expires_at": status.registration_expires_at.map(format_timestamp),
+        "profiles": status.profiles.len(),
+        "profile_names": status.profiles,
+        "cache_file": status.cache_file.display().to_string(),
+        "problem": status.problem,
+    })
+}
+
+/// The table for people: session, start URL, region, state, expiry,
+/// refreshable, profiles; then how to log in where one is needed.
+pub fn render_table(discovery: &Discovery, now: OffsetDateTime) -> String {
+    let header = [
+        "SESSION",
+        "START URL",
+        "REGION",
+        "STATE",
+        "EXPIRES",
+        "REFRESH",
+        "PROFILES",
+    ];
+    let mut rows: Vec<[String; 7]> = vec![header.map(str::to_string)];
+    for s in &discovery.sessions {
+        rows.push([
+            s.session.clone().unwrap_or_else(|| "(legacy)".to_string()),
+            s.start_url.clone().unwrap_or_else(|| "-".to_string()),
+            s.region.clone().unwrap_or_else(|| "-".to_string()),
+            s.state.label().to_string(),
+            match (s.state, s.expires_at) {
+                (TokenState::Unreadable, _) | (_, None) => "-".to_string(),
+                (_, Some(t)) => sessions::expiry_phrase(t, now),
+            },
+            if s.refreshable { "yes" } else { "no" }.to_string(),
+            s.profiles.len().to_string(),
+        ]);
+    }
+    let mut widths = [0usize; 7];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.width());
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                line.push_str(&" ".repeat(widths[i] - cell.width() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    for s in discovery.sessions.iter().filter(|s| !s.usable()) {
+        let hint = match (&s.session, s.profiles.first()) {
+            (Some(name), _) => format!("uo-aws-tui login --sso-session {name}"),
+            (None, Some(profile)) => format!("aws sso login --profile {profile}"),
+            (None, None) => continue,
+        };
+        out.push_str(&format!("{}: run {hint}\n", s.describe()));
+    }
+    out
+}
+
+/// Builds the `status` report for the config and token cache of `paths` at
+/// `now`. Errors: the config cannot be read or parsed (the message names
+/// the file and line). A missing config is no error: it has no logins.
+pub fn report(paths: &AwsPaths, json: bool, now: OffsetDateTime) -> Result<Report, ConfigError> {
+    let mut warnings = Vec::new();
+    let discovery = match AwsFile::load(&paths.config, FileKind::Config) {
+        Ok(config) => sessions::discover(paths, &config, now),
+        Err(ConfigError::NotFound { path }) => {
+            warnings.push(format!("{}: no config file", path.display()));
+            Discovery::default()
+        }
+        Err(e) => return Err(e),
+    };
+    if discovery.sessions.is_empty() && warnings.is_empty() {
+        warnings.push(format!(
+            "{}: no [sso-session] and no profile with sso_start_url",
+            paths.config.display()
+        ));
+    }
+    warnings.extend(discovery.warnings.iter().map(|w| w.to_string()));
+    let stdout = if json {
+        let array: Vec<Value> = discovery.sessions.iter().map(session_json).collect();
+        let mut text = serde_json::to_string_pretty(&Value::Array(array))
+            .expect("JSON values always serialise");
+        text.push('\n');
+        text
+    } else if discovery.sessions.is_empty() {
+        String::new()
+    } else {
+        render_table(&discovery, now)
+    };
+    let ok = !discovery.sessions.is_empty() && discovery.all_usable();
+    Ok(Report {
+        stdout,
+        warnings,
+        code: if ok { 0 } else { 1 },
+    })
+}
+
+/// Runs `uo-aws-tui status`: prints the report itself (it is printed with
+/// exit 1 too) and returns the exit.
+pub fn run(args: &StatusArgs) -> anyhow::Result<Exit> {
+    let paths = AwsPaths::from_env()
+        .ok_or_else(|| anyhow::anyhow!("cannot find the home directory (set HOME)"))?;
+    let report = report(&paths, args.json, OffsetDateTime::now_utc())?;
+    for warning in &report.warnings {
+        eprintln!("uo-aws-tui: warning: {warning}");
+    }
+    print_and_exit(&report.stdout, report.code)
+}
+
+/// Writes `stdout` and maps `code` (0 or 1) to an [`Exit`] whose own text is
+/// empty, so nothing is printed twice.
+pub(crate) fn print_and_exit(stdout: &str, code: u8) -> anyhow::Result<Exit> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(stdout.as_bytes())?;
+    out.flush()?;
+    Ok(if code == 0 {
+        Exit::Done(String::new())
+    } else {
+        Exit::Cancelled
+    })
+}

@@ -1,0 +1,769 @@
+//! `doctor`: what in the AWS files and the environment will make one tool
+//! disagree with another, or fail outright. Each [`Finding`] has a stable
+//! [`Code`], a [`Severity`], the file and line where there is one, and a
+//! one-line fix.
+//!
+//! Pure over its inputs: the parsed files, the token cache (through
+//! [`sessions::discover`]), the `AWS_*` variables passed in as an
+//! [`AwsEnv`], and the current time.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+
+use crate::aws::config::{AwsFile, Section, SectionName};
+use crate::aws::paths::AwsPaths;
+use crate::sessions::{self, Discovery, TokenState};
+
+/// How bad a finding is. Ordered: errors first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Some tool fails, or tools use different credentials.
+    Error,
+    /// Something will likely bite later, or reads differently in some tool.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+impl Severity {
+    /// `error`, `warning` or `info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// The kind of a finding; [`Code::as_str`] is stable for scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    /// Static keys in the credentials file under the name of an SSO profile.
+    CredentialsShadow,
+    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` set.
+    EnvCredentials,
+    /// `AWS_PROFILE` or `AWS_DEFAULT_PROFILE` names no profile.
+    ProfileMissing,
+    /// `AWS_PROFILE` and `AWS_DEFAULT_PROFILE` both set, and different.
+    ProfileEnvConflict,
+    /// A profile's `sso_session` names no `[sso-session]`.
+    SessionMissing,
+    /// A profile has `sso_session` and its own `sso_start_url`/`sso_region`.
+    SessionMismatch,
+    /// A section appears twice in one file.
+    DuplicateSection,
+    /// A key appears twice in one section.
+    DuplicateKey,
+    /// Both `[default]` and `[profile default]` exist.
+    DefaultAmbiguous,
+    /// A profile or session name outside `[A-Za-z0-9_\-/.%@:+]`.
+    NameNotPortable,
+    /// A value with ` #` or ` ;`, which tools read differently.
+    InlineComment,
+    /// A login that profiles use is expired and cannot be refreshed.
+    TokenExpired,
+    /// A login's token file cannot be read.
+    TokenUnreadable,
+    /// Another file in the token cache is not JSON or a broken token.
+    CacheUnreadable,
+}
+
+impl Code {
+    /// The stable identifier, e.g. `credentials-shadow`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::CredentialsShadow => "credentials-shadow",
+            Code::EnvCredentials => "env-credentials",
+            Code::ProfileMissing => "profile-missing",
+            Code::ProfileEnvConflict => "profile-env-conflict",
+            Code::SessionMissing => "session-missing",
+            Code::SessionMismatch => "session-mismatch",
+            Code::DuplicateSection => "duplicate-section",
+            Code::DuplicateKey => "duplicate-key",
+            Code::DefaultAmbiguous => "default-ambiguous",
+            Code::NameNotPortable => "name-not-portable",
+            Code::InlineComment => "inline-comment",
+            Code::TokenExpired => "token-expired",
+            Code::TokenUnreadable => "token-unreadable",
+            Code::CacheUnreadable => "cache-unreadable",
+        }
+    }
+}
+
+/// One thing `doctor` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    /// The file the finding is in; `None` for the environment.
+    pub file: Option<PathBuf>,
+    /// 1-based line in `file`, where there is one.
+    pub line: Option<usize>,
+    /// What is wrong and what it does, in one sentence.
+    pub message: String,
+    /// What to do about it, in one line.
+    pub fix: String,
+    /// The profiles this finding concerns (for the picker's badge); empty
+    /// for findings about the environment or the files as a whole.
+    pub profiles: Vec<String>,
+}
+
+impl Finding {
+    /// `file:line`, `file`, or `environment`.
+    pub fn location(&self) -> String {
+        match (&self.file, self.line) {
+            (Some(file), Some(line)) => format!("{}:{line}", file.display()),
+            (Some(file), None) => file.display().to_string(),
+            (None, _) => "environment".to_string(),
+        }
+    }
+
+    /// The finding as a JSON object: `code`, `severity`, `file`, `line`,
+    /// `message`, `fix`, `profiles`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "code": self.code.as_str(),
+            "severity": self.severity.as_str(),
+            "file": self.file.as_ref().map(|f| f.display().to_string()),
+            "line": self.line,
+            "message": self.message,
+            "fix": self.fix,
+            "profiles": self.profiles,
+        })
+    }
+}
+
+impl std::fmt::Display for Finding {
+    /// One line: `error credentials-shadow FILE:LINE: message. fix: …`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} {}: {} — fix: {}",
+            self.severity.as_str(),
+            self.code.as_str(),
+            self.location(),
+            self.message,
+            self.fix
+        )
+    }
+}
+
+/// The `AWS_*` environment variables `doctor` looks at, passed in so tests
+/// never touch the process environment. Empty values count as unset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsEnv {
+    vars: BTreeMap<String, String>,
+}
+
+impl AwsEnv {
+    /// The `AWS_*` variables of this process (values that are not UTF-8 are
+    /// skipped).
+    pub fn from_process() -> AwsEnv {
+        AwsEnv::from_pairs(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .filter(|(k, _)| k.starts_with("AWS_")),
+        )
+    }
+
+    /// An environment of the given `(name, value)` pairs.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> AwsEnv {
+        AwsEnv {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    /// The value of `name`, `None` when unset or empty.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// The characters every AWS SDK accepts in profile and session names.
+pub fn is_portable_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
+}
+
+/// Everything `doctor` finds in `config` and `credentials` (either may be
+/// missing), the token cache under `paths`, and `env`, at `now`. Sorted by
+/// severity, then file and line.
+pub fn diagnose(
+    paths: &AwsPaths,
+    config: Option<&AwsFile>,
+    credentials: Option<&AwsFile>,
+    env: &AwsEnv,
+    now: OffsetDateTime,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    check_environment(config, credentials, env, &mut out);
+    for file in [config, credentials].into_iter().flatten() {
+        check_duplicates(config, file, &mut out);
+        check_names(config, file, &mut out);
+        check_inline_comments(config, file, &mut out);
+    }
+    if let Some(config) = config {
+        check_default(config, &mut out);
+        check_profile_sessions(config, &mut out);
+        if let Some(credentials) = credentials {
+            check_shadow(config, credentials, &mut out);
+        }
+        let discovery = sessions::discover(paths, config, now);
+        check_tokens(config, &discovery, now, &mut out);
+    }
+    out.sort_by(|a, b| {
+        (a.severity, &a.file, a.line, a.code).cmp(&(b.severity, &b.file, b.line, b.code))
+    });
+    out
+}
+
+/// The findings that concern profile `profile` (its badge and details in
+/// the picker). Findings about the environment or whole files are left out.
+pub fn findings_for_profile<'a>(findings: &'a [Finding], profile: &str) -> Vec<&'a Finding> {
+    findings
+        .iter()
+        .filter(|f| f.profiles.iter().any(|p| p == profile))
+        .collect()
+}
+
+/// Whether any finding is an error (doctor's exit 1).
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+fn finding(
+    code: Code,
+    severity: Severity,
+    file: Option<&Path>,
+    line: Option<usize>,
+    message: String,
+    fix: String,
+    profiles: Vec<String>,
+) -> Finding {
+    Finding {
+        code,
+        severity,
+        file: file.map(Path::to_path_buf),
+        line,
+        message,
+        fix,
+        profiles,
+    }
+}
+
+/// The profile name a section of `file` defines, if it is a profile.
+fn profile_name(section: &Section) -> Option<&str> {
+    match &section.name {
+        SectionName::Default => Some("default"),
+        SectionName::Profile(name) => Some(name),
+        _ => None,
+    }
+}
+
+/// The profiles that use sso-session `name`.
+fn session_users(config: &AwsFile, name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (profile, section) in config.profiles() {
+        if section.get("sso_session") == Some(name) && !out.iter().any(|p| p == profile) {
+            out.push(profile.to_string());
+        }
+    }
+    out
+}
+
+/// The profiles a section concerns: its own name for a profile, the users of
+/// a session.
+fn concerned(config: Option<&AwsFile>, section: &Section) -> Vec<String> {
+    match (&section.name, config) {
+        (SectionName::SsoSession(name), Some(config)) => session_users(config, name),
+        _ => profile_name(section)
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// A section header as the user wrote it.
+fn shown_header(section: &Section) -> String {
+    format!("[{}]", section.header)
+}
+
+fn profile_exists(config: Option<&AwsFile>, credentials: Option<&AwsFile>, name: &str) -> bool {
+    [config, credentials]
+        .into_iter()
+        .flatten()
+        .any(|f| f.profile(name).is_some())
+}
+
+fn check_environment(
+    config: Option<&AwsFile>,
+    credentials: Option<&AwsFile>,
+    env: &AwsEnv,
+    out: &mut Vec<Finding>,
+) {
+    let keys: Vec<&str> = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ]
+    .into_iter()
+    .filter(|v| env.get(v).is_some())
+    .collect();
+    if !keys.is_empty() {
+        let profile_note = match env.get("AWS_PROFILE") {
+            Some(p) => format!(", so AWS_PROFILE={p} is not used for credentials"),
+            None => String::new(),
+        };
+        out.push(finding(
+            Code::EnvCredentials,
+            Severity::Warning,
+            None,
+            None,
+            format!(
+                "{} set in the environment: the AWS CLI and every SDK use these keys before any profile{profile_note}",
+                keys.join(", ")
+            ),
+            format!("unset {}", keys.join(" ")),
+            Vec::new(),
+        ));
+    }
+    let mut named = Vec::new();
+    for var in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"] {
+        let Some(name) = env.get(var) else { continue };
+        named.push(name.to_string());
+        if name != "default" && !profile_exists(config, credentials, name) {
+            let looked_in: Vec<String> = [config, credentials]
+                .into_iter()
+                .flatten()
+                .map(|f| f.path.display().to_string())
+                .collect();
+            let looked_in = if looked_in.is_empty() {
+                "no config or credentials file exists".to_string()
+            } else {
+                format!("not in {}", looked_in.join(" or "))
+            };
+            out.push(finding(
+                Code::ProfileMissing,
+                Severity::Error,
+                None,
+                None,
+                format!("{var}={name} names no profile ({looked_in}); every AWS tool fails with \"profile not found\""),
+                format!("unset {var}, or set it to an existing profile (uo-aws-tui writes one when you pick a role)"),
+                Vec::new(),
+            ));
+        }
+    }
+    if let (Some(profile), Some(default_profile)) =
+        (env.get("AWS_PROFILE"), env.get("AWS_DEFAULT_PROFILE"))
+    {
+        if profile != default_profile {
+            out.push(finding(
+                Code::ProfileEnvConflict,
+                Severity::Warning,
+                None,
+                None,
+                format!(
+                    "AWS_PROFILE={profile} and AWS_DEFAULT_PROFILE={default_profile}: botocore (boto3, AWS CLI v1) uses {default_profile}, the AWS CLI v2 and the SDKs use {profile}"
+                ),
+                "unset AWS_DEFAULT_PROFILE and use AWS_PROFILE alone".to_string(),
+                named,
+            ));
+        }
+    }
+}
+
+fn check_duplicates(config: Option<&AwsFile>, file: &AwsFile, out: &mut Vec<Finding>) {
+    for (index, section) in file.sections.iter().enumerate() {
+        if let Some(first) = file.sections[..index]
+            .iter()
+            .find(|s| s.name == section.name)
+        {
+            let (severity, effect) = if first.header == section.header {
+                (
+                    Severity::Error,
+                    "the AWS CLI and botocore reject the whole file, every profile in it"
+                        .to_string(),
+                )
+            } else {
+                (
+                    Severity::Warning,
+                    format!(
+                        "botocore uses only the later one, the Rust SDK merges both ({} and {} read as the same section)",
+                        shown_header(first),
+                        shown_header(section)
+                    ),
+                )
+            };
+            out.push(finding(
+                Code::DuplicateSection,
+                severity,
+                Some(&file.path),
+                Some(section.line),
+                format!(
+                    "{} appears again (first at line {}): {effect}",
+                    shown_header(section),
+                    first.line
+                ),
+                format!(
+                    "merge the two {} sections into one",
+                    section.name.header(file.kind)
+                ),
+                concerned(config, section),
+            ));
+        }
+        for (i, entry) in section.entries.iter().enumerate() {
+            if let Some(first) = section.entries[..i].iter().find(|e| e.key == entry.key) {
+                out.push(finding(
+                    Code::DuplicateKey,
+                    Severity::Error,
+                    Some(&file.path),
+                    Some(entry.line),
+                    format!(
+                        "{} in {} is set again (first at line {}): the AWS CLI and botocore reject the whole file, the Rust SDK uses the later value",
+                        entry.key,
+                        shown_header(section),
+                        first.line
+                    ),
+                    format!("keep one {} line", entry.key),
+                    concerned(config, section),
+                ));
+            }
+        }
+    }
+}
+
+fn check_names(config: Option<&AwsFile>, file: &AwsFile, out: &mut Vec<Finding>) {
+    for section in &file.sections {
+        let (what, name) = match &section.name {
+            SectionName::Profile(name) => ("profile", name),
+            SectionName::SsoSession(name) => ("sso-session", name),
+            _ => continue,
+        };
+        if is_portable_name(name) {
+            continue;
+        }
+        let suggestion: String = name
+            .chars()
+            .map(|c| {
+                if is_portable_name(&c.to_string()) {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        out.push(finding(
+            Code::NameNotPortable,
+            Severity::Warning,
+            Some(&file.path),
+            Some(section.line),
+            format!(
+                "{what} name {name:?} has characters outside [A-Za-z0-9_-/.%@:+]: the Rust SDK ignores the section, botocore reads it"
+            ),
+            format!("rename it, e.g. to {suggestion:?}, and update what refers to it"),
+            concerned(config, section),
+        ));
+    }
+}
+
+/// Whether `value` has a space or tab followed by `#` or `;`.
+fn has_inline_comment(value: &str) -> bool {
+    value
+        .as_bytes()
+        .windows(2)
+        .any(|w| (w[0] == b' ' || w[0] == b'\t') && (w[1] == b'#' || w[1] == b';'))
+}
+
+fn check_inline_comments(config: Option<&AwsFile>, file: &AwsFile, out: &mut Vec<Finding>) {
+    for section in &file.sections {
+        for entry in &section.entries {
+            if !has_inline_comment(&entry.value) {
+                continue;
+            }
+            let cut = entry
+                .value
+                .char_indices()
+                .find(|&(i, c)| (c == '#' || c == ';') && entry.value[..i].ends_with([' ', '\t']))
+                .map_or(entry.value.as_str(), |(i, _)| entry.value[..i].trim_end());
+            out.push(finding(
+                Code::InlineComment,
+                Severity::Warning,
+                Some(&file.path),
+                Some(entry.line),
+                format!(
+                    "{} = {:?}: the AWS CLI and botocore read the whole text, the Rust SDK reads {:?}",
+                    entry.key, entry.value, cut
+                ),
+                "move the comment to a line of its own".to_string(),
+                concerned(config, section),
+            ));
+        }
+    }
+}
+
+fn check_default(config: &AwsFile, out: &mut Vec<Finding>) {
+    let plain = config.section(&SectionName::Default);
+    let prefixed = config.section(&SectionName::Profile("default".into()));
+    if let (Some(plain), Some(prefixed)) = (plain, prefixed) {
+        let later = if plain.line > prefixed.line {
+            plain
+        } else {
+            prefixed
+        };
+        out.push(finding(
+            Code::DefaultAmbiguous,
+            Severity::Warning,
+            Some(&config.path),
+            Some(later.line),
+            format!(
+                "both [default] (line {}) and [profile default] (line {}) exist: botocore and the AWS CLI use {} (the later one), the Rust SDK uses [profile default]",
+                plain.line,
+                prefixed.line,
+                shown_header(later)
+            ),
+            "keep one of them, as [default]".to_string(),
+            vec!["default".to_string()],
+        ));
+    }
+}
+
+fn check_profile_sessions(config: &AwsFile, out: &mut Vec<Finding>) {
+    for (profile, section) in config.profiles() {
+        let Some(session_name) = section.get("sso_session") else {
+            continue;
+        };
+        let session_line = section
+            .entries
+            .iter()
+            .find(|e| e.key == "sso_session")
+            .map(|e| e.line);
+        let Some(session) = config.sso_session(session_name) else {
+            out.push(finding(
+                Code::SessionMissing,
+                Severity::Error,
+                Some(&config.path),
+                session_line,
+                format!(
+                    "profile {profile} uses sso_session = {session_name}, but there is no [sso-session {session_name}]: every tool fails for this profile"
+                ),
+                format!("add [sso-session {session_name}] (uo-aws-tui login --sso-session {session_name} --start-url URL), or name an existing session"),
+                vec![profile.to_string()],
+            ));
+            continue;
+        };
+        let own: Vec<_> = section
+            .entries
+            .iter()
+            .filter(|e| e.key == "sso_start_url" || e.key == "sso_region")
+            .collect();
+        let Some(first) = own.first() else { continue };
+        let differing: Vec<String> = own
+            .iter()
+            .filter(|e| session.get(&e.key) != Some(e.value.as_str()))
+            .map(|e| {
+                format!(
+                    "{} = {} (the session has {})",
+                    e.key,
+                    e.value,
+                    session.get(&e.key).unwrap_or("none")
+                )
+            })
+            .collect();
+        let keys: Vec<&str> = own.iter().map(|e| e.key.as_str()).collect();
+        let (severity, effect) = if differing.is_empty() {
+            (
+                Severity::Warning,
+                "the values match the session, so the AWS CLI accepts it, but the Rust SDK rejects the profile".to_string(),
+            )
+        } else {
+            (
+                Severity::Error,
+                format!(
+                    "{}: the AWS CLI and botocore reject the profile, and so does the Rust SDK",
+                    differing.join(", ")
+                ),
+            )
+        };
+        out.push(finding(
+            Code::SessionMismatch,
+            severity,
+            Some(&config.path),
+            Some(first.line),
+            format!(
+                "profile {profile} has sso_session = {session_name} and its own {}; {effect}",
+                keys.join(" and ")
+            ),
+            format!(
+                "delete {} from [profile {profile}]; [sso-session {session_name}] holds them",
+                keys.join(" and ")
+            ),
+            vec![profile.to_string()],
+        ));
+    }
+}
+
+fn check_shadow(config: &AwsFile, credentials: &AwsFile, out: &mut Vec<Finding>) {
+    for section in &credentials.sections {
+        let Some(name) = profile_name(section) else {
+            continue;
+        };
+        if section
+            .get("aws_access_key_id")
+            .is_none_or(|k| k.is_empty())
+        {
+            continue;
+        }
+        let Some(profile) = config.profile(name) else {
+            continue;
+        };
+        let sso = [
+            "sso_session",
+            "sso_start_url",
+            "sso_account_id",
+            "sso_role_name",
+        ]
+        .iter()
+        .any(|k| profile.get(k).is_some());
+        if !sso {
+            continue;
+        }
+        out.push(finding(
+            Code::CredentialsShadow,
+            Severity::Error,
+            Some(&credentials.path),
+            Some(section.line),
+            format!(
+                "{} has static keys and profile {name} in {} (line {}) signs in with SSO: the AWS CLI, botocore and the Rust SDK use the SSO login, the Go SDK (terraform) uses these keys — old keys give 403s there",
+                shown_header(section),
+                config.path.display(),
+                profile.line
+            ),
+            format!(
+                "delete {} from {} (or rename it) so every tool uses SSO",
+                shown_header(section),
+                credentials.path.display()
+            ),
+            vec![name.to_string()],
+        ));
+    }
+}
+
+fn check_tokens(
+    config: &AwsFile,
+    discovery: &Discovery,
+    now: OffsetDateTime,
+    out: &mut Vec<Finding>,
+) {
+    for warning in &discovery.warnings {
+        if discovery
+            .sessions
+            .iter()
+            .any(|s| s.cache_file == warning.path)
+        {
+            continue;
+        }
+        out.push(finding(
+            Code::CacheUnreadable,
+            Severity::Info,
+            Some(&warning.path),
+            None,
+            format!(
+                "a file in the SSO token cache cannot be read ({}); no configured login uses it",
+                warning.reason
+            ),
+            "delete it if no tool of yours wrote it on purpose".to_string(),
+            Vec::new(),
+        ));
+    }
+    for status in &discovery.sessions {
+        if status.profiles.is_empty() {
+            continue;
+        }
+        let login = match &status.session {
+            Some(name) => format!("uo-aws-tui login --sso-session {name}"),
+            None => format!("aws sso login --profile {}", status.profiles[0]),
+        };
+        match status.state {
+            TokenState::Expired if !status.refreshable => {
+                let when = status
+                    .expires_at
+                    .map(|t| sessions::expiry_phrase(t, now))
+                    .unwrap_or_else(|| "expired".to_string());
+                out.push(finding(
+                    Code::TokenExpired,
+                    Severity::Warning,
+                    Some(&config.path),
+                    Some(status.line),
+                    format!(
+                        "the token of {} {when} and cannot be refreshed; {} profile(s) use it ({})",
+                        status.describe(),
+                        status.profiles.len(),
+                        status.cache_file.display()
+                    ),
+                    login.clone(),
+                    status.profiles.clone(),
+                ));
+            }
+            TokenState::Unreadable => {
+                out.push(finding(
+                    Code::TokenUnreadable,
+                    Severity::Warning,
+                    Some(&status.cache_file),
+                    None,
+                    format!(
+                        "the token file of {} cannot be read ({}); {} profile(s) use it",
+                        status.describe(),
+                        status.problem.as_deref().unwrap_or("unknown reason"),
+                        status.profiles.len()
+                    ),
+                    format!("delete the file, then {login}"),
+                    status.profiles.clone(),
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn portable_names() {
+        assert!(is_portable_name("123456789012_Admin"));
+        assert!(is_portable_name("a-b/c.d%e@f:g+h"));
+        assert!(!is_portable_name("a b"));
+        assert!(!is_portable_name("a=b"));
+        assert!(!is_portable_name("ü"));
+        assert!(!is_portable_name(""));
+    }
+
+    #[test]
+    fn inline_comments() {
+        assert!(has_inline_comment("us-west-2 # prod"));
+        assert!(has_inline_comment("x\t;y"));
+        assert!(!has_inline_comment("a#b"));
+        assert!(!has_inline_comment("https://x/#frag"));
+    }
+
+    #[test]
+    fn env_ignores_empty_values() {
+        let env = AwsEnv::from_pairs([("AWS_PROFILE", ""), ("AWS_REGION", "x")]);
+        assert_eq!(env.get("AWS_PROFILE"), None);
+        assert_eq!(env.get("AWS_REGION"), Some("x"));
+    }
+}

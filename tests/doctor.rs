@@ -1,0 +1,597 @@
+//! `doctor`: every finding code from a minimal fixture (config, credentials,
+//! environment), a clean fixture, and the real binary's output and exits.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+use uo_aws_tui::aws::paths::AwsPaths;
+use uo_aws_tui::aws::token_cache::{cache_file_name, write_token, CachedToken};
+use uo_aws_tui::commands::doctor::report;
+use uo_aws_tui::doctor::{findings_for_profile, AwsEnv, Code, Finding, Severity};
+
+const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
+const NOW: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
+const URL: &str = "https://d-1234567890.awsapps.com/start";
+
+/// A session `uo` and one profile `p` that uses it.
+fn base_config() -> String {
+    format!(
+        "[sso-session uo]\nsso_start_url = {URL}\nsso_region = us-west-2\n\n\
+         [profile p]\nsso_session = uo\nsso_account_id = 111111111111\nsso_role_name = Admin\nregion = us-west-2\n"
+    )
+}
+
+struct Home {
+    dir: tempfile::TempDir,
+    paths: AwsPaths,
+}
+
+fn home(config: &str, credentials: Option<&str>) -> Home {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = AwsPaths::under_home(dir.path());
+    std::fs::create_dir_all(paths.config.parent().unwrap()).unwrap();
+    std::fs::write(&paths.config, config).unwrap();
+    if let Some(text) = credentials {
+        std::fs::write(&paths.credentials, text).unwrap();
+    }
+    Home { dir, paths }
+}
+
+fn write_session_token(paths: &AwsPaths, key: &str, expires_at: OffsetDateTime, refreshable: bool) {
+    let token = CachedToken {
+        start_url: Some(URL.into()),
+        region: Some("us-west-2".into()),
+        access_token: "access".into(),
+        expires_at,
+        client_id: refreshable.then(|| "client".into()),
+        client_secret: refreshable.then(|| "secret".into()),
+        registration_expires_at: refreshable.then_some(expires_at + Duration::days(90)),
+        refresh_token: refreshable.then(|| "refresh".into()),
+        extra: Default::default(),
+    };
+    write_token(&paths.sso_cache.join(cache_file_name(key)), &token).unwrap();
+}
+
+fn diagnose(h: &Home, env: &[(&str, &str)]) -> Vec<Finding> {
+    report(
+        &h.paths,
+        &AwsEnv::from_pairs(env.iter().copied()),
+        false,
+        NOW,
+    )
+    .unwrap()
+    .findings
+}
+
+/// Findings of `config` + `credentials` + `env`, with a valid token for `uo`
+/// so only the problem under test shows.
+fn findings(config: &str, credentials: Option<&str>, env: &[(&str, &str)]) -> Vec<Finding> {
+    let h = home(config, credentials);
+    write_session_token(&h.paths, "uo", NOW + Duration::hours(8), true);
+    diagnose(&h, env)
+}
+
+fn codes(found: &[Finding]) -> Vec<&'static str> {
+    found.iter().map(|f| f.code.as_str()).collect()
+}
+
+fn only(found: Vec<Finding>, code: Code) -> Finding {
+    assert_eq!(codes(&found), [code.as_str()], "{found:#?}");
+    found.into_iter().next().unwrap()
+}
+
+#[test]
+fn clean_fixture_has_no_findings() {
+    let credentials = "[ci]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n";
+    let env = [
+        ("AWS_PROFILE", "p"),
+        ("AWS_REGION", "us-west-2"),
+        ("AWS_DEFAULT_PROFILE", ""),
+    ];
+    let h = home(&base_config(), Some(credentials));
+    write_session_token(&h.paths, "uo", NOW + Duration::hours(8), false);
+    let r = report(&h.paths, &AwsEnv::from_pairs(env), false, NOW).unwrap();
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.starts_with("No problems found"), "{}", r.stdout);
+    // AWS_PROFILE may name a profile of the credentials file, or `default`.
+    assert!(findings(&base_config(), Some(credentials), &[("AWS_PROFILE", "ci")]).is_empty());
+    assert!(findings(&base_config(), None, &[("AWS_PROFILE", "default")]).is_empty());
+}
+
+#[test]
+fn credentials_shadow() {
+    let credentials = "# old keys\n[p]\naws_access_key_id = AKIAOLD\naws_secret_access_key = s\n";
+    let h = home(&base_config(), Some(credentials));
+    write_session_token(&h.paths, "uo", NOW + Duration::hours(8), true);
+    let f = only(diagnose(&h, &[]), Code::CredentialsShadow);
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.file.as_deref(), Some(h.paths.credentials.as_path()));
+    assert_eq!(f.line, Some(2));
+    assert_eq!(f.profiles, ["p"]);
+    for tool in ["AWS CLI", "botocore", "Rust SDK", "Go SDK (terraform)"] {
+        assert!(f.message.contains(tool), "{}", f.message);
+    }
+    assert!(f.fix.contains("[p]"), "{}", f.fix);
+    // [default] shadows [profile default] in the config too; a profile
+    // without SSO or a credentials section without keys is no shadow.
+    let config = format!("{}[profile default]\nsso_session = uo\nsso_account_id = 1\nsso_role_name = R\n[profile keys]\nregion = x\n", base_config());
+    let credentials =
+        "[default]\naws_access_key_id = A\n[keys]\naws_access_key_id = B\n[p]\nregion = x\n";
+    let found = findings(&config, Some(credentials), &[]);
+    let f = only(found, Code::CredentialsShadow);
+    assert_eq!(
+        (f.line, f.profiles.as_slice()),
+        (Some(1), ["default".to_string()].as_slice())
+    );
+}
+
+#[test]
+fn env_credentials() {
+    let f = only(
+        findings(
+            &base_config(),
+            None,
+            &[
+                ("AWS_ACCESS_KEY_ID", "AKIA"),
+                ("AWS_SECRET_ACCESS_KEY", "s"),
+                ("AWS_PROFILE", "p"),
+            ],
+        ),
+        Code::EnvCredentials,
+    );
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!((f.file.as_ref(), f.line), (None, None));
+    assert!(
+        f.message
+            .contains("AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message.contains("AWS_PROFILE=p is not used"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.fix, "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY");
+    assert!(f.profiles.is_empty());
+    let f = only(
+        findings(&base_config(), None, &[("AWS_SESSION_TOKEN", "t")]),
+        Code::EnvCredentials,
+    );
+    assert_eq!(f.fix, "unset AWS_SESSION_TOKEN");
+}
+
+#[test]
+fn profile_missing() {
+    let f = only(
+        findings(&base_config(), None, &[("AWS_PROFILE", "nope")]),
+        Code::ProfileMissing,
+    );
+    assert_eq!(f.severity, Severity::Error);
+    assert!(
+        f.message.starts_with("AWS_PROFILE=nope names no profile"),
+        "{}",
+        f.message
+    );
+    let found = findings(
+        &base_config(),
+        None,
+        &[("AWS_PROFILE", "p"), ("AWS_DEFAULT_PROFILE", "gone")],
+    );
+    assert_eq!(codes(&found), ["profile-missing", "profile-env-conflict"]);
+    assert!(found[0].message.starts_with("AWS_DEFAULT_PROFILE=gone"));
+}
+
+#[test]
+fn profile_env_conflict() {
+    let config = format!("{}[profile q]\nregion = eu-west-1\n", base_config());
+    let f = only(
+        findings(
+            &config,
+            None,
+            &[("AWS_PROFILE", "p"), ("AWS_DEFAULT_PROFILE", "q")],
+        ),
+        Code::ProfileEnvConflict,
+    );
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.message.contains("botocore (boto3, AWS CLI v1) uses q"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message.contains("the AWS CLI v2 and the SDKs use p"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.profiles, ["p", "q"]);
+    // The same profile twice is no conflict.
+    assert!(findings(
+        &config,
+        None,
+        &[("AWS_PROFILE", "p"), ("AWS_DEFAULT_PROFILE", "p")]
+    )
+    .is_empty());
+}
+
+#[test]
+fn session_missing() {
+    let config = format!("{}[profile orphan]\nregion = x\nsso_session = ghost\nsso_account_id = 1\nsso_role_name = R\n", base_config());
+    let h = home(&config, None);
+    write_session_token(&h.paths, "uo", NOW + Duration::hours(8), true);
+    let f = only(diagnose(&h, &[]), Code::SessionMissing);
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.file.as_deref(), Some(h.paths.config.as_path()));
+    assert_eq!(f.line, Some(12), "the sso_session line");
+    assert_eq!(f.profiles, ["orphan"]);
+    assert!(f.fix.contains("[sso-session ghost]"));
+}
+
+#[test]
+fn session_mismatch() {
+    let differing = format!(
+        "{}sso_start_url = https://d-9999999999.awsapps.com/start\n",
+        base_config()
+    );
+    let f = only(findings(&differing, None, &[]), Code::SessionMismatch);
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.line, Some(10));
+    assert!(
+        f.message.contains("the session has https://d-1234567890"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.fix.starts_with("delete sso_start_url from [profile p]"),
+        "{}",
+        f.fix
+    );
+    let equal = format!("{}sso_region = us-west-2\n", base_config());
+    let f = only(findings(&equal, None, &[]), Code::SessionMismatch);
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.message.contains("Rust SDK rejects"), "{}", f.message);
+}
+
+#[test]
+fn duplicate_section() {
+    let config = format!("{}[profile p]\nregion = eu-west-1\n", base_config());
+    let h = home(&config, None);
+    write_session_token(&h.paths, "uo", NOW + Duration::hours(8), true);
+    let f = only(diagnose(&h, &[]), Code::DuplicateSection);
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.line, Some(10));
+    assert!(f.message.contains("first at line 5"), "{}", f.message);
+    assert!(f.message.contains("reject the whole file"), "{}", f.message);
+    assert_eq!(f.profiles, ["p"]);
+    // Spelled differently, botocore reads two sections and keeps the later.
+    let config = format!("{}[profile  p]\nregion = eu-west-1\n", base_config());
+    let f = only(findings(&config, None, &[]), Code::DuplicateSection);
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.message.contains("[profile  p]"), "{}", f.message);
+    // In the credentials file too; a duplicated session concerns its users.
+    let h = home(
+        &format!(
+            "{}[sso-session uo]\nsso_region = us-west-2\n",
+            base_config()
+        ),
+        Some("[ci]\na=1\n[ci]\na=2\n"),
+    );
+    write_session_token(&h.paths, "uo", NOW + Duration::hours(8), true);
+    let found = diagnose(&h, &[]);
+    assert_eq!(codes(&found), ["duplicate-section", "duplicate-section"]);
+    assert_eq!(found[0].file.as_deref(), Some(h.paths.config.as_path()));
+    assert_eq!(found[0].profiles, ["p"]);
+    assert_eq!(
+        found[1].file.as_deref(),
+        Some(h.paths.credentials.as_path())
+    );
+    assert_eq!(
+        (found[1].line, found[1].profiles.as_slice()),
+        (Some(3), ["ci".to_string()].as_slice())
+    );
+}
+
+#[test]
+fn duplicate_key() {
+    let config = format!("{}Region = eu-west-1\n", base_config());
+    let f = only(findings(&config, None, &[]), Code::DuplicateKey);
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.line, Some(10));
+    assert!(
+        f.message
+            .starts_with("region in [profile p] is set again (first at line 9)"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.profiles, ["p"]);
+}
+
+#[test]
+fn default_ambiguous() {
+    let config = format!(
+        "[profile default]\nregion = eu-west-1\n{}[default]\nregion = us-east-1\n",
+        base_config()
+    );
+    let f = only(findings(&config, None, &[]), Code::DefaultAmbiguous);
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(f.line, Some(12));
+    assert!(
+        f.message.contains("use [default] (the later one)"),
+        "{}",
+        f.message
+    );
+    assert_eq!(
+        findings_for_profile(std::slice::from_ref(&f), "default").len(),
+        1
+    );
+}
+
+#[test]
+fn name_not_portable() {
+    let config = format!(
+        "{}[profile \"my profile\"]\nregion = x\n[sso-session 'lab sso']\nsso_start_url = {URL}\nsso_region = us-west-2\n[profile lab]\nsso_session = lab sso\nsso_account_id = 1\nsso_role_name = R\n",
+        base_config()
+    );
+    let h = home(&config, None);
+    write_session_token(&h.paths, "uo", NOW + Duration::hours(8), true);
+    write_session_token(&h.paths, "lab sso", NOW + Duration::hours(8), true);
+    let found = diagnose(&h, &[]);
+    assert_eq!(
+        codes(&found),
+        ["name-not-portable", "name-not-portable"],
+        "{found:#?}"
+    );
+    assert_eq!(found[0].line, Some(10));
+    assert!(
+        found[0].message.starts_with("profile name \"my profile\""),
+        "{}",
+        found[0].message
+    );
+    assert!(found[0].fix.contains("\"my-profile\""), "{}", found[0].fix);
+    assert_eq!(found[0].profiles, ["my profile"]);
+    assert!(found[1].message.starts_with("sso-session name \"lab sso\""));
+    assert_eq!(found[1].profiles, ["lab"], "the session's users");
+}
+
+#[test]
+fn inline_comment() {
+    let credentials = "[ci]\naws_access_key_id = A ;old\n";
+    let config = format!("{}output = json # table is too wide\n", base_config());
+    let h = home(&config, Some(credentials));
+    write_session_token(&h.paths, "uo", NOW + Duration::hours(8), true);
+    let found = diagnose(&h, &[]);
+    assert_eq!(codes(&found), ["inline-comment", "inline-comment"]);
+    assert_eq!(found[0].line, Some(10));
+    assert!(
+        found[0].message.contains("the Rust SDK reads \"json\""),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(found[0].profiles, ["p"]);
+    assert_eq!(
+        found[1].file.as_deref(),
+        Some(h.paths.credentials.as_path())
+    );
+    // `#` inside a value, without a space before it, is not a comment.
+    assert!(findings(&format!("{}x = a#b\n", base_config()), None, &[]).is_empty());
+}
+
+#[test]
+fn token_expired() {
+    let config = format!(
+        "{}[sso-session idle]\nsso_start_url = {URL}/idle\nsso_region = us-west-2\n\
+         [profile old]\nsso_start_url = {URL}/legacy\nsso_region = us-west-2\nsso_account_id = 1\nsso_role_name = R\n",
+        base_config()
+    );
+    let h = home(&config, None);
+    write_session_token(&h.paths, "uo", NOW - Duration::days(2), false);
+    write_session_token(&h.paths, "idle", NOW - Duration::days(2), false);
+    // Legacy tokens are never refreshable, refresh token or not.
+    write_session_token(
+        &h.paths,
+        &format!("{URL}/legacy"),
+        NOW - Duration::hours(1),
+        true,
+    );
+    let found = diagnose(&h, &[]);
+    assert_eq!(
+        codes(&found),
+        ["token-expired", "token-expired"],
+        "{found:#?}"
+    );
+    assert_eq!(found[0].line, Some(1));
+    assert!(
+        found[0]
+            .message
+            .starts_with("the token of sso-session uo expired 2d ago"),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(found[0].fix, "uo-aws-tui login --sso-session uo");
+    assert_eq!(found[0].profiles, ["p"]);
+    assert!(found[1]
+        .message
+        .contains(&format!("start URL {URL}/legacy")));
+    assert_eq!(found[1].fix, "aws sso login --profile old");
+    // An expired but refreshable token is fine.
+    write_session_token(&h.paths, "uo", NOW - Duration::days(2), true);
+    assert_eq!(codes(&diagnose(&h, &[])), ["token-expired"]);
+}
+
+#[test]
+fn unreadable_tokens_and_cache_files() {
+    let h = home(&base_config(), None);
+    std::fs::create_dir_all(&h.paths.sso_cache).unwrap();
+    std::fs::write(h.paths.sso_cache.join(cache_file_name("uo")), "{").unwrap();
+    std::fs::write(h.paths.sso_cache.join("other.json"), "nonsense").unwrap();
+    std::fs::write(
+        h.paths.sso_cache.join("registration.json"),
+        r#"{"clientId": "c"}"#,
+    )
+    .unwrap();
+    let found = diagnose(&h, &[]);
+    assert_eq!(
+        codes(&found),
+        ["token-unreadable", "cache-unreadable"],
+        "{found:#?}"
+    );
+    assert_eq!(found[0].profiles, ["p"]);
+    assert_eq!(found[1].severity, Severity::Info);
+    assert!(found[1].file.as_ref().unwrap().ends_with("other.json"));
+}
+
+#[test]
+fn findings_for_one_profile() {
+    let config = format!("{}[profile q]\nregion = a # b\nregion = c\n", base_config());
+    let credentials = "[p]\naws_access_key_id = A\n";
+    let found = findings(&config, Some(credentials), &[("AWS_ACCESS_KEY_ID", "A")]);
+    // Errors first; within a severity, the environment, then the config, then the credentials file.
+    assert_eq!(
+        codes(&found),
+        [
+            "duplicate-key",
+            "credentials-shadow",
+            "env-credentials",
+            "inline-comment"
+        ]
+    );
+    let mine: Vec<_> = findings_for_profile(&found, "q")
+        .iter()
+        .map(|f| f.code)
+        .collect();
+    assert_eq!(mine, [Code::DuplicateKey, Code::InlineComment]);
+    let mine: Vec<_> = findings_for_profile(&found, "p")
+        .iter()
+        .map(|f| f.code)
+        .collect();
+    assert_eq!(mine, [Code::CredentialsShadow]);
+    assert!(findings_for_profile(&found, "other").is_empty());
+}
+
+#[test]
+fn missing_files_are_normal_and_broken_ones_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = AwsPaths::under_home(dir.path());
+    let r = report(&paths, &AwsEnv::default(), false, NOW).unwrap();
+    assert_eq!((r.code, r.findings.len()), (0, 0));
+    let r = report(
+        &paths,
+        &AwsEnv::from_pairs([("AWS_PROFILE", "x")]),
+        false,
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(codes(&r.findings), ["profile-missing"]);
+    assert!(r.findings[0]
+        .message
+        .contains("no config or credentials file exists"));
+    std::fs::create_dir_all(paths.config.parent().unwrap()).unwrap();
+    std::fs::write(&paths.credentials, "[ci]\nkey\n").unwrap();
+    let err = report(&paths, &AwsEnv::default(), false, NOW)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!("{}:2: ", paths.credentials.display())),
+        "{err}"
+    );
+}
+
+fn run_doctor(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("doctor")
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn binary_output_and_exit_codes() {
+    let h = home(&base_config(), None);
+    write_session_token(
+        &h.paths,
+        "uo",
+        OffsetDateTime::now_utc() + Duration::hours(8),
+        true,
+    );
+    let out = run_doctor(h.dir.path(), &[("AWS_PROFILE", "p")], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("No problems found"));
+
+    // A warning alone still exits 0.
+    let out = run_doctor(h.dir.path(), &[("AWS_SESSION_TOKEN", "t")], &[]);
+    assert_eq!(out.status.code(), Some(0));
+
+    // An error exits 1; one finding per line: severity, code, file:line, message, fix.
+    std::fs::write(&h.paths.credentials, "[p]\naws_access_key_id = A\n").unwrap();
+    let out = run_doctor(
+        h.dir.path(),
+        &[("AWS_PROFILE", "nope"), ("AWS_SESSION_TOKEN", "t")],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].starts_with("error profile-missing environment: AWS_PROFILE=nope"),
+        "{text}"
+    );
+    let shadow = format!(
+        "error credentials-shadow {}:1: [p] has static keys",
+        h.paths.credentials.display()
+    );
+    assert!(lines[1].starts_with(&shadow), "{text}");
+    assert!(lines[1].contains(" — fix: delete [p] from "), "{text}");
+    assert!(
+        lines[2].starts_with("warning env-credentials environment: "),
+        "{text}"
+    );
+
+    // --json: an array of objects with the documented keys.
+    let out = run_doctor(h.dir.path(), &[("AWS_PROFILE", "nope")], &["--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = value.as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let shadow = &items[1];
+    let mut keys: Vec<&str> = shadow
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["code", "file", "fix", "line", "message", "profiles", "severity"]
+    );
+    assert_eq!(shadow["code"], "credentials-shadow");
+    assert_eq!(shadow["severity"], "error");
+    assert_eq!(shadow["file"], h.paths.credentials.display().to_string());
+    assert_eq!(shadow["line"], 1);
+    assert_eq!(shadow["profiles"], serde_json::json!(["p"]));
+    assert!(shadow["fix"].as_str().unwrap().starts_with("delete [p]"));
+    assert!(items[0]["file"].is_null() && items[0]["line"].is_null());
+
+    // A file that cannot be parsed: exit 2, naming file and line.
+    std::fs::write(&h.paths.config, "[profile p]\nregion\n").unwrap();
+    let out = run_doctor(h.dir.path(), &[], &["--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:2:", h.paths.config.display())),
+        "{stderr}"
+    );
+}
