@@ -129,6 +129,35 @@ Columns: account_id, account_name, email, role_name, profile, profile_exists. A 
 matching rows, best first (the picker's ranking). In TSV, backslash, tab, newline, carriage
 return and other control characters in fields are written as \\\\, \\t, \\n, \\r and \\xNN.")]
     List(ListArgs),
+    /// Write a profile for every account and role (or every matching one).
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui populate --dry-run          show the diff of what would be added
+  uo-aws-tui populate                    add a profile for every account and role
+  uo-aws-tui populate research           only the rows matching a query
+  uo-aws-tui populate --prune            also remove our profiles whose account or role is gone
+
+Existing profiles are never changed. New ones carry `uo_aws_tui_managed = true`, the marker
+--prune looks for: profiles you wrote yourself are never removed. The whole run is one locked,
+backed-up, atomic write; a run with nothing new leaves the file byte for byte as it was.")]
+    Populate(PopulateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PopulateArgs {
+    /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// Print a unified diff of the change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also remove profiles uo-aws-tui wrote for this session whose account
+    /// or role is no longer listed.
+    #[arg(long)]
+    pub prune: bool,
+    /// Only rows every term matches (profiles of all rows without a query).
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

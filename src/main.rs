@@ -25,6 +25,7 @@ fn main() -> ExitCode {
             Some(Command::Use(args)) => uo_aws_tui::commands::use_profile::run(&args).await,
             Some(Command::Exec(args)) => uo_aws_tui::commands::exec::run(&args).await,
             Some(Command::List(args)) => uo_aws_tui::commands::list::run(&args).await,
+            Some(Command::Populate(args)) => uo_aws_tui::commands::populate::run(&args).await,
             None => run_pick(cli.pick).await,
         }
     });

@@ -306,22 +306,51 @@ pub fn choose(
     })
 }
 
+/// The key that marks a profile section as written by uo-aws-tui: `populate
+/// --prune` removes only sections that carry it. The AWS CLI, the SDKs and
+/// terraform ignore keys they do not know.
+pub const OWNER_KEY: &str = "uo_aws_tui_managed";
+
+/// The value of [`OWNER_KEY`].
+pub const OWNER_VALUE: &str = "true";
+
+/// Whether a profile section carries the ownership marker.
+pub fn is_ours(section: &crate::aws::config::Section) -> bool {
+    section.get(OWNER_KEY) == Some(OWNER_VALUE)
+}
+
+/// The keys of the profile of `choice`, in the order a new section gets
+/// them: `sso_session`, `sso_account_id`, `sso_role_name`, `region`, and
+/// the ownership marker when `mark` (only for a section we create, so a
+/// profile the user wrote never becomes ours).
+pub fn profile_keys(choice: &Choice, mark: bool) -> Vec<(&'static str, &str)> {
+    let mut keys = vec![
+        ("sso_session", choice.sso_session.as_str()),
+        ("sso_account_id", choice.account_id.as_str()),
+        ("sso_role_name", choice.role_name.as_str()),
+        ("region", choice.region.as_str()),
+    ];
+    if mark {
+        keys.push((OWNER_KEY, OWNER_VALUE));
+    }
+    keys
+}
+
 /// Inserts or updates `[profile NAME]` of `choice` in the config file:
 /// `sso_session`, `sso_account_id`, `sso_role_name`, `region` (in that order
-/// for a new section); only differing keys of an existing section change.
+/// for a new section, followed by the ownership marker [`OWNER_KEY`]); only
+/// differing keys of an existing section change, and an existing section
+/// never gets the marker.
 pub fn upsert_profile(paths: &AwsPaths, dirs: &AppDirs, choice: &Choice) -> anyhow::Result<()> {
     ConfigWriter::new(&paths.config, dirs).apply(|text| {
+        let current = AwsFile::parse(&paths.config, FileKind::Config, text)?;
+        let mark = current.profile(&choice.profile).is_none();
         upsert_section(
             &paths.config,
             FileKind::Config,
             text,
             &SectionName::Profile(choice.profile.clone()),
-            &[
-                ("sso_session", choice.sso_session.as_str()),
-                ("sso_account_id", choice.account_id.as_str()),
-                ("sso_role_name", choice.role_name.as_str()),
-                ("region", choice.region.as_str()),
-            ],
+            &profile_keys(choice, mark),
         )
     })?;
     Ok(())

@@ -6,4 +6,5 @@ pub mod init;
 pub mod list;
 pub mod login;
 pub mod logout;
+pub mod populate;
 pub mod use_profile;
