@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
-use crate::aws::portal::DEFAULT_CONCURRENCY;
 use crate::shell::{Emit, Shell};
 
 const ABOUT: &str = "Pick an AWS account and role from your IAM Identity Center (SSO) session, \
@@ -141,6 +140,20 @@ Existing profiles are never changed. New ones carry `uo_aws_tui_managed = true`,
 --prune looks for: profiles you wrote yourself are never removed. The whole run is one locked,
 backed-up, atomic write; a run with nothing new leaves the file byte for byte as it was.")]
     Populate(PopulateArgs),
+    /// Print shell completions for uo-aws-tui.
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui completions bash > ~/.local/share/bash-completion/completions/uo-aws-tui
+  uo-aws-tui completions zsh > \"${fpath[1]}/_uo-aws-tui\"
+  uo-aws-tui completions fish > ~/.config/fish/completions/uo-aws-tui.fish")]
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: Shell,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -268,9 +281,9 @@ pub struct PickArgs {
     /// every account is listed; otherwise open the picker as usual.
     #[arg(long = "select-1")]
     pub select_1: bool,
-    /// How many accounts' roles are fetched at once.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64).map(usize::from))]
-    pub concurrency: usize,
+    /// How many accounts' roles are fetched at once [default: settings.ini, else 8].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64).map(usize::from))]
+    pub concurrency: Option<usize>,
     /// Initial query: every whitespace-separated term must match the account
     /// name, id, role or email.
     #[arg(value_name = "QUERY")]
@@ -313,7 +326,7 @@ fn parse_function_name(value: &str) -> Result<String, String> {
 
 /// A region name as AWS spells them (`us-west-2`, `eu-central-1`,
 /// `us-gov-west-1`): lower-case letters, digits and dashes.
-fn parse_region(value: &str) -> Result<String, String> {
+pub fn parse_region(value: &str) -> Result<String, String> {
     let ok = !value.is_empty()
         && value
             .chars()

@@ -19,6 +19,7 @@ pub mod keymap;
 pub mod pick;
 pub mod scripting;
 pub mod search;
+pub mod settings;
 pub mod shell;
 pub mod sim;
 pub mod terminal;

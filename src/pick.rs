@@ -23,7 +23,7 @@ use crate::aws::paths::AwsPaths;
 use crate::aws::portal::{self, Portal};
 use crate::aws::sso_session::{choose_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, read_token, token_path, CachedToken, TokenError};
-use crate::catalog::{profile_name, Catalog, CatalogEvent, Row, RowKind};
+use crate::catalog::{Catalog, CatalogEvent, ProfileTemplate, Row, RowKind};
 use crate::dirs::AppDirs;
 use crate::event_loop;
 use crate::event_loop::Services;
@@ -81,6 +81,8 @@ pub struct PickRequest {
     /// `--select-1`: when exactly one row matches the query once the whole
     /// catalog is listed, choose it without drawing.
     pub select_1: bool,
+    /// How the written profile is named (`profile_template` in settings.ini).
+    pub template: ProfileTemplate,
 }
 
 /// How a run ended, for the exit code.
@@ -266,27 +268,34 @@ pub fn write_profile(
     row: &Row,
     rows: &[Row],
 ) -> anyhow::Result<Choice> {
-    let choice = choose(session, &session.region, row, rows)?;
+    let choice = choose(
+        session,
+        &session.region,
+        row,
+        rows,
+        &ProfileTemplate::default(),
+    )?;
     upsert_profile(paths, dirs, &choice)?;
     Ok(choice)
 }
 
-/// The choice for `row`: its profile name and what activates it, with
-/// `region` written and exported. `rows` are all rows known: a profile name
-/// that two rows map to is refused, naming both.
+/// The choice for `row`: its profile name (made with `template`) and what
+/// activates it, with `region` written and exported. `rows` are all rows
+/// known: a profile name that two rows map to is refused, naming both.
 pub fn choose(
     session: &SsoSession,
     region: &str,
     row: &Row,
     rows: &[Row],
+    template: &ProfileTemplate,
 ) -> anyhow::Result<Choice> {
     let role = row
         .role()
         .context("this account's roles could not be listed")?;
-    let name = profile_name(&row.account.id, role);
+    let name = template.name(&row.account, role, &session.name);
     if let Some(other) = rows.iter().find(|r| {
         r.role().is_some_and(|other_role| {
-            profile_name(&r.account.id, other_role) == name
+            template.name(&r.account, other_role, &session.name) == name
                 && (r.account.id != row.account.id || other_role != role)
         })
     }) {
@@ -515,7 +524,7 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
         if catalog.fatal().is_none() {
             if let Some(row) = single_match(&request.query, catalog.rows()) {
                 let region = request.region.as_deref().unwrap_or(&session.region);
-                let choice = choose(&session, region, row, catalog.rows())?;
+                let choice = choose(&session, region, row, catalog.rows(), &request.template)?;
                 if !request.no_write {
                     upsert_profile(&env.paths, &env.dirs, &choice)?;
                 }
@@ -556,7 +565,13 @@ pub fn finish(
 ) -> anyhow::Result<Exit> {
     match outcome {
         Outcome::Chosen(row) => {
-            let choice = choose(session, &app.region, &row, app.catalog().rows())?;
+            let choice = choose(
+                session,
+                &app.region,
+                &row,
+                app.catalog().rows(),
+                &request.template,
+            )?;
             if !request.no_write {
                 upsert_profile(&env.paths, &env.dirs, &choice)?;
             }

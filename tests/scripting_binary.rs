@@ -373,3 +373,122 @@ async fn profiles_written_by_use_are_ours_but_a_users_profile_never_becomes_ours
         "sso_role_name = SecurityAudit\nregion = us-west-2\nuo_aws_tui_managed = true\n"
     ));
 }
+
+/// Writes `~/.config/uo-aws-tui/settings.ini` (the Linux location) of the demo home.
+fn write_settings(demo: &DemoHome, text: &str) -> std::path::PathBuf {
+    let dir = demo.home.path().join(".config/uo-aws-tui");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("settings.ini");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_template_region_and_session_are_used() {
+    let demo = DemoHome::new(3, 2).await;
+    write_settings(
+        &demo,
+        "# mine\nregion = eu-central-1\nprofile_template = {sso_session}.{account_name}.{role_name}\nconcurrency = 2\n",
+    );
+    let out = run(&demo, &["use", "--emit", "vars", "management", "billing"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "uoregon.UO-Management.Billing\neu-central-1\n"
+    );
+    assert!(config(&demo).contains(
+        "[profile uoregon.UO-Management.Billing]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\nregion = eu-central-1\n"
+    ));
+    // The command line wins over the settings.
+    let out = run(
+        &demo,
+        &[
+            "use",
+            "--no-write",
+            "--emit",
+            "vars",
+            "--region",
+            "us-east-2",
+            "uoregon.UO-Management.Billing",
+        ],
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "uoregon.UO-Management.Billing\nus-east-2\n"
+    );
+
+    let out = run(&demo, &["list", "--tsv", "management", "billing"]);
+    assert!(text(&out.stdout).contains("\tuoregon.UO-Management.Billing\ttrue\n"));
+
+    write_settings(&demo, "sso_session = elsewhere\n");
+    let out = run(&demo, &["list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no [sso-session elsewhere]"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_setting_names_the_file_and_line() {
+    let demo = DemoHome::new(3, 2).await;
+    let path = write_settings(&demo, "region = us-west-2\n\nconcurrency = many\n");
+    for args in [&["list"][..], &["use", "x"], &["populate"], &["pick"]] {
+        let out = run(&demo, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{}:3: concurrency", path.display())),
+            "{args:?}: {stderr}"
+        );
+    }
+    write_settings(&demo, "regoin = us-west-2\n");
+    let stderr = text(&run(&demo, &["list"]).stderr);
+    assert!(
+        stderr.contains(&format!("{}:1: unknown key \"regoin\"", path.display())),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn populate_reports_a_name_collision_with_both_rows() {
+    let demo = DemoHome::new(3, 2).await;
+    write_settings(&demo, "profile_template = {account_name}\n");
+    let before = config(&demo);
+    let out = run(&demo, &["populate", "log"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "profile name Log-Archive is shared by account 078264571805 (Log Archive) role AWSReadOnlyAccess and account 078264571805 (Log Archive) role Read=Only,Audit"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing written"));
+    assert_eq!(config(&demo), before);
+}
+
+#[test]
+fn completions_parse_in_their_shells() {
+    for (shell, check) in [("bash", "-n"), ("zsh", "-n"), ("fish", "--no-execute")] {
+        let out = Command::new(BIN)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = text(&out.stdout);
+        assert!(script.contains("populate"), "{shell}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("completions");
+        std::fs::write(&file, &script).unwrap();
+        let status = Command::new(shell)
+            .arg(check)
+            .arg(&file)
+            .status()
+            .unwrap_or_else(|e| panic!("{shell} is needed by this test: {e}"));
+        assert!(status.success(), "{shell}");
+    }
+}

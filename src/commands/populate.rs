@@ -19,12 +19,11 @@ use std::path::Path;
 use crate::aws::config::{read_text, AwsFile, ConfigError, FileKind, SectionName};
 use crate::aws::config_edit::{remove_section, upsert_section};
 use crate::aws::config_write::ConfigWriter;
-use crate::aws::portal::DEFAULT_CONCURRENCY;
 use crate::aws::sso_session::SsoSession;
 use crate::catalog::{Row, RowKind};
 use crate::cli::PopulateArgs;
 use crate::pick::{self, Environment, Exit};
-use crate::scripting::{default_name, list_session};
+use crate::scripting::{list_with_settings, namer, settings};
 use crate::shell::Choice;
 
 /// What an edit did (or, for a dry run, would do).
@@ -230,7 +229,8 @@ fn summary(plan: &Plan) -> String {
 
 pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
-    let listed = list_session(&env, args.sso_session.as_deref(), DEFAULT_CONCURRENCY).await?;
+    let settings = settings(&env)?;
+    let listed = list_with_settings(&env, &settings, args.sso_session.as_deref()).await?;
     for warning in listed.warnings() {
         eprintln!("uo-aws-tui: warning: {warning} (its profiles are left alone)");
     }
@@ -244,7 +244,7 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     // Base order for the appended sections, whatever the ranking.
     let mut selected = selected;
     selected.sort_by(|a, b| a.base_cmp(b));
-    let name = default_name;
+    let name = namer(&settings.profile_template, &listed.session.name);
     let clashes = collisions(&selected, rows, &name);
     if !clashes.is_empty() {
         let lines: Vec<String> = clashes.iter().map(|c| format!("  {c}")).collect();
@@ -256,7 +256,7 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     }
     let request = Request {
         session: &listed.session,
-        region: &listed.session.region,
+        region: settings.region.as_deref().unwrap_or(&listed.session.region),
         selected: &selected,
         all: rows,
         prune: args.prune,
@@ -312,6 +312,7 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
 mod tests {
     use super::*;
     use crate::catalog::Account;
+    use crate::scripting::default_name;
     use std::sync::Arc;
 
     fn row(id: &str, role: &str) -> Row {
