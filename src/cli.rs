@@ -15,6 +15,7 @@ Examples:
   uo-aws-tui                           open the picker for your only sso-session
   uo-aws-tui genomics admin            open it with a query already typed
   eval \"$(uo-aws-tui)\"                 pick, then export AWS_PROFILE and the region
+  eval \"$(uo-aws-tui init bash)\"       define `uoa`, which picks and activates in one step
   uo-aws-tui pick --sso-session uoregon --emit profile
   uo-aws-tui demo                      try it against the built-in simulator, no AWS needed
 
