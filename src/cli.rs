@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
-use crate::aws::portal::DEFAULT_CONCURRENCY;
 use crate::shell::{Emit, Shell};
 
 const ABOUT: &str = "Pick an AWS account and role from your IAM Identity Center (SSO) session, \
@@ -16,6 +15,7 @@ Examples:
   uo-aws-tui                           open the picker for your only sso-session
   uo-aws-tui genomics admin            open it with a query already typed
   eval \"$(uo-aws-tui)\"                 pick, then export AWS_PROFILE and the region
+  eval \"$(uo-aws-tui init bash)\"       define `uoa`, which picks and activates in one step
   uo-aws-tui pick --sso-session uoregon --emit profile
   uo-aws-tui demo                      try it against the built-in simulator, no AWS needed
 
@@ -149,6 +149,49 @@ Checks ~/.aws/config, ~/.aws/credentials, the token cache and the AWS_* variable
 e.g. static keys in the credentials file that terraform uses instead of your SSO profile.
 Exit codes: 0 no error found, 1 errors found, 2 a file cannot be read.")]
     Doctor(DoctorArgs),
+    /// Write a profile for every account and role (or every matching one).
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui populate --dry-run          show the diff of what would be added
+  uo-aws-tui populate                    add a profile for every account and role
+  uo-aws-tui populate research           only the rows matching a query
+  uo-aws-tui populate --prune            also remove our profiles whose account or role is gone
+
+Existing profiles are never changed. New ones carry `uo_aws_tui_managed = true`, the marker
+--prune looks for: profiles you wrote yourself are never removed. The whole run is one locked,
+backed-up, atomic write; a run with nothing new leaves the file byte for byte as it was.")]
+    Populate(PopulateArgs),
+    /// Print shell completions for uo-aws-tui.
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui completions bash > ~/.local/share/bash-completion/completions/uo-aws-tui
+  uo-aws-tui completions zsh > \"${fpath[1]}/_uo-aws-tui\"
+  uo-aws-tui completions fish > ~/.config/fish/completions/uo-aws-tui.fish")]
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PopulateArgs {
+    /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// Print a unified diff of the change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also remove profiles uo-aws-tui wrote for this session whose account
+    /// or role is no longer listed.
+    #[arg(long)]
+    pub prune: bool,
+    /// Only rows every term matches (profiles of all rows without a query).
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -273,9 +316,9 @@ pub struct PickArgs {
     /// every account is listed; otherwise open the picker as usual.
     #[arg(long = "select-1")]
     pub select_1: bool,
-    /// How many accounts' roles are fetched at once.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64).map(usize::from))]
-    pub concurrency: usize,
+    /// How many accounts' roles are fetched at once [default: settings.ini, else 8].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64).map(usize::from))]
+    pub concurrency: Option<usize>,
     /// Initial query: every whitespace-separated term must match the account
     /// name, id, role or email.
     #[arg(value_name = "QUERY")]
@@ -324,7 +367,7 @@ fn parse_function_name(value: &str) -> Result<String, String> {
 
 /// A region name as AWS spells them (`us-west-2`, `eu-central-1`,
 /// `us-gov-west-1`): lower-case letters, digits and dashes.
-fn parse_region(value: &str) -> Result<String, String> {
+pub fn parse_region(value: &str) -> Result<String, String> {
     let ok = !value.is_empty()
         && value
             .chars()

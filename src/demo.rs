@@ -114,6 +114,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         region: None,
         no_write: false,
         select_1: false,
+        template: Default::default(),
     };
     let exit = pick::run(&env, &request).await;
     sim.shutdown().await;

@@ -21,6 +21,7 @@ pub mod pick;
 pub mod scripting;
 pub mod search;
 pub mod sessions;
+pub mod settings;
 pub mod shell;
 pub mod sim;
 pub mod terminal;

@@ -2,8 +2,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use uo_aws_tui::aws::portal::DEFAULT_CONCURRENCY;
 use uo_aws_tui::cli::{Cli, Command, PickArgs};
 use uo_aws_tui::pick::{self, Environment, Exit, PickRequest};
+use uo_aws_tui::settings::Settings;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,6 +29,10 @@ fn main() -> ExitCode {
             Some(Command::Use(args)) => uo_aws_tui::commands::use_profile::run(&args).await,
             Some(Command::Exec(args)) => uo_aws_tui::commands::exec::run(&args).await,
             Some(Command::List(args)) => uo_aws_tui::commands::list::run(&args).await,
+            Some(Command::Populate(args)) => uo_aws_tui::commands::populate::run(&args).await,
+            Some(Command::Completions(args)) => Ok(Exit::Done(
+                uo_aws_tui::commands::init::completions(args.shell),
+            )),
             None => run_pick(cli.pick).await,
         }
     });
@@ -54,14 +60,19 @@ fn main() -> ExitCode {
 
 async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
+    let settings = Settings::load(&env.dirs)?;
     let request = PickRequest {
-        sso_session: args.sso_session,
+        sso_session: args.sso_session.or(settings.sso_session),
         query: args.query.join(" "),
         emit: args.emit,
-        concurrency: args.concurrency,
-        region: args.region,
+        concurrency: args
+            .concurrency
+            .or(settings.concurrency)
+            .unwrap_or(DEFAULT_CONCURRENCY),
+        region: args.region.or(settings.region),
         no_write: args.no_write,
         select_1: args.select_1,
+        template: settings.profile_template,
     };
     pick::run(&env, &request).await
 }

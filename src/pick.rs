@@ -26,7 +26,7 @@ use crate::aws::paths::AwsPaths;
 use crate::aws::portal::{self, Portal, PriorityHints};
 use crate::aws::sso_session::{choose_session, load_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, read_token, token_path, CachedToken, TokenError};
-use crate::catalog::{profile_name, Catalog, CatalogEvent, Row, RowKind};
+use crate::catalog::{Catalog, CatalogEvent, ProfileTemplate, Row, RowKind};
 use crate::dirs::AppDirs;
 use crate::event_loop;
 use crate::event_loop::Services;
@@ -84,6 +84,8 @@ pub struct PickRequest {
     /// `--select-1`: when exactly one row matches the query once the whole
     /// catalog is listed, choose it without drawing.
     pub select_1: bool,
+    /// How the written profile is named (`profile_template` in settings.ini).
+    pub template: ProfileTemplate,
 }
 
 /// How a run ended, for the exit code.
@@ -284,27 +286,34 @@ pub fn write_profile(
     row: &Row,
     rows: &[Row],
 ) -> anyhow::Result<Choice> {
-    let choice = choose(session, &session.region, row, rows)?;
+    let choice = choose(
+        session,
+        &session.region,
+        row,
+        rows,
+        &ProfileTemplate::default(),
+    )?;
     upsert_profile(paths, dirs, &choice)?;
     Ok(choice)
 }
 
-/// The choice for `row`: its profile name and what activates it, with
-/// `region` written and exported. `rows` are all rows known: a profile name
-/// that two rows map to is refused, naming both.
+/// The choice for `row`: its profile name (made with `template`) and what
+/// activates it, with `region` written and exported. `rows` are all rows
+/// known: a profile name that two rows map to is refused, naming both.
 pub fn choose(
     session: &SsoSession,
     region: &str,
     row: &Row,
     rows: &[Row],
+    template: &ProfileTemplate,
 ) -> anyhow::Result<Choice> {
     let role = row
         .role()
         .context("this account's roles could not be listed")?;
-    let name = profile_name(&row.account.id, role);
+    let name = template.name(&row.account, role, &session.name);
     if let Some(other) = rows.iter().find(|r| {
         r.role().is_some_and(|other_role| {
-            profile_name(&r.account.id, other_role) == name
+            template.name(&r.account, other_role, &session.name) == name
                 && (r.account.id != row.account.id || other_role != role)
         })
     }) {
@@ -324,22 +333,51 @@ pub fn choose(
     })
 }
 
+/// The key that marks a profile section as written by uo-aws-tui: `populate
+/// --prune` removes only sections that carry it. The AWS CLI, the SDKs and
+/// terraform ignore keys they do not know.
+pub const OWNER_KEY: &str = "uo_aws_tui_managed";
+
+/// The value of [`OWNER_KEY`].
+pub const OWNER_VALUE: &str = "true";
+
+/// Whether a profile section carries the ownership marker.
+pub fn is_ours(section: &crate::aws::config::Section) -> bool {
+    section.get(OWNER_KEY) == Some(OWNER_VALUE)
+}
+
+/// The keys of the profile of `choice`, in the order a new section gets
+/// them: `sso_session`, `sso_account_id`, `sso_role_name`, `region`, and
+/// the ownership marker when `mark` (only for a section we create, so a
+/// profile the user wrote never becomes ours).
+pub fn profile_keys(choice: &Choice, mark: bool) -> Vec<(&'static str, &str)> {
+    let mut keys = vec![
+        ("sso_session", choice.sso_session.as_str()),
+        ("sso_account_id", choice.account_id.as_str()),
+        ("sso_role_name", choice.role_name.as_str()),
+        ("region", choice.region.as_str()),
+    ];
+    if mark {
+        keys.push((OWNER_KEY, OWNER_VALUE));
+    }
+    keys
+}
+
 /// Inserts or updates `[profile NAME]` of `choice` in the config file:
 /// `sso_session`, `sso_account_id`, `sso_role_name`, `region` (in that order
-/// for a new section); only differing keys of an existing section change.
+/// for a new section, followed by the ownership marker [`OWNER_KEY`]); only
+/// differing keys of an existing section change, and an existing section
+/// never gets the marker.
 pub fn upsert_profile(paths: &AwsPaths, dirs: &AppDirs, choice: &Choice) -> anyhow::Result<()> {
     ConfigWriter::new(&paths.config, dirs).apply(|text| {
+        let current = AwsFile::parse(&paths.config, FileKind::Config, text)?;
+        let mark = current.profile(&choice.profile).is_none();
         upsert_section(
             &paths.config,
             FileKind::Config,
             text,
             &SectionName::Profile(choice.profile.clone()),
-            &[
-                ("sso_session", choice.sso_session.as_str()),
-                ("sso_account_id", choice.account_id.as_str()),
-                ("sso_role_name", choice.role_name.as_str()),
-                ("region", choice.region.as_str()),
-            ],
+            &profile_keys(choice, mark),
         )
     })?;
     Ok(())
@@ -658,7 +696,7 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
         if catalog.fatal().is_none() {
             if let Some(row) = single_match(&request.query, catalog.rows()) {
                 let region = request.region.as_deref().unwrap_or(&session.region);
-                let choice = choose(&session, region, row, catalog.rows())?;
+                let choice = choose(&session, region, row, catalog.rows(), &request.template)?;
                 if !request.no_write {
                     upsert_profile(&env.paths, &env.dirs, &choice)?;
                 }
@@ -700,7 +738,13 @@ pub fn finish(
 ) -> anyhow::Result<Exit> {
     match outcome {
         Outcome::Chosen(row) => {
-            let choice = choose(session, &app.region, &row, app.catalog().rows())?;
+            let choice = choose(
+                session,
+                &app.region,
+                &row,
+                app.catalog().rows(),
+                &request.template,
+            )?;
             if !request.no_write {
                 upsert_profile(&env.paths, &env.dirs, &choice)?;
             }

@@ -5,10 +5,12 @@
 use anyhow::Context as _;
 
 use crate::aws::config::{AwsFile, FileKind};
+use crate::aws::portal::DEFAULT_CONCURRENCY;
 use crate::aws::sso_session::{choose_session, SsoSession};
 use crate::aws::token_cache::CachedToken;
-use crate::catalog::{profile_name, Catalog, CatalogEvent, Row, RowKind};
+use crate::catalog::{profile_name, Catalog, CatalogEvent, ProfileTemplate, Row, RowKind};
 use crate::pick::{self, Environment};
+use crate::settings::Settings;
 
 /// How many candidates an ambiguous query shows.
 pub const CANDIDATES_SHOWN: usize = 10;
@@ -135,6 +137,31 @@ pub fn resolve<'a>(query: &str, rows: &'a [Row], name: impl Fn(&Row) -> String) 
             ranked.len(),
         ),
     }
+}
+
+/// The settings the scripting commands use (settings.ini of `env`).
+pub fn settings(env: &Environment) -> anyhow::Result<Settings> {
+    Ok(Settings::load(&env.dirs)?)
+}
+
+/// [`list_session`] with the settings' default session (when `requested`
+/// is `None`) and concurrency.
+pub async fn list_with_settings(
+    env: &Environment,
+    settings: &Settings,
+    requested: Option<&str>,
+) -> anyhow::Result<Listed> {
+    list_session(
+        env,
+        requested.or(settings.sso_session.as_deref()),
+        settings.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+    )
+    .await
+}
+
+/// A row's profile name under `template` in `session`.
+pub fn namer<'a>(template: &'a ProfileTemplate, session: &'a str) -> impl Fn(&Row) -> String + 'a {
+    move |row| template.row_name(row, session)
 }
 
 /// The default name of a row (the built-in template), for [`resolve`].

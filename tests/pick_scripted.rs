@@ -63,7 +63,14 @@ async fn typing_an_account_id_from_the_last_page_and_a_role_then_enter_writes_th
     let keys: Vec<&str> = section.entries.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(
         keys,
-        ["sso_session", "sso_account_id", "sso_role_name", "region"]
+        [
+            "sso_session",
+            "sso_account_id",
+            "sso_role_name",
+            "region",
+            "uo_aws_tui_managed"
+        ],
+        "a profile the picker creates carries the ownership marker last"
     );
 }
 

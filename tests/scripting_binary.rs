@@ -250,3 +250,245 @@ fn every_subcommand_help_shows_an_example() {
         assert!(text(&out.stdout).contains("Examples:"), "{sub}");
     }
 }
+
+/// The backups directory of the demo home (Linux data dir under HOME).
+fn backups(demo: &DemoHome) -> Vec<std::path::PathBuf> {
+    let dir = demo.home.path().join(".local/share/uo-aws-tui/backups");
+    let mut found: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    found.retain(|p| p.extension().is_some_and(|e| e == "bak"));
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn populate_dry_run_writes_nothing_and_shows_a_diff() {
+    let demo = DemoHome::new(3, 2).await;
+    let before = config(&demo);
+    let out = run(&demo, &["populate", "--dry-run", "security"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let diff = text(&out.stdout);
+    let config_path = demo.paths().config.display().to_string();
+    assert!(
+        diff.starts_with(&format!("--- {config_path}\n+++ {config_path}\n@@ ")),
+        "{diff}"
+    );
+    for role in ["AWSAdministratorAccess", "SecurityAudit", "Read-Only-Audit"] {
+        assert!(
+            diff.contains(&format!("+[profile 190098774915_{role}]\n")),
+            "{diff}"
+        );
+    }
+    assert!(diff.contains("+uo_aws_tui_managed = true\n"));
+    assert!(text(&out.stderr).contains("3 added, 0 already present, 0 removed"));
+    assert_eq!(config(&demo), before, "a dry run writes nothing");
+    assert!(backups(&demo).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn populate_twice_gives_identical_bytes() {
+    let demo = DemoHome::new(3, 2).await;
+    let out = run(&demo, &["populate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        8,
+        "{}",
+        text(&out.stdout)
+    );
+    let first = config(&demo);
+    assert_eq!(first.matches("uo_aws_tui_managed = true\n").count(), 8);
+    assert_eq!(backups(&demo).len(), 1, "one edit, one backup");
+
+    let out = run(&demo, &["populate"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("0 added, 8 already present, 0 removed"));
+    assert_eq!(config(&demo), first, "byte-identical");
+    assert_eq!(backups(&demo).len(), 1, "no write, no backup");
+    let out = run(&demo, &["populate", "--dry-run", "--prune"]);
+    assert!(out.stdout.is_empty(), "an empty diff");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn populate_prune_removes_only_our_stale_profiles() {
+    let demo = DemoHome::new(3, 2).await;
+    let mut original = config(&demo);
+    original.push_str(
+        "\n# my own, for an account that is gone\n[profile mine]\nsso_session = uoregon\nsso_account_id = 999999999999\nsso_role_name = Gone\n\
+         \n[profile 999999999999_Gone]\nsso_session = uoregon\nsso_account_id = 999999999999\nsso_role_name = Gone\nregion = us-west-2\nuo_aws_tui_managed = true\n\
+         \n[profile 127027105832_Retired]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Retired\nregion = us-west-2\nuo_aws_tui_managed = true\n\
+         \n[profile other-session]\nsso_session = elsewhere\nsso_account_id = 999999999999\nsso_role_name = Gone\nuo_aws_tui_managed = true\n",
+    );
+    std::fs::write(&demo.paths().config, &original).unwrap();
+
+    let out = run(&demo, &["populate", "--prune", "zzzz-nothing"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "removed 999999999999_Gone\nremoved 127027105832_Retired\n"
+    );
+    let after = config(&demo);
+    assert!(after.contains("# my own, for an account that is gone\n[profile mine]\n"));
+    assert!(
+        after.contains("[profile other-session]"),
+        "another session's"
+    );
+    assert!(!after.contains("999999999999_Gone") && !after.contains("Retired"));
+    // Removing is byte-preserving: the text is the original minus the two sections.
+    let expected = original
+        .replace(
+            "\n[profile 999999999999_Gone]\nsso_session = uoregon\nsso_account_id = 999999999999\nsso_role_name = Gone\nregion = us-west-2\nuo_aws_tui_managed = true\n",
+            "",
+        )
+        .replace(
+            "\n[profile 127027105832_Retired]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Retired\nregion = us-west-2\nuo_aws_tui_managed = true\n",
+            "",
+        );
+    assert_eq!(after, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_written_by_use_are_ours_but_a_users_profile_never_becomes_ours() {
+    let demo = DemoHome::new(3, 2).await;
+    let mut text = config(&demo);
+    text.push_str("\n[profile 127027105832_Billing]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\nregion = eu-west-1\n");
+    std::fs::write(&demo.paths().config, &text).unwrap();
+    assert_eq!(
+        run(&demo, &["use", "127027105832_Billing"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&demo, &["use", "190098774915_SecurityAudit"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let after = config(&demo);
+    assert!(after.contains(
+        "[profile 127027105832_Billing]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\nregion = us-west-2\n"
+    ), "{after}");
+    assert_eq!(after.matches("uo_aws_tui_managed").count(), 1, "{after}");
+    assert!(after.ends_with(
+        "sso_role_name = SecurityAudit\nregion = us-west-2\nuo_aws_tui_managed = true\n"
+    ));
+}
+
+/// Writes `~/.config/uo-aws-tui/settings.ini` (the Linux location) of the demo home.
+fn write_settings(demo: &DemoHome, text: &str) -> std::path::PathBuf {
+    let dir = demo.home.path().join(".config/uo-aws-tui");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("settings.ini");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_template_region_and_session_are_used() {
+    let demo = DemoHome::new(3, 2).await;
+    write_settings(
+        &demo,
+        "# mine\nregion = eu-central-1\nprofile_template = {sso_session}.{account_name}.{role_name}\nconcurrency = 2\n",
+    );
+    let out = run(&demo, &["use", "--emit", "vars", "management", "billing"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "uoregon.UO-Management.Billing\neu-central-1\n"
+    );
+    assert!(config(&demo).contains(
+        "[profile uoregon.UO-Management.Billing]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\nregion = eu-central-1\n"
+    ));
+    // The command line wins over the settings.
+    let out = run(
+        &demo,
+        &[
+            "use",
+            "--no-write",
+            "--emit",
+            "vars",
+            "--region",
+            "us-east-2",
+            "uoregon.UO-Management.Billing",
+        ],
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "uoregon.UO-Management.Billing\nus-east-2\n"
+    );
+
+    let out = run(&demo, &["list", "--tsv", "management", "billing"]);
+    assert!(text(&out.stdout).contains("\tuoregon.UO-Management.Billing\ttrue\n"));
+
+    write_settings(&demo, "sso_session = elsewhere\n");
+    let out = run(&demo, &["list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no [sso-session elsewhere]"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_setting_names_the_file_and_line() {
+    let demo = DemoHome::new(3, 2).await;
+    let path = write_settings(&demo, "region = us-west-2\n\nconcurrency = many\n");
+    for args in [&["list"][..], &["use", "x"], &["populate"], &["pick"]] {
+        let out = run(&demo, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{}:3: concurrency", path.display())),
+            "{args:?}: {stderr}"
+        );
+    }
+    write_settings(&demo, "regoin = us-west-2\n");
+    let stderr = text(&run(&demo, &["list"]).stderr);
+    assert!(
+        stderr.contains(&format!("{}:1: unknown key \"regoin\"", path.display())),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn populate_reports_a_name_collision_with_both_rows() {
+    let demo = DemoHome::new(3, 2).await;
+    write_settings(&demo, "profile_template = {account_name}\n");
+    let before = config(&demo);
+    let out = run(&demo, &["populate", "log"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "profile name Log-Archive is shared by account 078264571805 (Log Archive) role AWSReadOnlyAccess and account 078264571805 (Log Archive) role Read=Only,Audit"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing written"));
+    assert_eq!(config(&demo), before);
+}
+
+#[test]
+fn completions_parse_in_their_shells() {
+    for (shell, check) in [("bash", "-n"), ("zsh", "-n"), ("fish", "--no-execute")] {
+        let out = Command::new(BIN)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = text(&out.stdout);
+        assert!(script.contains("populate"), "{shell}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("completions");
+        std::fs::write(&file, &script).unwrap();
+        let status = Command::new(shell)
+            .arg(check)
+            .arg(&file)
+            .status()
+            .unwrap_or_else(|e| panic!("{shell} is needed by this test: {e}"));
+        assert!(status.success(), "{shell}");
+    }
+}

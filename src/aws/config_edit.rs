@@ -34,6 +34,22 @@
 //! * An empty value is written as `key =`.
 //! * When nothing changes the input is returned unchanged, so the same
 //!   upsert applied twice gives byte-identical text.
+//!
+//! # Rules of [`remove_section`]
+//!
+//! * The section is found by its parsed name; a duplicated section is
+//!   refused with [`ConfigError::Duplicate`], a missing one leaves the text
+//!   unchanged.
+//! * Removed: the header line and every line after it up to and including
+//!   the section's last entry (or continuation) line, so comments and blank
+//!   lines between its entries go too. Blank and comment lines after the
+//!   last entry are kept: they may introduce the next section.
+//! * One blank line just before the header is removed as well when the
+//!   removed lines are followed by a blank line or by the end of the text,
+//!   so removing a section [`upsert_section`] appended gives back the text
+//!   it was appended to (when that text ended in a line terminator and not
+//!   in a blank line).
+//! * Every other byte stays as it was.
 
 use std::fs;
 use std::io::{self, Write};
@@ -208,6 +224,91 @@ pub fn upsert_section(
         None => append_section(text, &model, kind, section, keys, newline),
     };
     verify(path, kind, &out, section, keys)?;
+    Ok(out)
+}
+
+/// Removes `section` from `text` (the contents of `path`, a file of `kind`)
+/// and returns the whole new text; see the module rules. A missing section
+/// returns `text` unchanged.
+///
+/// Errors: [`ConfigError::Parse`] when `text` does not parse;
+/// [`ConfigError::Duplicate`] when `section` appears twice (nothing is
+/// removed).
+pub fn remove_section(
+    path: &Path,
+    kind: FileKind,
+    text: &str,
+    section: &SectionName,
+) -> Result<String, ConfigError> {
+    let model = scan(path, kind, text)?;
+    let matching: Vec<usize> = model
+        .sections
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| &s.name == section)
+        .map(|(i, _)| i)
+        .collect();
+    let index = match matching.as_slice() {
+        [] => return Ok(text.to_string()),
+        [index] => *index,
+        [first, second, ..] => {
+            return Err(ConfigError::Duplicate {
+                path: path.to_path_buf(),
+                section: section.header(kind).trim_matches(['[', ']']).to_string(),
+                first_line: model.sections[*first].line,
+                second_line: model.sections[*second].line,
+            })
+        }
+    };
+    let header = model.sections[index].line - 1;
+    let last = model
+        .lines
+        .iter()
+        .rposition(|l| match &l.kind {
+            LineKind::Entry { section, .. } | LineKind::Continuation { section, .. } => {
+                *section == index
+            }
+            _ => false,
+        })
+        .unwrap_or(header);
+    let followed_by_blank_or_end = model
+        .lines
+        .get(last + 1)
+        .is_none_or(|l| l.kind == LineKind::Blank);
+    let first = if header > 0
+        && model.lines[header - 1].kind == LineKind::Blank
+        && followed_by_blank_or_end
+    {
+        header - 1
+    } else {
+        header
+    };
+    let start = model.lines[first].start;
+    let end = model.lines[last].end;
+    let mut out = String::with_capacity(text.len() - (end - start));
+    out.push_str(&text[..start]);
+    out.push_str(&text[end..]);
+    // Whatever remains must still read as the same file minus the section.
+    let check = scan(path, kind, &out).map_err(|e| {
+        invalid(
+            path,
+            format!(
+                "the text without {} would not parse ({e}); nothing written",
+                section.header(kind)
+            ),
+        )
+    })?;
+    if check.sections.len() + 1 != model.sections.len()
+        || check.sections.iter().any(|s| &s.name == section)
+    {
+        return Err(invalid(
+            path,
+            format!(
+                "removing {} would change other sections; nothing written",
+                section.header(kind)
+            ),
+        ));
+    }
     Ok(out)
 }
 
@@ -594,6 +695,61 @@ mod tests {
         assert_eq!(
             out,
             "[default]\naws_access_key_id = A\n\n[p]\naws_access_key_id = B\n"
+        );
+    }
+
+    fn remove(text: &str, name: &str) -> String {
+        remove_section(Path::new("/c"), FileKind::Config, text, &profile(name)).unwrap()
+    }
+
+    #[test]
+    fn removing_a_section_keeps_every_other_byte() {
+        let text = "# top\n[default]\nregion = a\n\n[profile x]\nk = 1\n# inside\n  \nj = 2\n\n# about y\n[profile y]\nk = 3\n";
+        assert_eq!(
+            remove(text, "x"),
+            "# top\n[default]\nregion = a\n\n# about y\n[profile y]\nk = 3\n"
+        );
+        assert_eq!(remove(text, "y"), "# top\n[default]\nregion = a\n\n[profile x]\nk = 1\n# inside\n  \nj = 2\n\n# about y\n");
+        assert_eq!(remove(text, "missing"), text);
+        // Continuation lines and CRLF; a section without entries.
+        assert_eq!(
+            remove("[profile x]\r\ns3 =\r\n  a = 1\r\n[profile y]\r\n", "x"),
+            "[profile y]\r\n"
+        );
+        assert_eq!(
+            remove("[default]\n[profile x]\n[profile y]\n", "x"),
+            "[default]\n[profile y]\n"
+        );
+        assert_eq!(remove("[profile x]", "x"), "");
+    }
+
+    #[test]
+    fn removing_an_appended_section_restores_the_text() {
+        for text in ["", "[default]\na = 1\n", "[default]\r\na = 1\r\n", "# c\n"] {
+            let added = upsert(text, profile("p"), &[("k", "v"), ("l", "w")]);
+            assert_eq!(remove(&added, "p"), text, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn removing_a_duplicated_section_is_refused() {
+        let err = remove_section(
+            Path::new("/c"),
+            FileKind::Config,
+            "[profile x]\na = 1\n[profile  x]\nb = 2\n",
+            &profile("x"),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Duplicate {
+                    first_line: 1,
+                    second_line: 3,
+                    ..
+                }
+            ),
+            "{err:?}"
         );
     }
 

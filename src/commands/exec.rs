@@ -4,11 +4,10 @@
 use std::process::Command;
 
 use crate::aws::config::{AwsFile, FileKind};
-use crate::aws::portal::DEFAULT_CONCURRENCY;
 use crate::aws::sso_session::load_session;
 use crate::cli::ExecArgs;
 use crate::pick::{self, Environment, Exit};
-use crate::scripting::{default_name, list_session, refusal, resolve, Resolution};
+use crate::scripting::{list_with_settings, namer, refusal, resolve, settings, Resolution};
 use crate::shell::{activation_vars, vars_to_unset, Choice};
 
 /// The choice for an existing profile of the config that names an
@@ -64,10 +63,11 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
             choice
         }
         None => {
-            let listed =
-                list_session(&env, args.sso_session.as_deref(), DEFAULT_CONCURRENCY).await?;
+            let settings = settings(&env)?;
+            let listed = list_with_settings(&env, &settings, args.sso_session.as_deref()).await?;
+            let name = namer(&settings.profile_template, &listed.session.name);
             let rows = listed.catalog.rows();
-            let resolution = resolve(&args.target, rows, default_name);
+            let resolution = resolve(&args.target, rows, &name);
             let Resolution::One(row) = resolution else {
                 for warning in listed.warnings() {
                     eprintln!("uo-aws-tui: warning: {warning}");
@@ -76,10 +76,17 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
                     &args.target,
                     &listed.session.name,
                     &resolution,
-                    default_name,
+                    &name,
                 )));
             };
-            let choice = pick::choose(&listed.session, &listed.session.region, row, rows)?;
+            let region = settings.region.as_deref().unwrap_or(&listed.session.region);
+            let choice = pick::choose(
+                &listed.session,
+                region,
+                row,
+                rows,
+                &settings.profile_template,
+            )?;
             if listed.config.profile(&choice.profile).is_none() {
                 pick::upsert_profile(&env.paths, &env.dirs, &choice)?;
             }

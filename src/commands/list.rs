@@ -2,11 +2,10 @@
 
 use std::collections::HashSet;
 
-use crate::aws::portal::DEFAULT_CONCURRENCY;
 use crate::catalog::RowKind;
 use crate::cli::ListArgs;
 use crate::pick::{self, Environment, Exit};
-use crate::scripting::{default_name, list_session};
+use crate::scripting::{list_with_settings, settings};
 
 /// One listed row.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -106,7 +105,8 @@ pub fn to_table(entries: &[Entry]) -> String {
 
 pub async fn run(args: &ListArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
-    let listed = list_session(&env, args.sso_session.as_deref(), DEFAULT_CONCURRENCY).await?;
+    let settings = settings(&env)?;
+    let listed = list_with_settings(&env, &settings, args.sso_session.as_deref()).await?;
     for warning in listed.warnings() {
         eprintln!("uo-aws-tui: warning: {warning}");
     }
@@ -119,7 +119,9 @@ pub async fn run(args: &ListArgs) -> anyhow::Result<Exit> {
             let RowKind::Role(role) = &row.kind else {
                 return None;
             };
-            let profile = default_name(row);
+            let profile = settings
+                .profile_template
+                .name(&row.account, role, &listed.session.name);
             Some(Entry {
                 account_id: row.account.id.clone(),
                 account_name: row.account.name.clone(),

@@ -7,5 +7,6 @@ pub mod init;
 pub mod list;
 pub mod login;
 pub mod logout;
+pub mod populate;
 pub mod status;
 pub mod use_profile;

@@ -154,6 +154,7 @@ impl DemoHome {
             region: None,
             no_write: false,
             select_1: false,
+            template: Default::default(),
         }
     }
 

@@ -1,0 +1,400 @@
+//! `uo-aws-tui populate [--dry-run] [--prune] [QUERY…]`: a native profile
+//! for every (or every matching) account and role, in one locked, atomic,
+//! backed-up edit of the config file.
+//!
+//! * Profiles that already exist are left exactly as they are (populate only
+//!   adds), so a run with nothing new leaves the file byte-identical.
+//! * New sections carry the ownership marker [`pick::OWNER_KEY`]; `--prune`
+//!   removes only sections with that marker, of this sso-session, whose
+//!   account or role the complete listing no longer has. An account whose
+//!   roles could not be listed keeps its profiles.
+//! * Two rows that map to one profile name stop the run before anything is
+//!   written, naming both rows.
+//! * `--dry-run` prints a unified diff (made with the `similar` crate) of
+//!   what would change and writes nothing.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use crate::aws::config::{read_text, AwsFile, ConfigError, FileKind, SectionName};
+use crate::aws::config_edit::{remove_section, upsert_section};
+use crate::aws::config_write::ConfigWriter;
+use crate::aws::sso_session::SsoSession;
+use crate::catalog::{Row, RowKind};
+use crate::cli::PopulateArgs;
+use crate::pick::{self, Environment, Exit};
+use crate::scripting::{list_with_settings, namer, settings};
+use crate::shell::Choice;
+
+/// What an edit did (or, for a dry run, would do).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Profiles added, in the order they were appended.
+    pub added: Vec<String>,
+    /// Profiles of selected rows that already existed (left alone).
+    pub present: Vec<String>,
+    /// Existing profiles with a selected row's name that point at another
+    /// account or role (left alone), with what they point at.
+    pub foreign: Vec<(String, String)>,
+    /// Our stale profiles removed by `--prune`.
+    pub removed: Vec<String>,
+}
+
+/// Two or more rows that map to one profile name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collision {
+    pub profile: String,
+    /// `(account id, account name, role)` of each row.
+    pub rows: Vec<(String, String, String)>,
+}
+
+impl std::fmt::Display for Collision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let rows: Vec<String> = self
+            .rows
+            .iter()
+            .map(|(id, name, role)| {
+                format!(
+                    "account {id} ({}) role {}",
+                    crate::ui::text::sanitize(name),
+                    crate::ui::text::sanitize(role)
+                )
+            })
+            .collect();
+        write!(
+            f,
+            "profile name {} is shared by {}",
+            self.profile,
+            rows.join(" and ")
+        )
+    }
+}
+
+/// The profile names of `selected` that more than one role row of `all`
+/// maps to (`name` gives a row's profile name), each with every such row.
+pub fn collisions(
+    selected: &[&Row],
+    all: &[Row],
+    name: &impl Fn(&Row) -> String,
+) -> Vec<Collision> {
+    let wanted: HashSet<String> = selected.iter().map(|r| name(r)).collect();
+    let mut by_name: BTreeMap<String, Vec<&Row>> = BTreeMap::new();
+    for row in all.iter().filter(|r| r.role().is_some()) {
+        let n = name(row);
+        if wanted.contains(&n) {
+            by_name.entry(n).or_default().push(row);
+        }
+    }
+    by_name
+        .into_iter()
+        .filter(|(_, rows)| rows.len() > 1)
+        .map(|(profile, rows)| Collision {
+            profile,
+            rows: rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.account.id.clone(),
+                        r.account.name.clone(),
+                        r.role().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// What [`edit`] works from.
+pub struct Request<'a> {
+    pub session: &'a SsoSession,
+    /// The region new profiles get.
+    pub region: &'a str,
+    /// The rows to have profiles for (role rows, in the order to append).
+    pub selected: &'a [&'a Row],
+    /// Every row of the complete listing (for `--prune`).
+    pub all: &'a [Row],
+    pub prune: bool,
+}
+
+/// The edited `text` (the config file at `path`) and what changed: a
+/// profile for every selected row that has none, and with `prune` our
+/// stale profiles of the session removed.
+pub fn edit(
+    path: &Path,
+    text: &str,
+    request: &Request<'_>,
+    name: &impl Fn(&Row) -> String,
+) -> Result<(String, Plan), ConfigError> {
+    let current = AwsFile::parse(path, FileKind::Config, text)?;
+    let mut plan = Plan::default();
+    let mut out = text.to_string();
+    for row in request.selected {
+        let Some(role) = row.role() else { continue };
+        let profile = name(row);
+        if let Some(section) = current.profile(&profile) {
+            let same = section.get("sso_account_id") == Some(row.account.id.as_str())
+                && section.get("sso_role_name") == Some(role);
+            if same {
+                plan.present.push(profile);
+            } else {
+                let points = format!(
+                    "account {} role {}",
+                    section.get("sso_account_id").unwrap_or("(none)"),
+                    section.get("sso_role_name").unwrap_or("(none)")
+                );
+                plan.foreign.push((profile, points));
+            }
+            continue;
+        }
+        let choice = Choice {
+            profile: profile.clone(),
+            account_id: row.account.id.clone(),
+            account_name: row.account.name.clone(),
+            role_name: role.to_string(),
+            region: request.region.to_string(),
+            sso_session: request.session.name.clone(),
+        };
+        out = upsert_section(
+            path,
+            FileKind::Config,
+            &out,
+            &SectionName::Profile(profile.clone()),
+            &pick::profile_keys(&choice, true),
+        )?;
+        plan.added.push(profile);
+    }
+    if request.prune {
+        let listed: HashSet<(&str, &str)> = request
+            .all
+            .iter()
+            .filter_map(|r| Some((r.account.id.as_str(), r.role()?)))
+            .collect();
+        let unknown: HashSet<&str> = request
+            .all
+            .iter()
+            .filter(|r| matches!(r.kind, RowKind::Failed(_)))
+            .map(|r| r.account.id.as_str())
+            .collect();
+        for (profile, section) in current.profiles() {
+            if !pick::is_ours(section)
+                || section.get("sso_session") != Some(request.session.name.as_str())
+            {
+                continue;
+            }
+            let (Some(account), Some(role)) =
+                (section.get("sso_account_id"), section.get("sso_role_name"))
+            else {
+                continue;
+            };
+            if listed.contains(&(account, role)) || unknown.contains(account) {
+                continue;
+            }
+            if plan.removed.iter().any(|p| p == profile) {
+                continue;
+            }
+            out = remove_section(
+                path,
+                FileKind::Config,
+                &out,
+                &SectionName::Profile(profile.to_string()),
+            )?;
+            plan.removed.push(profile.to_string());
+        }
+    }
+    Ok((out, plan))
+}
+
+/// A unified diff of `old` → `new` with three lines of context, labelled
+/// with `path`; empty when they are equal.
+pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    let label = path.display().to_string();
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&label, &label)
+        .to_string()
+}
+
+fn summary(plan: &Plan) -> String {
+    format!(
+        "{} added, {} already present, {} removed",
+        plan.added.len(),
+        plan.present.len(),
+        plan.removed.len()
+    )
+}
+
+pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
+    let env = Environment::from_process()?;
+    let settings = settings(&env)?;
+    let listed = list_with_settings(&env, &settings, args.sso_session.as_deref()).await?;
+    for warning in listed.warnings() {
+        eprintln!("uo-aws-tui: warning: {warning} (its profiles are left alone)");
+    }
+    let rows = listed.catalog.rows();
+    let query = args.query.join(" ");
+    let selected: Vec<&Row> = pick::matches(&query, rows)
+        .into_iter()
+        .map(|i| &rows[i])
+        .filter(|r| r.role().is_some())
+        .collect();
+    // Base order for the appended sections, whatever the ranking.
+    let mut selected = selected;
+    selected.sort_by(|a, b| a.base_cmp(b));
+    let name = namer(&settings.profile_template, &listed.session.name);
+    let clashes = collisions(&selected, rows, &name);
+    if !clashes.is_empty() {
+        let lines: Vec<String> = clashes.iter().map(|c| format!("  {c}")).collect();
+        anyhow::bail!(
+            "{} profile name(s) would be shared by two rows; nothing written:\n{}",
+            clashes.len(),
+            lines.join("\n")
+        );
+    }
+    let request = Request {
+        session: &listed.session,
+        region: settings.region.as_deref().unwrap_or(&listed.session.region),
+        selected: &selected,
+        all: rows,
+        prune: args.prune,
+    };
+    let path = env.paths.config.clone();
+    let mut plan = None;
+    let mut text_out = String::new();
+    if args.dry_run {
+        let text = match read_text(&path) {
+            Ok(text) => text,
+            Err(ConfigError::NotFound { .. }) => String::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let (new, p) = edit(&path, &text, &request, &name)?;
+        text_out = unified_diff(&path, &text, &new);
+        plan = Some(p);
+    } else {
+        let outcome = ConfigWriter::new(&path, &env.dirs).apply(|text| {
+            let (new, p) = edit(&path, text, &request, &name)?;
+            plan = Some(p);
+            Ok(new)
+        })?;
+        let plan = plan.as_ref().expect("the edit ran");
+        for p in &plan.added {
+            text_out.push_str(&format!("added {p}\n"));
+        }
+        for p in &plan.removed {
+            text_out.push_str(&format!("removed {p}\n"));
+        }
+        if let Some(backup) = outcome.backup() {
+            eprintln!(
+                "uo-aws-tui: backup of the previous config: {}",
+                backup.display()
+            );
+        }
+    }
+    let plan = plan.expect("the edit ran");
+    for (profile, points) in &plan.foreign {
+        eprintln!(
+            "uo-aws-tui: warning: profile {profile} already exists for {points}; left as it is"
+        );
+    }
+    let verb = if args.dry_run { "would be" } else { "were" };
+    eprintln!(
+        "uo-aws-tui: populate: {} (profiles that {verb} changed in {})",
+        summary(&plan),
+        path.display()
+    );
+    Ok(Exit::Done(text_out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Account;
+    use crate::scripting::default_name;
+    use std::sync::Arc;
+
+    fn row(id: &str, role: &str) -> Row {
+        Row {
+            account: Arc::new(Account {
+                id: id.into(),
+                name: format!("acct {id}"),
+                email: "e".into(),
+            }),
+            kind: RowKind::Role(role.into()),
+        }
+    }
+
+    fn session() -> SsoSession {
+        SsoSession {
+            name: "uoregon".into(),
+            start_url: "https://x".into(),
+            region: "us-west-2".into(),
+            registration_scopes: None,
+            line: 1,
+        }
+    }
+
+    #[test]
+    fn adds_missing_profiles_keeps_existing_and_prunes_only_ours() {
+        let all = vec![row("111111111111", "Admin"), row("222222222222", "Read")];
+        let selected: Vec<&Row> = all.iter().collect();
+        let s = session();
+        let text = "[profile mine]\nsso_session = uoregon\nsso_account_id = 999999999999\nsso_role_name = Gone\n\n\
+                    [profile 111111111111_Admin]\nsso_session = uoregon\nsso_account_id = 111111111111\nsso_role_name = Admin\nregion = eu-west-1\n\n\
+                    [profile old]\nsso_session = uoregon\nsso_account_id = 999999999999\nsso_role_name = Gone\nuo_aws_tui_managed = true\n";
+        let request = Request {
+            session: &s,
+            region: "us-west-2",
+            selected: &selected,
+            all: &all,
+            prune: true,
+        };
+        let (out, plan) = edit(Path::new("/c"), text, &request, &default_name).unwrap();
+        assert_eq!(plan.added, ["222222222222_Read"]);
+        assert_eq!(plan.present, ["111111111111_Admin"]);
+        assert_eq!(plan.removed, ["old"]);
+        assert!(
+            out.contains("[profile mine]"),
+            "the user's own stale profile stays"
+        );
+        assert!(
+            out.contains("region = eu-west-1"),
+            "existing profiles are not changed"
+        );
+        assert!(out.ends_with(
+            "[profile 222222222222_Read]\nsso_session = uoregon\nsso_account_id = 222222222222\nsso_role_name = Read\nregion = us-west-2\nuo_aws_tui_managed = true\n"
+        ), "{out}");
+        assert!(!out.contains("[profile old]"));
+        // Again: nothing changes.
+        let (again, plan) = edit(Path::new("/c"), &out, &request, &default_name).unwrap();
+        assert_eq!(again, out);
+        assert!(plan.added.is_empty() && plan.removed.is_empty());
+    }
+
+    #[test]
+    fn collisions_name_both_rows() {
+        let all = vec![
+            row("111111111111", "Read=Only"),
+            row("111111111111", "Read,Only"),
+        ];
+        let selected: Vec<&Row> = all.iter().take(1).collect();
+        let found = collisions(&selected, &all, &default_name);
+        assert_eq!(found.len(), 1);
+        let text = found[0].to_string();
+        assert!(text.contains("111111111111_Read-Only"), "{text}");
+        assert!(
+            text.contains("role Read=Only") && text.contains("role Read,Only"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn diff_is_unified() {
+        let d = unified_diff(Path::new("/c"), "a\nb\n", "a\nb\nc\n");
+        assert!(d.starts_with("--- /c\n+++ /c\n@@ "), "{d}");
+        assert!(d.contains("+c\n"));
+        assert_eq!(unified_diff(Path::new("/c"), "x\n", "x\n"), "");
+    }
+}

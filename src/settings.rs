@@ -1,0 +1,216 @@
+//! `settings.ini` in the program's config directory
+//! (`~/.config/uo-aws-tui/settings.ini` on Linux,
+//! `~/Library/Application Support/uo-aws-tui/settings.ini` on macOS).
+//!
+//! ```ini
+//! sso_session = uoregon
+//! region = us-west-2
+//! profile_template = {account_id}_{role_name}
+//! concurrency = 8
+//! ```
+//!
+//! Every key is optional and a missing file means the defaults. Keys stand
+//! at the top of the file, outside any section. An unknown key, a section,
+//! or a bad value is an error naming the file and the line. Command-line
+//! options win over these settings.
+
+use std::path::{Path, PathBuf};
+
+use crate::catalog::ProfileTemplate;
+use crate::dirs::AppDirs;
+
+/// The file name inside [`AppDirs::config_dir`].
+pub const FILE_NAME: &str = "settings.ini";
+
+/// The keys `settings.ini` knows.
+pub const KEYS: [&str; 4] = ["sso_session", "region", "profile_template", "concurrency"];
+
+/// The settings, each `None` (or the default template) when not set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// The sso-session used when `--sso-session` is not given (before the
+    /// session of `AWS_PROFILE` and the only one).
+    pub sso_session: Option<String>,
+    /// The region written and exported instead of the session's `sso_region`.
+    pub region: Option<String>,
+    /// How profile names are made (default `{account_id}_{role_name}`).
+    pub profile_template: ProfileTemplate,
+    /// How many accounts' roles are fetched at once.
+    pub concurrency: Option<usize>,
+}
+
+/// Why the settings file could not be used; names the file and, for a key
+/// or value, its 1-based line.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}:{line}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+/// The settings file of `dirs`.
+pub fn settings_path(dirs: &AppDirs) -> PathBuf {
+    dirs.config_dir.join(FILE_NAME)
+}
+
+impl Settings {
+    /// Reads the settings of `dirs`; a missing file gives the defaults.
+    pub fn load(dirs: &AppDirs) -> Result<Settings, SettingsError> {
+        Settings::load_file(&settings_path(dirs))
+    }
+
+    /// Reads `path`; a missing file gives the defaults.
+    pub fn load_file(path: &Path) -> Result<Settings, SettingsError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Settings::parse(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(source) => Err(SettingsError::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Parses the text of `path` (named in errors).
+    pub fn parse(path: &Path, text: &str) -> Result<Settings, SettingsError> {
+        let invalid = |line: usize, message: String| SettingsError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        // Values are taken literally (no backslash escapes).
+        let ini = ini::Ini::load_from_str_noescape(text)
+            .map_err(|e| invalid(e.line, e.msg.to_string()))?;
+        let mut settings = Settings::default();
+        for (section, props) in ini.iter() {
+            if let Some(name) = section {
+                let line = line_of_section(text, name);
+                return Err(invalid(
+                    line,
+                    format!("[{name}]: settings.ini has no sections; put the keys at the top"),
+                ));
+            }
+            for (key, value) in props.iter() {
+                let line = line_of_key(text, key);
+                let value = value.trim();
+                let bad = |why: String| invalid(line, format!("{key} = {value:?}: {why}"));
+                match key {
+                    "sso_session" => {
+                        if value.is_empty() || value.chars().any(char::is_whitespace) {
+                            return Err(bad("a session name without spaces".into()));
+                        }
+                        settings.sso_session = Some(value.to_string());
+                    }
+                    "region" => {
+                        settings.region = Some(crate::cli::parse_region(value).map_err(&bad)?);
+                    }
+                    "profile_template" => {
+                        settings.profile_template = ProfileTemplate::parse(value).map_err(&bad)?;
+                    }
+                    "concurrency" => {
+                        let n: usize = value
+                            .parse()
+                            .ok()
+                            .filter(|n| (1..=64).contains(n))
+                            .ok_or_else(|| bad("a whole number from 1 to 64".into()))?;
+                        settings.concurrency = Some(n);
+                    }
+                    other => {
+                        return Err(invalid(
+                            line,
+                            format!("unknown key {other:?}; known: {}", KEYS.join(", ")),
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(settings)
+    }
+}
+
+/// The 1-based line where `key` is set (the last such line, as the last
+/// value wins); rust-ini does not report lines, so the text is scanned.
+/// 0 when not found.
+fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            let line = line.trim_start();
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(['=', ':']))
+        })
+        .map(|(i, _)| i + 1)
+        .last()
+        .unwrap_or(0)
+}
+
+/// The 1-based line of the header `[name]`; 0 when not found.
+fn line_of_section(text: &str, name: &str) -> usize {
+    text.lines()
+        .position(|line| {
+            line.trim()
+                .strip_prefix('[')
+                .and_then(|l| l.strip_suffix(']'))
+                .is_some_and(|inner| inner.trim() == name)
+        })
+        .map_or(0, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Settings, String> {
+        Settings::parse(Path::new("/s.ini"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_and_values() {
+        assert_eq!(parse("").unwrap(), Settings::default());
+        assert_eq!(parse("# nothing\n\n").unwrap(), Settings::default());
+        let s = parse(
+            "sso_session = uoregon\nregion=eu-west-1\nprofile_template = {sso_session}-{account_name}-{role_name}\nconcurrency = 4\n",
+        )
+        .unwrap();
+        assert_eq!(s.sso_session.as_deref(), Some("uoregon"));
+        assert_eq!(s.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            s.profile_template.as_str(),
+            "{sso_session}-{account_name}-{role_name}"
+        );
+        assert_eq!(s.concurrency, Some(4));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        assert_eq!(
+            parse("region = us-west-2\n\n# c\nconcurrency = lots\n").unwrap_err(),
+            "/s.ini:4: concurrency = \"lots\": a whole number from 1 to 64"
+        );
+        assert!(parse("\ncolour = blue\n")
+            .unwrap_err()
+            .starts_with("/s.ini:2: unknown key \"colour\""));
+        assert!(parse("region = US West\n")
+            .unwrap_err()
+            .starts_with("/s.ini:1: region"));
+        assert!(parse("a=1\nprofile_template = {account}\n")
+            .unwrap_err()
+            .starts_with("/s.ini:1: unknown key"));
+        assert!(parse("profile_template = {account}\n")
+            .unwrap_err()
+            .contains("unknown placeholder {account}"));
+        assert!(parse("concurrency = 1\n[defaults]\nregion = x\n")
+            .unwrap_err()
+            .starts_with("/s.ini:2: [defaults]"));
+        assert_eq!(line_of_key("regionx = 1\n region = 2\n", "region"), 2);
+    }
+}
