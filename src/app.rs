@@ -134,6 +134,17 @@ impl App {
         }
     }
 
+    /// Shows a catalog restored from the cache. With `refreshing`, a listing
+    /// pass follows: its end drops accounts no longer listed and reports
+    /// what changed; the selection stays on its row.
+    pub fn restore_catalog(&mut self, catalog: Catalog, refreshing: bool) {
+        self.catalog = catalog;
+        if refreshing {
+            self.catalog.begin_refresh();
+        }
+        self.refilter(true);
+    }
+
     /// Sets the favourites (all sessions'; this session's are used).
     pub fn set_favourites(&mut self, favourites: BTreeSet<Favourite>) {
         self.session_favourites = favourites
@@ -405,6 +416,13 @@ impl App {
         );
         if self.catalog.apply(event) {
             self.refilter(true);
+        }
+        if let Some(diff) = self.catalog.take_diff() {
+            self.message = Some(format!("refreshed: {diff}"));
+        }
+        if let Some(why) = self.catalog.offline() {
+            self.message = Some(format!("offline: showing the cached catalog ({why})"));
+            return None;
         }
         if let Some(fatal) = self.catalog.fatal() {
             if rejected {

@@ -128,6 +128,12 @@ pub struct PickArgs {
     /// Do not touch the config file; only print the result.
     #[arg(long)]
     pub no_write: bool,
+    /// List the portal now even when the cached catalog is fresh.
+    #[arg(long, conflicts_with = "offline")]
+    pub refresh: bool,
+    /// Never contact the portal: pick from the cached catalog.
+    #[arg(long)]
+    pub offline: bool,
     /// How many accounts' roles are fetched at once.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64).map(usize::from))]
     pub concurrency: usize,

@@ -111,6 +111,8 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         concurrency: crate::aws::portal::DEFAULT_CONCURRENCY,
         region: None,
         no_write: false,
+        refresh: false,
+        offline: false,
     };
     let exit = pick::run(&env, &request).await;
     sim.shutdown().await;

@@ -52,6 +52,8 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
         concurrency: args.concurrency,
         region: args.region,
         no_write: args.no_write,
+        refresh: args.refresh,
+        offline: args.offline,
     };
     pick::run(&env, &request).await
 }

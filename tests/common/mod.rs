@@ -133,6 +133,8 @@ impl DemoHome {
             concurrency: 8,
             region: None,
             no_write: false,
+            refresh: false,
+            offline: false,
         }
     }
 
