@@ -13,7 +13,7 @@ use crate::aws::login::{Flow, LoginStep};
 use crate::catalog::{profile_name, Catalog, CatalogEvent, Progress, Row, RowKind};
 use crate::favourites::Favourite;
 use crate::keymap::{action_for, Action};
-use crate::search::Searcher;
+use crate::search::{Filtered, Searcher};
 
 /// How the picker ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -505,7 +505,26 @@ impl App {
     /// (account, role); otherwise it stays at `self.selected` (clamped).
     /// With an empty query, favourites come first (each group in base order).
     fn refilter(&mut self, keep: bool) {
-        self.matches = self.searcher.rank(&self.query, self.catalog.rows());
+        self.matches = self.searcher.rank_catalog(&self.query, &self.catalog);
+        self.arrange(keep);
+    }
+
+    /// Takes matches ranked off the draw path (a [`FilterTask`] answer the
+    /// task accepted). Returns false, changing nothing, when they are for
+    /// another query or for rows that have changed since (submit again).
+    ///
+    /// [`FilterTask`]: crate::search::FilterTask
+    pub fn apply_filtered(&mut self, filtered: Filtered) -> bool {
+        if filtered.query != self.query || filtered.version != self.catalog.version() {
+            return false;
+        }
+        self.matches = filtered.matches;
+        self.arrange(true);
+        true
+    }
+
+    /// Puts favourites first (empty query) and places the selection.
+    fn arrange(&mut self, keep: bool) {
         let rows = self.catalog.rows();
         if self.query.trim().is_empty() && !self.session_favourites.is_empty() {
             let favs = &self.session_favourites;
@@ -845,5 +864,35 @@ mod tests {
         app.apply_login(LoginUpdate::Succeeded);
         assert!(app.login_panel().is_none());
         assert_eq!(app.take_effects(), vec![Effect::Refresh]);
+    }
+
+    #[test]
+    fn matches_ranked_elsewhere_apply_only_to_the_same_query_and_rows() {
+        let mut app = full();
+        typed(&mut app, "admin");
+        let version = app.catalog().version();
+        let stale = Filtered {
+            generation: 1,
+            query: "admin".into(),
+            version: version - 1,
+            matches: vec![0, 1, 2],
+        };
+        assert!(!app.apply_filtered(stale));
+        let other = Filtered {
+            generation: 2,
+            query: "adm".into(),
+            version,
+            matches: vec![0, 1, 2],
+        };
+        assert!(!app.apply_filtered(other));
+        assert_eq!(app.match_count(), 1);
+        let fresh = Filtered {
+            generation: 3,
+            query: "admin".into(),
+            version,
+            matches: vec![0],
+        };
+        assert!(app.apply_filtered(fresh));
+        assert_eq!(app.selected_profile().unwrap(), "111111111111_Admin");
     }
 }

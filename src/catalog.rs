@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use crate::search::Prepared;
+
 /// An AWS account assigned to the signed-in user (portal ListAccounts).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Account {
@@ -190,6 +192,10 @@ pub struct Catalog {
     /// Accounts listed by the current pass (the first listing or a refresh).
     listed: HashSet<String>,
     rows: Vec<Row>,
+    /// Each row's search haystack, prepared once, in the same order as `rows`.
+    prepared: Arc<Vec<Prepared>>,
+    /// Bumped whenever the rows change.
+    version: u64,
     /// Accounts whose roles arrived, and whether that attempt failed.
     done: HashMap<String, bool>,
     progress: Progress,
@@ -246,6 +252,8 @@ impl Catalog {
         {
             c.rows.sort_by(Row::base_cmp);
         }
+        c.prepared = Arc::new(c.rows.iter().map(Prepared::new).collect());
+        c.version = 1;
         c.progress.accounts_complete = true;
         c.progress.complete = true;
         c.cached_at = Some(fetched_at);
@@ -305,6 +313,17 @@ impl Catalog {
     /// Rows in base order.
     pub fn rows(&self) -> &[Row] {
         &self.rows
+    }
+
+    /// The rows' search haystacks, index for index.
+    pub fn prepared(&self) -> &Arc<Vec<Prepared>> {
+        &self.prepared
+    }
+
+    /// A number that changes whenever the rows do (ranks computed for one
+    /// version index its rows).
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     pub fn progress(&self) -> Progress {
@@ -388,9 +407,10 @@ impl Catalog {
                 self.offline = None;
                 // Accounts that a refresh no longer lists are gone.
                 let before = self.rows.len();
-                let listed = &self.listed;
+                let listed = std::mem::take(&mut self.listed);
                 self.accounts.retain(|id, _| listed.contains(id));
-                self.rows.retain(|r| listed.contains(&r.account.id));
+                self.retain_rows(|r| listed.contains(&r.account.id));
+                self.listed = listed;
                 if let Some(old) = self.before.take() {
                     self.diff = Some(CatalogDiff::between(&old, &self.snapshot()));
                 }
@@ -402,7 +422,7 @@ impl Catalog {
     /// Drops the rows of an account that is listed again (a retry) and
     /// records its new outcome (`failed` or not) in the progress counters.
     fn replace_outcome(&mut self, account_id: &str, failed: bool) {
-        self.rows.retain(|r| r.account.id != account_id);
+        self.retain_rows(|r| r.account.id != account_id);
         match self.done.insert(account_id.to_string(), failed) {
             None => self.progress.roles_done += 1,
             Some(true) => self.progress.failed -= 1,
@@ -431,7 +451,22 @@ impl Catalog {
         let at = self
             .rows
             .partition_point(|r| r.base_cmp(&row) != Ordering::Greater);
+        Arc::make_mut(&mut self.prepared).insert(at, Prepared::new(&row));
         self.rows.insert(at, row);
+        self.version += 1;
+    }
+
+    /// Keeps the rows (and their haystacks) for which `keep` holds.
+    fn retain_rows(&mut self, keep: impl Fn(&Row) -> bool) {
+        let kept: Vec<bool> = self.rows.iter().map(keep).collect();
+        if kept.iter().all(|k| *k) {
+            return;
+        }
+        let mut flags = kept.iter();
+        self.rows.retain(|_| *flags.next().unwrap_or(&true));
+        let mut flags = kept.iter();
+        Arc::make_mut(&mut self.prepared).retain(|_| *flags.next().unwrap_or(&true));
+        self.version += 1;
     }
 }
 
