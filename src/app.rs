@@ -13,7 +13,7 @@ use crate::aws::login::{Flow, LoginStep};
 use crate::catalog::{profile_name, Catalog, CatalogEvent, Progress, Row, RowKind};
 use crate::favourites::Favourite;
 use crate::keymap::{action_for, session_action_for, Action, SessionAction};
-use crate::search::Searcher;
+use crate::search::{Filtered, Searcher};
 
 /// How the picker ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,6 +237,17 @@ impl App {
             message: None,
             effects: Vec::new(),
         }
+    }
+
+    /// Shows a catalog restored from the cache. With `refreshing`, a listing
+    /// pass follows: its end drops accounts no longer listed and reports
+    /// what changed; the selection stays on its row.
+    pub fn restore_catalog(&mut self, catalog: Catalog, refreshing: bool) {
+        self.catalog = catalog;
+        if refreshing {
+            self.catalog.begin_refresh();
+        }
+        self.refilter(true);
     }
 
     /// Sets the favourites (all sessions'; this session's are used).
@@ -681,6 +692,13 @@ impl App {
         if self.catalog.apply(event) {
             self.refilter(true);
         }
+        if let Some(diff) = self.catalog.take_diff() {
+            self.message = Some(format!("refreshed: {diff}"));
+        }
+        if let Some(why) = self.catalog.offline() {
+            self.message = Some(format!("offline: showing the cached catalog ({why})"));
+            return None;
+        }
         if let Some(fatal) = self.catalog.fatal() {
             if rejected {
                 let reason = fatal.to_string();
@@ -762,7 +780,26 @@ impl App {
     /// (account, role); otherwise it stays at `self.selected` (clamped).
     /// With an empty query, favourites come first (each group in base order).
     fn refilter(&mut self, keep: bool) {
-        self.matches = self.searcher.rank(&self.query, self.catalog.rows());
+        self.matches = self.searcher.rank_catalog(&self.query, &self.catalog);
+        self.arrange(keep);
+    }
+
+    /// Takes matches ranked off the draw path (a [`FilterTask`] answer the
+    /// task accepted). Returns false, changing nothing, when they are for
+    /// another query or for rows that have changed since (submit again).
+    ///
+    /// [`FilterTask`]: crate::search::FilterTask
+    pub fn apply_filtered(&mut self, filtered: Filtered) -> bool {
+        if filtered.query != self.query || filtered.version != self.catalog.version() {
+            return false;
+        }
+        self.matches = filtered.matches;
+        self.arrange(true);
+        true
+    }
+
+    /// Puts favourites first (empty query) and places the selection.
+    fn arrange(&mut self, keep: bool) {
         let rows = self.catalog.rows();
         if self.query.trim().is_empty() && !self.session_favourites.is_empty() {
             let favs = &self.session_favourites;
@@ -1212,5 +1249,35 @@ mod tests {
         app.handle_key(key(KeyCode::Esc));
         assert_eq!(app.view(), View::Roles);
         assert_eq!(app.handle_key(ctrl('c')), Some(Outcome::Interrupted));
+    }
+
+    #[test]
+    fn matches_ranked_elsewhere_apply_only_to_the_same_query_and_rows() {
+        let mut app = full();
+        typed(&mut app, "admin");
+        let version = app.catalog().version();
+        let stale = Filtered {
+            generation: 1,
+            query: "admin".into(),
+            version: version - 1,
+            matches: vec![0, 1, 2],
+        };
+        assert!(!app.apply_filtered(stale));
+        let other = Filtered {
+            generation: 2,
+            query: "adm".into(),
+            version,
+            matches: vec![0, 1, 2],
+        };
+        assert!(!app.apply_filtered(other));
+        assert_eq!(app.match_count(), 1);
+        let fresh = Filtered {
+            generation: 3,
+            query: "admin".into(),
+            version,
+            matches: vec![0],
+        };
+        assert!(app.apply_filtered(fresh));
+        assert_eq!(app.selected_profile().unwrap(), "111111111111_Admin");
     }
 }

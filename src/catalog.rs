@@ -8,6 +8,10 @@ use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use time::OffsetDateTime;
+
+use crate::search::Prepared;
+
 /// An AWS account assigned to the signed-in user (portal ListAccounts).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Account {
@@ -229,6 +233,70 @@ pub struct Progress {
     pub complete: bool,
 }
 
+/// What a catalog holds, reduced to what a refresh can change: accounts, and
+/// (account, role) pairs of accounts whose roles are known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    accounts: HashSet<String>,
+    roles: HashSet<(String, String)>,
+    failed: HashSet<String>,
+}
+
+/// What a refresh changed: `+3 roles, −1 account`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CatalogDiff {
+    pub added_roles: usize,
+    pub removed_roles: usize,
+    pub added_accounts: usize,
+    pub removed_accounts: usize,
+}
+
+impl CatalogDiff {
+    /// Compares two snapshots. Roles of an account that failed in either one
+    /// are not compared (unknown is not removed).
+    pub fn between(before: &Snapshot, after: &Snapshot) -> CatalogDiff {
+        let known =
+            |(id, _): &&(String, String)| !before.failed.contains(id) && !after.failed.contains(id);
+        CatalogDiff {
+            added_roles: after.roles.difference(&before.roles).filter(known).count(),
+            removed_roles: before.roles.difference(&after.roles).filter(known).count(),
+            added_accounts: after.accounts.difference(&before.accounts).count(),
+            removed_accounts: before.accounts.difference(&after.accounts).count(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == CatalogDiff::default()
+    }
+}
+
+impl std::fmt::Display for CatalogDiff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_empty() {
+            return f.write_str("no changes");
+        }
+        let parts = [
+            ('+', self.added_roles, "role"),
+            ('−', self.removed_roles, "role"),
+            ('+', self.added_accounts, "account"),
+            ('−', self.removed_accounts, "account"),
+        ];
+        let mut first = true;
+        for (sign, n, what) in parts {
+            if n == 0 {
+                continue;
+            }
+            if !first {
+                f.write_str(", ")?;
+            }
+            first = false;
+            let plural = if n == 1 { "" } else { "s" };
+            write!(f, "{sign}{n} {what}{plural}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Accounts and their roles, folded from [`CatalogEvent`]s into sorted rows.
 #[derive(Debug, Default, Clone)]
 pub struct Catalog {
@@ -236,16 +304,138 @@ pub struct Catalog {
     /// Accounts listed by the current pass (the first listing or a refresh).
     listed: HashSet<String>,
     rows: Vec<Row>,
+    /// Each row's search haystack, prepared once, in the same order as `rows`.
+    prepared: Arc<Vec<Prepared>>,
+    /// Bumped whenever the rows change.
+    version: u64,
     /// Accounts whose roles arrived, and whether that attempt failed.
     done: HashMap<String, bool>,
     progress: Progress,
     fatal: Option<String>,
+    /// When the rows came from the cache: when they were fetched. Cleared
+    /// when a listing pass completes.
+    cached_at: Option<OffsetDateTime>,
+    /// Why the network could not be reached while cached rows are shown.
+    offline: Option<String>,
+    /// The catalog before the running refresh, and what the last one changed.
+    before: Option<Snapshot>,
+    diff: Option<CatalogDiff>,
 }
 
 impl Catalog {
+    /// A complete catalog from stored accounts (roles, or why they failed),
+    /// fetched at `fetched_at`. Rows already in base order are taken as they
+    /// are; otherwise they are sorted once.
+    pub fn restore(
+        accounts: Vec<(Account, Result<Vec<String>, String>)>,
+        fetched_at: OffsetDateTime,
+    ) -> Catalog {
+        let mut c = Catalog::default();
+        for (account, roles) in accounts {
+            let account = Arc::new(account);
+            let id = account.id.clone();
+            if c.accounts.insert(id.clone(), account.clone()).is_some() {
+                continue; // an account stored twice counts once
+            }
+            c.listed.insert(id.clone());
+            c.progress.accounts += 1;
+            c.progress.roles_done += 1;
+            match roles {
+                Ok(roles) => {
+                    c.done.insert(id, false);
+                    c.rows.extend(roles.into_iter().map(|role| Row {
+                        account: account.clone(),
+                        kind: RowKind::Role(role),
+                    }));
+                }
+                Err(error) => {
+                    c.done.insert(id, true);
+                    c.progress.failed += 1;
+                    c.rows.push(Row {
+                        account,
+                        kind: RowKind::Failed(error),
+                    });
+                }
+            }
+        }
+        if !c
+            .rows
+            .is_sorted_by(|a, b| a.base_cmp(b) != Ordering::Greater)
+        {
+            c.rows.sort_by(Row::base_cmp);
+        }
+        c.prepared = Arc::new(c.rows.iter().map(Prepared::new).collect());
+        c.version = 1;
+        c.progress.accounts_complete = true;
+        c.progress.complete = true;
+        c.cached_at = Some(fetched_at);
+        c
+    }
+
+    /// Accounts, known roles and failed accounts, for [`CatalogDiff::between`].
+    pub fn snapshot(&self) -> Snapshot {
+        let mut snap = Snapshot {
+            accounts: self.accounts.keys().cloned().collect(),
+            ..Snapshot::default()
+        };
+        for row in &self.rows {
+            match &row.kind {
+                RowKind::Role(role) => {
+                    snap.roles.insert((row.account.id.clone(), role.clone()));
+                }
+                RowKind::Failed(_) => {
+                    snap.failed.insert(row.account.id.clone());
+                }
+            }
+        }
+        snap
+    }
+
+    /// What the last completed refresh changed (once; `None` afterwards, and
+    /// after a first listing).
+    pub fn take_diff(&mut self) -> Option<CatalogDiff> {
+        self.diff.take()
+    }
+
+    /// When the rows shown were fetched, if they came from the cache and no
+    /// listing pass has completed since.
+    pub fn cached_at(&self) -> Option<OffsetDateTime> {
+        self.cached_at
+    }
+
+    /// Why the portal could not be reached, while cached rows are shown.
+    pub fn offline(&self) -> Option<&str> {
+        self.offline.as_deref()
+    }
+
+    /// A note for the status bar about where the rows come from:
+    /// `offline · cached 3 h ago`, `cached 3 h ago · refreshing`,
+    /// `cached 3 h ago`; `None` for a live catalog.
+    pub fn source_note(&self, now: OffsetDateTime) -> Option<String> {
+        let age = age(self.cached_at?, now);
+        Some(if self.offline.is_some() {
+            format!("offline · cached {age}")
+        } else if !self.progress.complete {
+            format!("cached {age} · refreshing")
+        } else {
+            format!("cached {age}")
+        })
+    }
+
     /// Rows in base order.
     pub fn rows(&self) -> &[Row] {
         &self.rows
+    }
+
+    /// The rows' search haystacks, index for index.
+    pub fn prepared(&self) -> &Arc<Vec<Prepared>> {
+        &self.prepared
+    }
+
+    /// A number that changes whenever the rows do (ranks computed for one
+    /// version index its rows).
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     pub fn progress(&self) -> Progress {
@@ -311,18 +501,31 @@ impl Catalog {
                 });
                 true
             }
-            CatalogEvent::Fatal { message, .. } => {
+            CatalogEvent::Fatal {
+                message,
+                unauthorized,
+            } => {
+                if !unauthorized && self.cached_at.is_some() && !self.rows.is_empty() {
+                    self.offline = Some(message.clone());
+                }
                 self.fatal = Some(message);
                 self.progress.complete = true;
+                self.before = None;
                 false
             }
             CatalogEvent::Complete => {
                 self.progress.complete = true;
+                self.cached_at = None;
+                self.offline = None;
                 // Accounts that a refresh no longer lists are gone.
                 let before = self.rows.len();
-                let listed = &self.listed;
+                let listed = std::mem::take(&mut self.listed);
                 self.accounts.retain(|id, _| listed.contains(id));
-                self.rows.retain(|r| listed.contains(&r.account.id));
+                self.retain_rows(|r| listed.contains(&r.account.id));
+                self.listed = listed;
+                if let Some(old) = self.before.take() {
+                    self.diff = Some(CatalogDiff::between(&old, &self.snapshot()));
+                }
                 self.rows.len() != before
             }
         }
@@ -331,7 +534,7 @@ impl Catalog {
     /// Drops the rows of an account that is listed again (a retry) and
     /// records its new outcome (`failed` or not) in the progress counters.
     fn replace_outcome(&mut self, account_id: &str, failed: bool) {
-        self.rows.retain(|r| r.account.id != account_id);
+        self.retain_rows(|r| r.account.id != account_id);
         match self.done.insert(account_id.to_string(), failed) {
             None => self.progress.roles_done += 1,
             Some(true) => self.progress.failed -= 1,
@@ -346,6 +549,10 @@ impl Catalog {
     /// restart, rows stay until their account is listed again (or, at
     /// `Complete`, dropped when it is not).
     pub fn begin_refresh(&mut self) {
+        if !self.rows.is_empty() || !self.accounts.is_empty() {
+            self.before = Some(self.snapshot());
+        }
+        self.diff = None;
         self.listed.clear();
         self.done.clear();
         self.progress = Progress::default();
@@ -356,7 +563,33 @@ impl Catalog {
         let at = self
             .rows
             .partition_point(|r| r.base_cmp(&row) != Ordering::Greater);
+        Arc::make_mut(&mut self.prepared).insert(at, Prepared::new(&row));
         self.rows.insert(at, row);
+        self.version += 1;
+    }
+
+    /// Keeps the rows (and their haystacks) for which `keep` holds.
+    fn retain_rows(&mut self, keep: impl Fn(&Row) -> bool) {
+        let kept: Vec<bool> = self.rows.iter().map(keep).collect();
+        if kept.iter().all(|k| *k) {
+            return;
+        }
+        let mut flags = kept.iter();
+        self.rows.retain(|_| *flags.next().unwrap_or(&true));
+        let mut flags = kept.iter();
+        Arc::make_mut(&mut self.prepared).retain(|_| *flags.next().unwrap_or(&true));
+        self.version += 1;
+    }
+}
+
+/// `just now`, `5 min ago`, `3 h ago`, `2 days ago`.
+pub fn age(then: OffsetDateTime, now: OffsetDateTime) -> String {
+    let secs = (now - then).whole_seconds().max(0);
+    match secs {
+        0..60 => "just now".to_string(),
+        60..3600 => format!("{} min ago", secs / 60),
+        3600..172_800 => format!("{} h ago", secs / 3600),
+        _ => format!("{} days ago", secs / 86_400),
     }
 }
 
@@ -472,5 +705,74 @@ mod tests {
         );
         assert_eq!(c.progress().failed, 0);
         assert!(c.account("222222222222").is_none());
+    }
+
+    #[test]
+    fn diffs_count_roles_and_accounts_and_skip_failed_accounts() {
+        let roles = |c: &mut Catalog, id: &str, r: &[&str]| {
+            c.apply(CatalogEvent::Roles {
+                account_id: id.into(),
+                roles: r.iter().map(|s| s.to_string()).collect(),
+            });
+        };
+        let mut c = Catalog::default();
+        c.apply(CatalogEvent::Accounts(vec![
+            account("1", "a"),
+            account("2", "b"),
+            account("3", "c"),
+        ]));
+        roles(&mut c, "1", &["A", "B"]);
+        roles(&mut c, "2", &["A"]);
+        roles(&mut c, "3", &["A", "B", "C"]);
+        c.apply(CatalogEvent::Complete);
+        assert_eq!(c.take_diff(), None, "a first listing has no diff");
+
+        c.begin_refresh();
+        c.apply(CatalogEvent::Accounts(vec![
+            account("1", "a"),
+            account("3", "c"),
+            account("4", "d"),
+        ]));
+        roles(&mut c, "1", &["A", "B", "C", "D"]);
+        c.apply(CatalogEvent::RolesFailed {
+            account_id: "3".into(),
+            error: "boom".into(),
+        });
+        roles(&mut c, "4", &["A"]);
+        c.apply(CatalogEvent::Complete);
+        let diff = c.take_diff().unwrap();
+        // +C +D in 1, +A in 4; −A with account 2; 3 failed: not compared.
+        assert_eq!(
+            diff.to_string(),
+            "+3 roles, −1 role, +1 account, −1 account"
+        );
+        assert_eq!(c.take_diff(), None);
+        assert_eq!(CatalogDiff::default().to_string(), "no changes");
+    }
+
+    #[test]
+    fn a_restored_catalog_is_complete_sorted_and_marked_cached() {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let c = Catalog::restore(
+            vec![
+                (account("2", "beta"), Ok(vec!["X".into()])),
+                (account("1", "Alpha"), Err("boom".into())),
+                (account("1", "Alpha"), Ok(vec!["dup".into()])),
+            ],
+            at,
+        );
+        let got: Vec<(&str, Option<&str>)> = c
+            .rows()
+            .iter()
+            .map(|r| (r.account.id.as_str(), r.role()))
+            .collect();
+        assert_eq!(got, vec![("1", None), ("2", Some("X"))]);
+        let p = c.progress();
+        assert!(p.complete && p.accounts == 2 && p.failed == 1 && p.roles_done == 2);
+        assert_eq!(c.cached_at(), Some(at));
+        let later = at + time::Duration::hours(3);
+        assert_eq!(c.source_note(later).unwrap(), "cached 3 h ago");
+        assert_eq!(age(at, at + time::Duration::seconds(59)), "just now");
+        assert_eq!(age(at, at + time::Duration::days(3)), "3 days ago");
     }
 }

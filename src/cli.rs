@@ -319,6 +319,12 @@ pub struct PickArgs {
     /// How many accounts' roles are fetched at once [default: settings.ini, else 8].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64).map(usize::from))]
     pub concurrency: Option<usize>,
+    /// List the portal now even when the cached catalog is fresh.
+    #[arg(long, conflicts_with = "offline")]
+    pub refresh: bool,
+    /// Never contact the portal: pick from the cached catalog.
+    #[arg(long)]
+    pub offline: bool,
     /// Initial query: every whitespace-separated term must match the account
     /// name, id, role or email.
     #[arg(value_name = "QUERY")]

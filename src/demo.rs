@@ -115,6 +115,8 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         no_write: false,
         select_1: false,
         template: Default::default(),
+        refresh: false,
+        offline: false,
     };
     let exit = pick::run(&env, &request).await;
     sim.shutdown().await;

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod aws;
+pub mod cache;
 pub mod catalog;
 pub mod cli;
 pub mod commands;

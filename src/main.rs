@@ -73,6 +73,8 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
         no_write: args.no_write,
         select_1: args.select_1,
         template: settings.profile_template,
+        refresh: args.refresh,
+        offline: args.offline,
     };
     pick::run(&env, &request).await
 }

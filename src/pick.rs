@@ -26,6 +26,7 @@ use crate::aws::paths::AwsPaths;
 use crate::aws::portal::{self, Portal, PriorityHints};
 use crate::aws::sso_session::{choose_session, load_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, read_token, token_path, CachedToken, TokenError};
+use crate::cache::{self, CachedCatalog, Plan, Recorder};
 use crate::catalog::{Catalog, CatalogEvent, ProfileTemplate, Row, RowKind};
 use crate::dirs::AppDirs;
 use crate::event_loop;
@@ -86,6 +87,10 @@ pub struct PickRequest {
     pub select_1: bool,
     /// How the written profile is named (`profile_template` in settings.ini).
     pub template: ProfileTemplate,
+    /// `--refresh`: list the portal even when the cached catalog is fresh.
+    pub refresh: bool,
+    /// `--offline`: never contact the portal; pick from the cached catalog.
+    pub offline: bool,
 }
 
 /// How a run ended, for the exit code.
@@ -413,6 +418,11 @@ pub struct PickServices {
     /// Events of a listing already made (by `--select-1`), replayed by the
     /// first [`Services::list`] instead of listing again.
     prefetched: Option<Vec<CatalogEvent>>,
+    /// Where complete listings are stored, and the catalog last stored.
+    cache: Option<(PathBuf, Arc<Mutex<Option<CachedCatalog>>>)>,
+    /// Whether the portal may be called, and whether the first listing is
+    /// skipped (a fresh cache is shown until Ctrl-r).
+    plan: Plan,
 }
 
 impl PickServices {
@@ -439,12 +449,29 @@ impl PickServices {
             favourites_path: favourites::favourites_path(&env.dirs.data_dir),
             browser: Browser::from_env(),
             prefetched: None,
+            cache: None,
+            plan: Plan::Refresh,
         }
     }
 
     /// Makes the first listing replay `events` (a complete listing pass).
     pub fn with_prefetched(mut self, events: Vec<CatalogEvent>) -> Self {
         self.prefetched = Some(events);
+        self
+    }
+
+    /// Stores every complete listing at `path` (see [`crate::cache`]);
+    /// `previous` is what the cache held. `plan` says whether the first
+    /// listing is skipped ([`Plan::UseCache`]) or every one refused
+    /// ([`Plan::Offline`]).
+    pub fn with_cache(
+        mut self,
+        path: PathBuf,
+        previous: Option<CachedCatalog>,
+        plan: Plan,
+    ) -> Self {
+        self.cache = Some((path, Arc::new(Mutex::new(previous))));
+        self.plan = plan;
         self
     }
 
@@ -475,16 +502,64 @@ impl PickServices {
 impl Services for PickServices {
     fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent> {
         if let Some(events) = self.prefetched.take() {
+            // The pass `--select-1` already made: replayed (and stored), not listed again.
+            self.plan = Plan::Refresh;
             let (tx, rx) = mpsc::unbounded_channel();
             for event in events {
                 let _ = tx.send(event);
             }
-            return rx;
+            drop(tx);
+            return match &self.cache {
+                Some((path, stored)) => {
+                    record_listing(rx, path.clone(), &self.session.name, stored.clone())
+                }
+                None => rx,
+            };
+        }
+        match self.plan {
+            Plan::Offline => {
+                let has_cache = self
+                    .cache
+                    .as_ref()
+                    .is_some_and(|(_, c)| c.lock().unwrap_or_else(|e| e.into_inner()).is_some());
+                let message = if has_cache {
+                    "--offline: the portal is not contacted".to_string()
+                } else {
+                    format!(
+                        "--offline: no cached catalog for sso-session {} (run once without --offline)",
+                        self.session.name
+                    )
+                };
+                let (tx, rx) = mpsc::unbounded_channel();
+                let _ = tx.send(CatalogEvent::Fatal {
+                    message,
+                    unauthorized: false,
+                });
+                return rx;
+            }
+            Plan::UseCache => {
+                // The fresh cache is on screen; Ctrl-r lists.
+                self.plan = Plan::Refresh;
+                return mpsc::unbounded_channel().1;
+            }
+            Plan::Refresh => {}
         }
         let token = self.token.lock().unwrap_or_else(|e| e.into_inner()).clone();
         match token {
             Some(token) => {
-                start_listing_with(&self.env, &self.session, &token, &self.limiter, &self.hints)
+                let rx = start_listing_with(
+                    &self.env,
+                    &self.session,
+                    &token,
+                    &self.limiter,
+                    &self.hints,
+                );
+                match &self.cache {
+                    Some((path, stored)) => {
+                        record_listing(rx, path.clone(), &self.session.name, stored.clone())
+                    }
+                    None => rx,
+                }
             }
             None => {
                 let (tx, rx) = mpsc::unbounded_channel();
@@ -662,6 +737,100 @@ pub fn session_summaries(env: &Environment, now: OffsetDateTime) -> Vec<SessionS
         .collect()
 }
 
+/// Passes `rx` on, storing the pass in the cache at `path` when it
+/// completes (before `Complete` is passed on).
+fn record_listing(
+    mut rx: mpsc::UnboundedReceiver<CatalogEvent>,
+    path: PathBuf,
+    session: &str,
+    stored: Arc<Mutex<Option<CachedCatalog>>>,
+) -> mpsc::UnboundedReceiver<CatalogEvent> {
+    let previous = stored.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut recorder = Recorder::new(path, session, previous.as_ref());
+    let (tx, out) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(event) = rx.recv().await {
+            if let Some(Ok(cached)) = recorder.record(&event) {
+                *stored.lock().unwrap_or_else(|e| e.into_inner()) = Some(cached);
+            }
+            if tx.send(event).is_err() {
+                return;
+            }
+        }
+    });
+    out
+}
+
+/// The session's token as the cache file has it, without refreshing it:
+/// `None` when missing, unreadable or expired (a later listing then asks for
+/// a login).
+fn stored_token(env: &Environment, session: &SsoSession) -> Option<CachedToken> {
+    read_token(&token_path(&env.paths.sso_cache, &session.name))
+        .ok()
+        .filter(|t| !t.is_expired_at(OffsetDateTime::now_utc()))
+}
+
+/// The cached catalog of `session`, the plan for the network, and a note
+/// when a cache file was ignored.
+pub fn load_cache(
+    env: &Environment,
+    session: &SsoSession,
+    request: &PickRequest,
+) -> (Option<CachedCatalog>, Plan, Option<String>) {
+    let path = cache::catalog_path(&env.dirs, &session.name);
+    let (cached, note) = match cache::load(&path, &session.name) {
+        cache::Loaded::Found(c) => (Some(c), None),
+        cache::Loaded::Missing => (None, None),
+        cache::Loaded::Unusable(why) => (
+            None,
+            Some(format!("cached catalog ignored and rebuilt: {why}")),
+        ),
+    };
+    let plan = Plan::decide(
+        cached.as_ref(),
+        OffsetDateTime::now_utc(),
+        cache::DEFAULT_TTL,
+        request.refresh,
+        request.offline,
+    );
+    (cached, plan, note)
+}
+
+/// The picker and its services for `session`: the cached catalog on screen
+/// first (no network call before it), then a listing when the cache is
+/// missing or stale or `--refresh` was given, none with `--offline`.
+pub async fn prepare_picker(
+    env: &Environment,
+    session: &SsoSession,
+    request: &PickRequest,
+) -> anyhow::Result<(App, PickServices)> {
+    let (cached, plan, note) = load_cache(env, session, request);
+    let mut app = new_app(env, session, request)?;
+    if let Some(c) = &cached {
+        app.restore_catalog(c.to_catalog(), plan == Plan::Refresh);
+    }
+    if let Some(note) = note {
+        app.set_message(note);
+    }
+    let token = match plan {
+        Plan::Refresh => {
+            let token = usable_token(env, session).await;
+            if let Err(reason) = &token {
+                app.begin_login(reason.clone());
+            }
+            token.ok()
+        }
+        Plan::UseCache | Plan::Offline => stored_token(env, session),
+    };
+    app.set_session_expires_at(token.as_ref().map(|t| t.expires_at));
+    let services = PickServices::new(env, session, token.as_ref(), request.concurrency).with_cache(
+        cache::catalog_path(&env.dirs, &session.name),
+        cached,
+        plan,
+    );
+    Ok((app, services))
+}
+
 /// A picker for `session` with the config's profiles and the stored
 /// favourites loaded. A favourites file that cannot be read is reported in
 /// the picker and left as it is until a favourite changes.
@@ -689,28 +858,24 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
         request.sso_session.as_deref(),
         env.aws_profile.as_deref(),
     )?;
-    let token = usable_token(env, &session).await;
     let mut prefetched = None;
-    if let (true, Ok(token)) = (request.select_1, &token) {
-        let (events, catalog) = list_catalog(env, &session, token, request.concurrency).await;
-        if catalog.fatal().is_none() {
-            if let Some(row) = single_match(&request.query, catalog.rows()) {
-                let region = request.region.as_deref().unwrap_or(&session.region);
-                let choice = choose(&session, region, row, catalog.rows(), &request.template)?;
-                if !request.no_write {
-                    upsert_profile(&env.paths, &env.dirs, &choice)?;
+    if request.select_1 && !request.offline {
+        if let Ok(token) = usable_token(env, &session).await {
+            let (events, catalog) = list_catalog(env, &session, &token, request.concurrency).await;
+            if catalog.fatal().is_none() {
+                if let Some(row) = single_match(&request.query, catalog.rows()) {
+                    let region = request.region.as_deref().unwrap_or(&session.region);
+                    let choice = choose(&session, region, row, catalog.rows(), &request.template)?;
+                    if !request.no_write {
+                        upsert_profile(&env.paths, &env.dirs, &choice)?;
+                    }
+                    return Ok(Exit::Done(render(request.emit, &choice)));
                 }
-                return Ok(Exit::Done(render(request.emit, &choice)));
             }
+            prefetched = Some(events);
         }
-        prefetched = Some(events);
     }
-    let mut app = new_app(env, &session, request)?;
-    match &token {
-        Ok(t) => app.set_session_expires_at(Some(t.expires_at)),
-        Err(reason) => app.begin_login(reason.clone()),
-    }
-    let mut services = PickServices::new(env, &session, token.as_ref().ok(), request.concurrency);
+    let (mut app, mut services) = prepare_picker(env, &session, request).await?;
     if let Some(events) = prefetched {
         services = services.with_prefetched(events);
     }

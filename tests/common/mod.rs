@@ -155,6 +155,8 @@ impl DemoHome {
             no_write: false,
             select_1: false,
             template: Default::default(),
+            refresh: false,
+            offline: false,
         }
     }
 

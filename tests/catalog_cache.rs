@@ -1,0 +1,284 @@
+//! The catalog cache end to end: stored after a listing, shown before any
+//! network call, refreshed with a diff, shown offline, rebuilt when corrupt.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::DemoHome;
+use time::OffsetDateTime;
+use uo_aws_tui::app::{App, Outcome};
+use uo_aws_tui::aws::limiter::{Limiter, LimiterConfig};
+use uo_aws_tui::cache::{self, CachedAccount, Loaded, Plan};
+use uo_aws_tui::event_loop::Services;
+use uo_aws_tui::keymap::Action;
+use uo_aws_tui::pick::{self, PickRequest, PickServices};
+
+fn quick_limiter() -> Arc<Limiter> {
+    Limiter::new(
+        LimiterConfig::with_concurrency(8)
+            .with_backoff(Duration::from_millis(2), Duration::from_millis(10)),
+    )
+}
+
+/// Runs one listing pass of `services` into `app`; the outcome if it ended
+/// the picker.
+async fn pass(app: &mut App, services: &mut PickServices) -> Option<Outcome> {
+    let mut rx = services.list();
+    while let Some(event) = rx.recv().await {
+        if let Some(outcome) = app.apply(event) {
+            return Some(outcome);
+        }
+    }
+    None
+}
+
+async fn picker(demo: &DemoHome, request: &PickRequest) -> (App, PickServices) {
+    let (session, _) = pick::prepare(&demo.env, None, OffsetDateTime::now_utc()).unwrap();
+    let (app, services) = pick::prepare_picker(&demo.env, &session, request)
+        .await
+        .unwrap();
+    (app, services.with_limiter(quick_limiter()))
+}
+
+fn cache_path(demo: &DemoHome) -> std::path::PathBuf {
+    cache::catalog_path(&demo.env.dirs, "uoregon")
+}
+
+/// Lists once through the picker so the cache is written; returns it.
+async fn warm(demo: &DemoHome) -> cache::CachedCatalog {
+    let (mut app, mut services) = picker(demo, &demo.request()).await;
+    assert!(pass(&mut app, &mut services).await.is_none());
+    match cache::load(&cache_path(demo), "uoregon") {
+        Loaded::Found(c) => c,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn days_ago(n: i64) -> OffsetDateTime {
+    OffsetDateTime::now_utc() - time::Duration::days(n)
+}
+
+#[tokio::test]
+async fn a_listing_is_stored_without_secrets_and_a_fresh_cache_makes_no_call() {
+    let demo = DemoHome::new(30, 20).await;
+    let cached = warm(&demo).await;
+    assert_eq!(cached.accounts.len(), 30);
+    let roles: usize = demo.sim.org().accounts.iter().map(|a| a.roles.len()).sum();
+    assert_eq!(
+        cached.accounts.iter().map(|a| a.roles.len()).sum::<usize>(),
+        roles
+    );
+    let text = std::fs::read_to_string(cache_path(&demo)).unwrap();
+    let token = std::fs::read_to_string(
+        std::fs::read_dir(&demo.paths().sso_cache)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path(),
+    )
+    .unwrap();
+    assert!(token.contains("aoa"), "the token file holds the token");
+    assert!(!text.contains("aoa") && !text.to_lowercase().contains("token"));
+    assert!(text.contains("\"format\":1"));
+
+    // A fresh cache: rows at once, and no portal call until Ctrl-r.
+    let before = demo.sim.requests().len();
+    let (mut app, mut services) = picker(&demo, &demo.request()).await;
+    assert_eq!(app.catalog().rows().len(), roles);
+    assert!(app.catalog().cached_at().is_some());
+    assert!(pass(&mut app, &mut services).await.is_none());
+    assert_eq!(
+        demo.sim.requests().len(),
+        before,
+        "no call for a fresh cache"
+    );
+    let note = app
+        .catalog()
+        .source_note(OffsetDateTime::now_utc())
+        .unwrap();
+    assert_eq!(note, "cached just now");
+    // Ctrl-r lists, and reports that nothing changed.
+    app.update(Action::Refresh);
+    assert!(pass(&mut app, &mut services).await.is_none());
+    assert!(demo.sim.requests().len() > before);
+    assert_eq!(app.message(), Some("refreshed: no changes"));
+    assert!(app.catalog().cached_at().is_none());
+}
+
+#[tokio::test]
+async fn a_stale_cache_is_shown_then_refreshed_with_the_changes_and_the_selection_kept() {
+    let demo = DemoHome::new(30, 20).await;
+    let mut cached = warm(&demo).await;
+    // Make the cache differ from the portal: two roles fewer in one account,
+    // one account (with one role) the portal no longer has; two days old.
+    let trimmed = cached
+        .accounts
+        .iter()
+        .position(|a| a.roles.len() >= 3)
+        .expect("an account with three roles");
+    let dropped: Vec<String> = cached.accounts[trimmed].roles.drain(..2).collect();
+    cached.accounts.insert(
+        0,
+        CachedAccount {
+            id: "000000000001".into(),
+            name: "Aardvark Gone".into(),
+            email: "gone@uoregon.edu".into(),
+            roles: vec!["ReadOnly".into()],
+            failed: None,
+        },
+    );
+    cached.fetched_at = days_ago(2);
+    cache::store(&cache_path(&demo), "uoregon", &cached).unwrap();
+
+    let (mut app, mut services) = picker(&demo, &demo.request()).await;
+    // The cached rows are there before any listing event.
+    let cached_rows: usize = cached.accounts.iter().map(|a| a.roles.len()).sum();
+    assert_eq!(app.catalog().rows().len(), cached_rows);
+    assert_eq!(
+        app.catalog()
+            .source_note(OffsetDateTime::now_utc())
+            .unwrap(),
+        "cached 2 days ago · refreshing"
+    );
+    app.update(Action::Down);
+    app.update(Action::Down);
+    let chosen = app.selected_profile().unwrap();
+    assert!(pass(&mut app, &mut services).await.is_none());
+    assert_eq!(
+        app.message(),
+        Some("refreshed: +2 roles, −1 role, −1 account")
+    );
+    assert_eq!(app.selected_profile().unwrap(), chosen, "selection kept");
+    assert!(app.catalog().account("000000000001").is_none());
+    for role in dropped {
+        assert!(app
+            .matches()
+            .any(|r| r.account.id == cached.accounts[trimmed + 1].id && r.role() == Some(&role)));
+    }
+    // The refreshed catalog was stored.
+    match cache::load(&cache_path(&demo), "uoregon") {
+        Loaded::Found(c) => {
+            assert_eq!(c.accounts.len(), 30);
+            assert!(c.is_fresh(OffsetDateTime::now_utc(), cache::DEFAULT_TTL));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
+    let demo = DemoHome::new(12, 20).await;
+    let mut cached = warm(&demo).await;
+    cached.fetched_at = days_ago(3);
+    cache::store(&cache_path(&demo), "uoregon", &cached).unwrap();
+    let DemoHome { sim, home, env } = demo;
+    sim.shutdown().await;
+    let demo_env = env.clone();
+
+    let (session, _) = pick::prepare(&demo_env, None, OffsetDateTime::now_utc()).unwrap();
+    let request = PickRequest {
+        sso_session: None,
+        query: String::new(),
+        emit: uo_aws_tui::shell::Emit::Posix,
+        concurrency: 8,
+        region: None,
+        no_write: false,
+        refresh: false,
+        offline: false,
+        select_1: false,
+        template: Default::default(),
+    };
+    let (mut app, services) = pick::prepare_picker(&demo_env, &session, &request)
+        .await
+        .unwrap();
+    let mut services = services.with_limiter(quick_limiter());
+    let rows = app.catalog().rows().len();
+    assert!(rows > 0);
+    assert_eq!(pass(&mut app, &mut services).await, None, "not a failure");
+    assert_eq!(app.catalog().rows().len(), rows, "every cached row stays");
+    assert!(app.catalog().offline().is_some());
+    assert!(app
+        .message()
+        .unwrap()
+        .starts_with("offline: showing the cached catalog"));
+    assert_eq!(
+        app.catalog()
+            .source_note(OffsetDateTime::now_utc())
+            .unwrap(),
+        "offline · cached 3 days ago"
+    );
+
+    // --offline never calls and says so; without a cache it is an error.
+    let offline = PickRequest {
+        offline: true,
+        select_1: false,
+        template: Default::default(),
+        ..request.clone()
+    };
+    assert_eq!(
+        pick::load_cache(&demo_env, &session, &offline).1,
+        Plan::Offline
+    );
+    let (mut app, mut services) = pick::prepare_picker(&demo_env, &session, &offline)
+        .await
+        .unwrap();
+    assert_eq!(pass(&mut app, &mut services).await, None);
+    assert!(app.message().unwrap().contains("--offline"));
+    assert_eq!(app.catalog().rows().len(), rows);
+    std::fs::remove_file(cache_path_of(&demo_env)).unwrap();
+    let (mut app, mut services) = pick::prepare_picker(&demo_env, &session, &offline)
+        .await
+        .unwrap();
+    match pass(&mut app, &mut services).await {
+        Some(Outcome::Failed(m)) => assert!(m.contains("no cached catalog"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    drop(home);
+}
+
+fn cache_path_of(env: &pick::Environment) -> std::path::PathBuf {
+    cache::catalog_path(&env.dirs, "uoregon")
+}
+
+#[tokio::test]
+async fn a_corrupt_or_old_format_cache_is_ignored_and_rebuilt() {
+    let demo = DemoHome::new(10, 20).await;
+    let path = cache_path(&demo);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    for (bytes, why) in [
+        (&b"{\"format\":1,\"session\":\"uoregon\",\"fetch"[..], "EOF"),
+        (
+            &b"{\"format\":0,\"session\":\"uoregon\",\"rows\":[]}"[..],
+            "format 0 is not 1",
+        ),
+    ] {
+        std::fs::write(&path, bytes).unwrap();
+        match cache::load(&path, "uoregon") {
+            Loaded::Unusable(m) => assert!(m.contains(why), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        let (mut app, mut services) = picker(&demo, &demo.request()).await;
+        assert!(app.catalog().rows().is_empty());
+        assert!(app
+            .message()
+            .unwrap()
+            .starts_with("cached catalog ignored and rebuilt"));
+        assert!(pass(&mut app, &mut services).await.is_none());
+        assert!(app.catalog().rows().len() >= 10);
+        assert!(
+            !app.message().unwrap_or("").starts_with("refreshed"),
+            "a first listing reports no diff"
+        );
+        assert!(matches!(cache::load(&path, "uoregon"), Loaded::Found(_)));
+    }
+    // Another session's file under this name is not used either.
+    let found = match cache::load(&path, "uoregon") {
+        Loaded::Found(c) => c,
+        other => panic!("{other:?}"),
+    };
+    cache::store(&path, "other", &found).unwrap();
+    assert!(matches!(cache::load(&path, "uoregon"), Loaded::Unusable(_)));
+}
