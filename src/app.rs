@@ -198,6 +198,8 @@ pub struct App {
     session_selected: usize,
     /// When the current session's token expires, for the status bar.
     session_expires_at: Option<OffsetDateTime>,
+    /// Counters of the portal calls while listing (rate, retries).
+    listing_stats: Option<crate::aws::limiter::LimiterStats>,
     /// The session the running login is for.
     login_session: Option<String>,
     login: Option<LoginPanel>,
@@ -231,6 +233,7 @@ impl App {
             sessions: Vec::new(),
             session_selected: 0,
             session_expires_at: None,
+            listing_stats: None,
             login_session: None,
             login: None,
             now: OffsetDateTime::UNIX_EPOCH,
@@ -332,6 +335,15 @@ impl App {
         {
             self.session_expires_at = current.expires_at;
         }
+    }
+
+    /// Counters of the portal calls while listing, for the status bar.
+    pub fn listing_stats(&self) -> Option<&crate::aws::limiter::LimiterStats> {
+        self.listing_stats.as_ref()
+    }
+
+    pub fn set_listing_stats(&mut self, stats: Option<crate::aws::limiter::LimiterStats>) {
+        self.listing_stats = stats;
     }
 
     /// When the current session's access token expires (status bar).

@@ -41,7 +41,17 @@ pub trait Services {
         &mut self,
         session: &str,
     ) -> Result<(String, Option<time::OffsetDateTime>), String>;
+    /// Tells listings which accounts to fetch first: the selected one, then
+    /// those matching the query. The default does nothing.
+    fn prioritize(&mut self, _selected: Option<String>, _matching: Vec<String>) {}
+    /// Counters of the portal calls (rate, retries) for the status bar.
+    fn listing_stats(&self) -> Option<crate::aws::limiter::LimiterStats> {
+        None
+    }
 }
+
+/// How many matching accounts a priority hint names at most.
+const PRIORITY_LIMIT: usize = 64;
 
 /// Runs the picker until it ends. `input` yields terminal events (crossterm's
 /// `EventStream` on a real terminal, a scripted stream in tests). Starts the
@@ -72,6 +82,9 @@ where
     loop {
         carry_out(app, services, &mut catalog, &mut login, &mut ops);
         app.set_now(time::OffsetDateTime::now_utc());
+        if !app.progress().complete {
+            app.set_listing_stats(services.listing_stats());
+        }
         let size = terminal.size()?;
         app.set_page_size(ui::list_height(size.height));
         terminal.draw(|f| ui::draw(f, app))?;
@@ -83,6 +96,11 @@ where
                     Some(Ok(Event::Key(key))) => {
                         if let Some(outcome) = app.handle_key(key) {
                             return Ok(outcome);
+                        }
+                        if !app.progress().complete {
+                            // What the user looks at or types for is fetched first.
+                            let (selected, matching) = app.priority_hints(PRIORITY_LIMIT);
+                            services.prioritize(selected, matching);
                         }
                     }
                     Some(Ok(Event::Paste(text))) => {

@@ -500,6 +500,14 @@ impl PickServices {
 }
 
 impl Services for PickServices {
+    fn prioritize(&mut self, selected: Option<String>, matching: Vec<String>) {
+        self.hints.set(selected, matching);
+    }
+
+    fn listing_stats(&self) -> Option<crate::aws::limiter::LimiterStats> {
+        Some(self.limiter.stats())
+    }
+
     fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent> {
         if let Some(events) = self.prefetched.take() {
             // The pass `--select-1` already made: replayed (and stored), not listed again.

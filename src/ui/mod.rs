@@ -591,6 +591,12 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     let width = area.width as usize;
     let p = app.progress();
     let mut left = progress_line(p, app.catalog().rows().len());
+    if let (false, Some(stats)) = (p.complete, app.listing_stats()) {
+        left.push_str(&format!(" · {:.0} req/s", stats.rate));
+        if stats.retries > 0 {
+            left.push_str(&format!(" · {} retries", stats.retries));
+        }
+    }
     if let Some(t) = app.session_expires_at() {
         let state = TokenState::at(Some(t), app.now());
         left = format!(

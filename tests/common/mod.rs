@@ -251,6 +251,14 @@ impl Services for Observed {
     ) -> Result<(String, Option<time::OffsetDateTime>), String> {
         self.inner.switch_session(session)
     }
+
+    fn prioritize(&mut self, selected: Option<String>, matching: Vec<String>) {
+        self.inner.prioritize(selected, matching)
+    }
+
+    fn listing_stats(&self) -> Option<uo_aws_tui::aws::limiter::LimiterStats> {
+        self.inner.listing_stats()
+    }
 }
 
 pub enum Step {
