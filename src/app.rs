@@ -157,6 +157,17 @@ pub struct LoginPanel {
     pub failed: bool,
 }
 
+/// A doctor finding about one profile, for the row badge and the details pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileNote {
+    /// Whether some tool fails because of it (else it is a warning).
+    pub error: bool,
+    /// The finding's stable code, e.g. `credentials-shadow`.
+    pub code: &'static str,
+    /// What is wrong, in one sentence.
+    pub message: String,
+}
+
 /// What the config file already says about a profile name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExistingProfile {
@@ -190,6 +201,8 @@ pub struct App {
     session_favourites: HashSet<(String, String)>,
     /// Profiles the config file already has, by name.
     existing: HashMap<String, ExistingProfile>,
+    /// Doctor findings by profile name.
+    notes: HashMap<String, Vec<ProfileNote>>,
     help: bool,
     /// Whether the terraform provider block of the selected row is shown.
     terraform: bool,
@@ -227,6 +240,7 @@ impl App {
             favourites: BTreeSet::new(),
             session_favourites: HashSet::new(),
             existing: HashMap::new(),
+            notes: HashMap::new(),
             help: false,
             terraform: false,
             view: View::Roles,
@@ -267,6 +281,24 @@ impl App {
     /// Sets what the config file already has: profile name → details.
     pub fn set_existing_profiles(&mut self, existing: HashMap<String, ExistingProfile>) {
         self.existing = existing;
+    }
+
+    /// Sets the doctor's findings, by profile name.
+    pub fn set_profile_notes(&mut self, notes: HashMap<String, Vec<ProfileNote>>) {
+        self.notes = notes;
+    }
+
+    /// The findings about `profile` (empty when none).
+    pub fn profile_notes(&self, profile: &str) -> &[ProfileNote] {
+        self.notes.get(profile).map_or(&[], Vec::as_slice)
+    }
+
+    /// The findings about the profile `row` would write.
+    pub fn row_notes(&self, row: &Row) -> &[ProfileNote] {
+        match row.role() {
+            Some(role) => self.profile_notes(&profile_name(&row.account.id, role)),
+            None => &[],
+        }
     }
 
     /// Sets how many rows a page holds (PgUp/PgDn), at least 1.

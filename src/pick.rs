@@ -15,7 +15,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::app::{
-    App, ExistingProfile, LoginUpdate, Outcome, SessionOp, SessionOpResult, SessionSummary,
+    App, ExistingProfile, LoginUpdate, Outcome, ProfileNote, SessionOp, SessionOpResult,
+    SessionSummary,
 };
 use crate::aws::config::{AwsFile, FileKind, SectionName};
 use crate::aws::config_edit::upsert_section;
@@ -839,6 +840,33 @@ pub async fn prepare_picker(
     Ok((app, services))
 }
 
+/// The doctor's findings about profiles (local files and `AWS_*` variables),
+/// by profile name, for the picker's badges. A credentials file that cannot
+/// be read gives no notes (the picker does not need it).
+pub fn profile_notes(env: &Environment, config: &AwsFile) -> HashMap<String, Vec<ProfileNote>> {
+    let credentials = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)
+        .ok()
+        .flatten();
+    let findings = crate::doctor::diagnose(
+        &env.paths,
+        Some(config),
+        credentials.as_ref(),
+        &crate::doctor::AwsEnv::from_process(),
+        OffsetDateTime::now_utc(),
+    );
+    let mut notes: HashMap<String, Vec<ProfileNote>> = HashMap::new();
+    for f in &findings {
+        for profile in &f.profiles {
+            notes.entry(profile.clone()).or_default().push(ProfileNote {
+                error: f.severity == crate::doctor::Severity::Error,
+                code: f.code.as_str(),
+                message: f.message.clone(),
+            });
+        }
+    }
+    notes
+}
+
 /// A picker for `session` with the config's profiles and the stored
 /// favourites loaded. A favourites file that cannot be read is reported in
 /// the picker and left as it is until a favourite changes.
@@ -851,6 +879,7 @@ pub fn new_app(
     let mut app = App::new(&session.name, region, &request.query);
     let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
     app.set_existing_profiles(existing_profiles(&config));
+    app.set_profile_notes(profile_notes(env, &config));
     match favourites::load(&favourites::favourites_path(&env.dirs.data_dir)) {
         Ok(set) => app.set_favourites(set),
         Err(e) => app.set_message(format!("favourites not loaded: {e}")),

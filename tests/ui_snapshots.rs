@@ -212,3 +212,39 @@ async fn terraform_block_of_the_selected_row() {
     app.handle_key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::CONTROL));
     insta::assert_snapshot!("terraform_80x24", render(&app, 80, 24).backend());
 }
+
+#[tokio::test]
+async fn a_profile_with_a_doctor_finding_gets_a_badge_and_the_details_say_why() {
+    // Static keys in the credentials file under the name of the profile a row writes.
+    let demo = common::DemoHome::new(12, 20).await;
+    let (session, app) = demo.loaded_app().await;
+    let row = app.catalog().rows()[0].clone();
+    let profile = uo_aws_tui::pick::write_profile(
+        demo.paths(),
+        &demo.env.dirs,
+        &session,
+        &row,
+        app.catalog().rows(),
+    )
+    .unwrap()
+    .profile;
+    std::fs::write(
+        &demo.paths().credentials,
+        format!("[{profile}]\naws_access_key_id = AKIAOLD\naws_secret_access_key = old\n"),
+    )
+    .unwrap();
+    let (_, app) = demo.loaded_app().await;
+    let notes = app.row_notes(app.matches().next().unwrap());
+    assert!(
+        notes.iter().any(|n| n.code == "credentials-shadow"),
+        "{notes:?}"
+    );
+    let terminal = render(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    assert_eq!(buffer[(2, 1)].symbol(), "!", "the first row has the badge");
+    assert_eq!(buffer[(2, 2)].symbol(), " ", "the second row has none");
+    let details: String = (0..80)
+        .map(|x| buffer[(x, 21)].symbol().to_string())
+        .collect();
+    assert!(details.starts_with("! credentials-shadow: "), "{details}");
+}

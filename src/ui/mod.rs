@@ -422,6 +422,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
             &marks,
             i == selected,
             app.is_favourite(row),
+            app.row_notes(row),
             name_w,
             role_w,
         ));
@@ -453,6 +454,7 @@ fn row_line(
     marks: &Highlights,
     selected: bool,
     favourite: bool,
+    notes: &[crate::app::ProfileNote],
     name_w: usize,
     role_w: usize,
 ) -> Line<'static> {
@@ -467,9 +469,18 @@ fn row_line(
             Style::default().fg(Color::Cyan),
         ),
         Span::styled(
-            if favourite { "★ " } else { "  " },
+            if favourite { "★" } else { " " },
             Style::default().fg(Color::Yellow),
         ),
+        // A doctor finding about the profile this row writes.
+        match notes.iter().any(|n| n.error) {
+            _ if notes.is_empty() => Span::raw(" "),
+            true => Span::styled(
+                "!",
+                Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+            ),
+            false => Span::styled("!", Style::default().fg(Color::Yellow)),
+        },
     ];
     out.extend(spans(
         fit_marked(&row.account.name, &marks.name, name_w),
@@ -534,6 +545,29 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
                 Style::default().fg(Color::Red),
             ),
         });
+    }
+    let notes = app.selected().map(|r| app.row_notes(r)).unwrap_or(&[]);
+    if let (None, Some(note)) = (app.message(), notes.first()) {
+        // Why the row has a badge (the first finding; `doctor` lists all),
+        // in place of the role and email (the row shows the role).
+        let more = if notes.len() > 1 {
+            format!(" (+{} more: doctor)", notes.len() - 1)
+        } else {
+            String::new()
+        };
+        if let Some(line) = lines.get_mut(1) {
+            *line = Line::styled(
+                truncate(
+                    &format!("! {}: {}{more}", note.code, sanitize(&note.message)),
+                    width,
+                ),
+                Style::default().fg(if note.error {
+                    Color::Red
+                } else {
+                    Color::Yellow
+                }),
+            );
+        }
     }
     if let Some(message) = app.message() {
         // A note replaces the last line.
