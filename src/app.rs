@@ -14,6 +14,7 @@ use crate::catalog::{profile_name, Catalog, CatalogEvent, Progress, Row, RowKind
 use crate::favourites::Favourite;
 use crate::keymap::{action_for, session_action_for, Action, SessionAction};
 use crate::search::{Filtered, Searcher};
+use crate::sessions::{state_at, TokenState};
 
 /// How the picker ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,45 +60,6 @@ pub enum View {
     Sessions,
 }
 
-/// The state of a login (token file) at some instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenState {
-    /// More than 15 minutes left.
-    Valid,
-    /// Less than 15 minutes left.
-    Expiring,
-    Expired,
-    /// No token file.
-    NotLoggedIn,
-    /// A token file that cannot be parsed.
-    Unreadable,
-}
-
-impl TokenState {
-    /// The state of a token expiring at `expires_at` (`None`: no file) at `now`.
-    pub fn at(expires_at: Option<OffsetDateTime>, now: OffsetDateTime) -> TokenState {
-        match expires_at {
-            None => TokenState::NotLoggedIn,
-            Some(t) if t <= now => TokenState::Expired,
-            Some(t) if t - now < crate::aws::login::REFRESH_WINDOW => TokenState::Expiring,
-            Some(_) => TokenState::Valid,
-        }
-    }
-
-    /// The word shown and written: `valid`, `expiring`, `expired`,
-    /// `not_logged_in`, `unreadable`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenState::Valid => "valid",
-            TokenState::Expiring => "expiring",
-            TokenState::Expired => "expired",
-            TokenState::NotLoggedIn => "not_logged_in",
-            TokenState::Unreadable => "unreadable",
-        }
-    }
-}
-
 /// One row of the Sessions view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionSummary {
@@ -116,12 +78,25 @@ pub struct SessionSummary {
 }
 
 impl SessionSummary {
-    /// Its state at `now`.
+    /// Its state at `now` (live: the view counts down).
     pub fn state(&self, now: OffsetDateTime) -> TokenState {
-        if self.unreadable {
-            TokenState::Unreadable
-        } else {
-            TokenState::at(self.expires_at, now)
+        match (self.unreadable, self.expires_at) {
+            (true, _) => TokenState::Unreadable,
+            (false, None) => TokenState::NotLoggedIn,
+            (false, Some(t)) => state_at(t, now),
+        }
+    }
+
+    /// The row of a discovered login.
+    pub fn from_status(s: &crate::sessions::SessionStatus) -> SessionSummary {
+        SessionSummary {
+            name: s.session.clone(),
+            start_url: s.start_url.clone().unwrap_or_default(),
+            region: s.region.clone().unwrap_or_default(),
+            expires_at: s.expires_at,
+            unreadable: s.state == TokenState::Unreadable,
+            refreshable: s.refreshable,
+            profiles: s.profiles.len(),
         }
     }
 }

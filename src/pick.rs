@@ -716,33 +716,17 @@ async fn logout_session(
     ))
 }
 
-/// The Sessions view's rows: every `[sso-session]` of the config with its
-/// token's state. (Legacy start URLs come from the session discovery.)
+/// The Sessions view's rows: every sso-session and legacy start URL with
+/// its token's state ([`crate::sessions::discover`]); none without a
+/// readable config.
 pub fn session_summaries(env: &Environment, now: OffsetDateTime) -> Vec<SessionSummary> {
     let Ok(config) = AwsFile::load(&env.paths.config, FileKind::Config) else {
         return Vec::new();
     };
-    crate::aws::sso_session::session_names(&config)
-        .into_iter()
-        .filter_map(|name| load_session(&config, &name).ok())
-        .map(|s| {
-            let token = read_token(&token_path(&env.paths.sso_cache, &s.name));
-            let profiles = config
-                .profiles()
-                .filter(|(_, p)| p.get("sso_session") == Some(s.name.as_str()))
-                .count();
-            SessionSummary {
-                expires_at: token.as_ref().ok().map(|t| t.expires_at),
-                unreadable: matches!(token, Err(TokenError::Unreadable { .. })),
-                refreshable: token
-                    .as_ref()
-                    .is_ok_and(|t| login::refreshable(t, now).is_ok()),
-                name: Some(s.name),
-                start_url: s.start_url,
-                region: s.region,
-                profiles,
-            }
-        })
+    crate::sessions::discover(&env.paths, &config, now)
+        .sessions
+        .iter()
+        .map(SessionSummary::from_status)
         .collect()
 }
 

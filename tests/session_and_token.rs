@@ -180,3 +180,18 @@ fn no_token_or_an_expired_one_says_how_to_log_in() {
     let msg = error(&env, Some("uoregon"));
     assert!(msg.contains("unreadable") && msg.contains(&file), "{msg}");
 }
+
+#[test]
+fn the_sessions_view_lists_sessions_and_legacy_start_urls() {
+    let (_home, env) = setup(&format!(
+        "{TWO_SESSIONS}\n[profile legacy]\nsso_start_url = https://old.awsapps.com/start\nsso_region = us-west-2\nsso_account_id = 1\nsso_role_name = R\n"
+    ));
+    write_token(&env.paths.sso_cache, "uoregon", "2026-11-30T15:12:00Z");
+    let rows = uo_aws_tui::pick::session_summaries(&env, NOW);
+    let names: Vec<Option<&str>> = rows.iter().map(|r| r.name.as_deref()).collect();
+    assert_eq!(names, [Some("uoregon"), Some("lab"), None]);
+    assert_eq!(rows[0].state(NOW).as_str(), "valid");
+    assert_eq!(rows[1].state(NOW).as_str(), "not_logged_in");
+    assert_eq!(rows[1].profiles, 1);
+    assert_eq!(rows[2].start_url, "https://old.awsapps.com/start");
+}

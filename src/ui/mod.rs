@@ -13,10 +13,11 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::{App, TokenState, View};
+use crate::app::{App, View};
 use crate::catalog::{Progress, Row, RowKind};
 use crate::keymap;
 use crate::search::{Highlights, Searcher};
+use crate::sessions::{state_at, TokenState};
 use text::{fit_marked, sanitize, truncate};
 
 /// Width of the account id column.
@@ -94,18 +95,10 @@ fn draw_terraform(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
-/// `in 3h12m`, `in 9m`, `2d ago`, `5m ago`: how far `t` is from `now`.
+/// `in 3h12m`, `in 9m`, `2d ago`: how far `t` is from `now`.
 pub fn relative(now: time::OffsetDateTime, t: time::OffsetDateTime) -> String {
-    let secs = (t - now).whole_seconds();
-    let a = secs.unsigned_abs();
-    let span = if a >= 2 * 86_400 {
-        format!("{}d", a / 86_400)
-    } else if a >= 3600 {
-        format!("{}h{:02}m", a / 3600, (a % 3600) / 60)
-    } else {
-        format!("{}m", a.div_ceil(60))
-    };
-    if secs >= 0 {
+    let span = crate::sessions::humanize((t - now).unsigned_abs());
+    if t >= now {
         format!("in {span}")
     } else {
         format!("{span} ago")
@@ -632,7 +625,7 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
         }
     }
     if let Some(t) = app.session_expires_at() {
-        let state = TokenState::at(Some(t), app.now());
+        let state = state_at(t, app.now());
         left = format!(
             "{} {} {} · {left}",
             sanitize(&app.session),
