@@ -18,6 +18,7 @@ pub mod event_loop;
 pub mod favourites;
 pub mod keymap;
 pub mod pick;
+pub mod progress;
 pub mod search;
 pub mod shell;
 pub mod sim;
