@@ -900,6 +900,9 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
     if let Some(events) = prefetched {
         services = services.with_prefetched(events);
     }
+    if std::env::var_os(FIRST_FRAME_PROBE).is_some() {
+        return first_frame_probe(&mut app);
+    }
     let mut guard = TerminalGuard::open()?;
     let outcome = event_loop::run(
         guard.terminal(),
@@ -911,6 +914,31 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
     guard.restore();
     drop(guard);
     finish(env, &session, &app, outcome?, request)
+}
+
+/// Benchmark hook (hidden, see docs/performance.md): with this variable
+/// set, `pick` draws its first frame into an in-memory 120×40 terminal
+/// instead of `/dev/tty`, prints its peak resident set (`VmHWM` of
+/// /proc/self/status, where there is one) on stderr and exits 1 —
+/// everything from process start to the first frame except the terminal's
+/// own setup.
+pub const FIRST_FRAME_PROBE: &str = "UO_AWS_TUI_FIRST_FRAME_PROBE";
+
+fn first_frame_probe(app: &mut App) -> anyhow::Result<Exit> {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40))?;
+    app.set_page_size(crate::ui::list_height(40));
+    terminal.draw(|f| crate::ui::draw(f, app))?;
+    if let Some(line) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+    {
+        eprintln!("{line}");
+    }
+    Ok(Exit::Cancelled)
 }
 
 /// Turns the picker's outcome into the exit: writes the profile for a

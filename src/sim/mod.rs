@@ -67,6 +67,33 @@ pub use state::BEARER_HEADER;
 
 use state::SimState;
 
+/// A complete catalog of exactly `rows` rows (or fewer, when `rows` is not
+/// reached by whole accounts) from the generated organisation, as the
+/// benchmarks use it.
+pub fn org_catalog(rows: usize) -> crate::catalog::Catalog {
+    // Generated accounts hold 2.5 roles on average.
+    let org = Org::with_accounts(rows / 2 + 10);
+    let mut taken = 0;
+    let accounts = org
+        .accounts
+        .into_iter()
+        .take_while(|a| {
+            let fits = taken + a.roles.len() <= rows;
+            taken += a.roles.len();
+            fits
+        })
+        .map(|a| {
+            let account = crate::catalog::Account {
+                id: a.account_id,
+                name: a.account_name,
+                email: a.email_address,
+            };
+            (account, Ok(a.roles))
+        })
+        .collect();
+    crate::catalog::Catalog::restore(accounts, time::OffsetDateTime::now_utc())
+}
+
 /// How long [`Simulator::shutdown`] waits for open requests before it stops
 /// serving them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
