@@ -247,9 +247,14 @@ pub async fn list_catalog(
     token: &CachedToken,
     concurrency: usize,
 ) -> (Vec<CatalogEvent>, Catalog) {
+    use std::io::{IsTerminal, Write};
     let mut rx = start_listing(env, session, token, concurrency);
     let mut events = Vec::new();
     let mut catalog = Catalog::default();
+    // A progress line on stderr, only for a person watching a terminal.
+    let mut stderr = std::io::stderr();
+    let show = stderr.is_terminal();
+    let mut shown_at = std::time::Instant::now();
     while let Some(event) = rx.recv().await {
         let last = matches!(event, CatalogEvent::Complete | CatalogEvent::Fatal { .. });
         catalog.apply(event.clone());
@@ -257,6 +262,15 @@ pub async fn list_catalog(
         if last {
             break;
         }
+        if show && shown_at.elapsed() >= std::time::Duration::from_millis(100) {
+            shown_at = std::time::Instant::now();
+            let line =
+                crate::progress::progress_line(catalog.progress(), catalog.rows().len(), None);
+            let _ = write!(stderr, "\r\x1b[2K{line}");
+        }
+    }
+    if show {
+        let _ = write!(stderr, "\r\x1b[2K");
     }
     (events, catalog)
 }

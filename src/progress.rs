@@ -4,22 +4,21 @@
 use crate::aws::limiter::LimiterStats;
 use crate::catalog::Progress;
 
-/// `accounts 120/665 · roles 80 · 19.4 req/s · 12 retries · 3 throttled`
-/// while listing (`accounts 120…` until ListAccounts is done), `665 accounts,
-/// 1402 roles` once complete; failures and the limiter's counters are added
+/// `accounts 120 · roles for 80/120 · 19.4 req/s · 12 retries · 3 throttled`
+/// while listing (`accounts 120…` until ListAccounts is done), `1402 roles in
+/// 665 accounts` once complete; failures and the limiter's counters are added
 /// when there are any.
 pub fn progress_line(progress: Progress, rows: usize, limiter: Option<&LimiterStats>) -> String {
     let p = progress;
     let mut parts: Vec<String> = Vec::new();
     if p.complete {
-        parts.push(format!("{} accounts, {rows} roles", p.accounts));
+        parts.push(format!("{rows} roles in {} accounts", p.accounts));
     } else {
-        let total = if p.accounts_complete {
-            format!("{}/{}", p.roles_done, p.accounts)
-        } else {
-            format!("{}/{}…", p.roles_done, p.accounts)
-        };
-        parts.push(format!("accounts {total} · roles {rows}"));
+        let more = if p.accounts_complete { "" } else { "…" };
+        parts.push(format!(
+            "accounts {}{more} · roles for {}/{}",
+            p.accounts, p.roles_done, p.accounts
+        ));
     }
     if p.failed > 0 {
         parts.push(format!("{} failed", p.failed));
@@ -49,7 +48,10 @@ mod tests {
             roles_done: 80,
             ..Progress::default()
         };
-        assert_eq!(progress_line(p, 200, None), "accounts 80/120… · roles 200");
+        assert_eq!(
+            progress_line(p, 200, None),
+            "accounts 120… · roles for 80/120"
+        );
         p.accounts_complete = true;
         p.accounts = 665;
         let stats = LimiterStats {
@@ -60,13 +62,13 @@ mod tests {
         };
         assert_eq!(
             progress_line(p, 200, Some(&stats)),
-            "accounts 80/665 · roles 200 · 19.4 req/s · 12 retries · 3 throttled"
+            "accounts 665 · roles for 80/665 · 19.4 req/s · 12 retries · 3 throttled"
         );
         p.complete = true;
         p.failed = 1;
         assert_eq!(
             progress_line(p, 1402, Some(&LimiterStats::default())),
-            "665 accounts, 1402 roles · 1 failed"
+            "1402 roles in 665 accounts · 1 failed"
         );
     }
 }

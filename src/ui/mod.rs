@@ -14,7 +14,7 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::{App, View};
-use crate::catalog::{Progress, Row, RowKind};
+use crate::catalog::{Row, RowKind};
 use crate::keymap;
 use crate::search::{Highlights, Searcher};
 use crate::sessions::{state_at, TokenState};
@@ -592,38 +592,11 @@ fn profile_line(app: &App, width: usize) -> Line<'static> {
     Line::styled(truncate(&text, width), Style::default().fg(Color::Cyan))
 }
 
-/// The loading line: `accounts 120 · roles for 80/120`, with failures, or a
-/// summary once complete.
-pub fn progress_line(p: Progress, rows: usize) -> String {
-    let mut s = if p.complete {
-        format!("{rows} roles in {} accounts", p.accounts)
-    } else if p.accounts_complete {
-        format!(
-            "accounts {} · roles for {}/{}",
-            p.accounts, p.roles_done, p.accounts
-        )
-    } else {
-        format!(
-            "accounts {}… · roles for {}/{}",
-            p.accounts, p.roles_done, p.accounts
-        )
-    };
-    if p.failed > 0 {
-        s.push_str(&format!(" · {} failed", p.failed));
-    }
-    s
-}
-
 fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     let width = area.width as usize;
     let p = app.progress();
-    let mut left = progress_line(p, app.catalog().rows().len());
-    if let (false, Some(stats)) = (p.complete, app.listing_stats()) {
-        left.push_str(&format!(" · {:.0} req/s", stats.rate));
-        if stats.retries > 0 {
-            left.push_str(&format!(" · {} retries", stats.retries));
-        }
-    }
+    let mut left =
+        crate::progress::progress_line(p, app.catalog().rows().len(), app.listing_stats());
     if let Some(t) = app.session_expires_at() {
         let state = state_at(t, app.now());
         left = format!(
@@ -700,28 +673,6 @@ fn draw_help(frame: &mut Frame, area: Rect, rows: Vec<(String, &'static str)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn loading_line_counts() {
-        let p = Progress {
-            accounts: 120,
-            accounts_complete: true,
-            roles_done: 80,
-            failed: 0,
-            complete: false,
-        };
-        assert_eq!(progress_line(p, 0), "accounts 120 · roles for 80/120");
-        let done = Progress {
-            complete: true,
-            failed: 2,
-            roles_done: 120,
-            ..p
-        };
-        assert_eq!(
-            progress_line(done, 300),
-            "300 roles in 120 accounts · 2 failed"
-        );
-    }
 
     #[test]
     fn columns_fit_the_width() {
