@@ -10,7 +10,7 @@ use crossterm::event::KeyEvent;
 use time::OffsetDateTime;
 
 use crate::aws::login::{Flow, LoginStep};
-use crate::catalog::{profile_name, Catalog, CatalogEvent, Progress, Row, RowKind};
+use crate::catalog::{Catalog, CatalogEvent, ProfileTemplate, Progress, Row, RowKind};
 use crate::favourites::Favourite;
 use crate::keymap::{action_for, session_action_for, Action, SessionAction};
 use crate::search::{Filtered, Searcher};
@@ -178,6 +178,8 @@ pub struct App {
     existing: HashMap<String, ExistingProfile>,
     /// Doctor findings by profile name.
     notes: HashMap<String, Vec<ProfileNote>>,
+    /// How profiles are named (`profile_template` in settings.ini).
+    template: ProfileTemplate,
     help: bool,
     /// Whether the terraform provider block of the selected row is shown.
     terraform: bool,
@@ -216,6 +218,7 @@ impl App {
             session_favourites: HashSet::new(),
             existing: HashMap::new(),
             notes: HashMap::new(),
+            template: ProfileTemplate::default(),
             help: false,
             terraform: false,
             view: View::Roles,
@@ -258,6 +261,11 @@ impl App {
         self.existing = existing;
     }
 
+    /// Sets how profiles are named (what the details pane shows and Enter writes).
+    pub fn set_profile_template(&mut self, template: ProfileTemplate) {
+        self.template = template;
+    }
+
     /// Sets the doctor's findings, by profile name.
     pub fn set_profile_notes(&mut self, notes: HashMap<String, Vec<ProfileNote>>) {
         self.notes = notes;
@@ -271,7 +279,7 @@ impl App {
     /// The findings about the profile `row` would write.
     pub fn row_notes(&self, row: &Row) -> &[ProfileNote] {
         match row.role() {
-            Some(role) => self.profile_notes(&profile_name(&row.account.id, role)),
+            Some(_) => self.profile_notes(&self.template.row_name(row, &self.session)),
             None => &[],
         }
     }
@@ -501,7 +509,8 @@ impl App {
     /// The profile name the selected row would write.
     pub fn selected_profile(&self) -> Option<String> {
         let row = self.selected()?;
-        Some(profile_name(&row.account.id, row.role()?))
+        row.role()?;
+        Some(self.template.row_name(row, &self.session))
     }
 
     /// What the config already has under `profile`, if anything.
@@ -1184,6 +1193,18 @@ mod tests {
             refreshable: false,
             profiles: 1,
         }
+    }
+
+    #[test]
+    fn the_profile_template_names_what_the_details_pane_shows() {
+        let mut app = full();
+        app.set_profile_template(
+            ProfileTemplate::parse("{sso_session}-{account_id}-{role_name}").unwrap(),
+        );
+        assert_eq!(
+            app.selected_profile().unwrap(),
+            "uoregon-111111111111-Admin"
+        );
     }
 
     #[test]

@@ -876,6 +876,7 @@ pub fn new_app(
     let region = request.region.as_deref().unwrap_or(&session.region);
     let mut app = App::new(&session.name, region, &request.query);
     let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
+    app.set_profile_template(request.template.clone());
     app.set_existing_profiles(existing_profiles(&config));
     app.set_profile_notes(profile_notes(env, &config));
     match favourites::load(&favourites::favourites_path(&env.dirs.data_dir)) {
