@@ -44,7 +44,13 @@ pub enum Effect {
     SessionOp { op: SessionOp, session: String },
     /// Make `session` the one the Roles view lists.
     SwitchSession { session: String },
+    /// Rank the rows for the current query off the draw path (large
+    /// catalogs) and hand the answer to [`App::apply_filtered`].
+    Filter,
 }
+
+/// From this many rows on, a non-empty query is ranked off the draw path.
+pub const DEFER_FILTER_ROWS: usize = 5_000;
 
 /// Work on a session other than a login.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -808,6 +814,17 @@ impl App {
     /// (account, role); otherwise it stays at `self.selected` (clamped).
     /// With an empty query, favourites come first (each group in base order).
     fn refilter(&mut self, keep: bool) {
+        if self.catalog.rows().len() >= DEFER_FILTER_ROWS && !self.query.trim().is_empty() {
+            // The answer comes back through `apply_filtered`; until then the
+            // last matches stay on screen (only ones that still exist).
+            let len = self.catalog.rows().len();
+            self.matches.retain(|&i| i < len);
+            self.select(self.selected);
+            if self.effects.last() != Some(&Effect::Filter) {
+                self.effects.push(Effect::Filter);
+            }
+            return;
+        }
         self.matches = self.searcher.rank_catalog(&self.query, &self.catalog);
         self.arrange(keep);
     }
@@ -1193,6 +1210,58 @@ mod tests {
             refreshable: false,
             profiles: 1,
         }
+    }
+
+    #[test]
+    fn a_large_catalog_is_ranked_off_the_draw_path() {
+        let mut app = App::new("uoregon", "us-west-2", "");
+        let accounts: Vec<Account> = (0..DEFER_FILTER_ROWS / 2 + 1)
+            .map(|i| {
+                acc(
+                    &format!("{:012}", 100_000_000_000u64 + i as u64),
+                    &format!("Lab {i}"),
+                )
+            })
+            .collect();
+        app.apply(CatalogEvent::Accounts(accounts.clone()));
+        for a in &accounts {
+            app.apply(CatalogEvent::Roles {
+                account_id: a.id.clone(),
+                roles: vec!["Admin".into(), "ReadOnly".into()],
+            });
+        }
+        assert!(app.catalog().rows().len() >= DEFER_FILTER_ROWS);
+        app.take_effects();
+        let before = app.match_count();
+        typed(&mut app, "lab 2499 read");
+        assert_eq!(
+            app.take_effects(),
+            vec![Effect::Filter],
+            "one request, however many keys"
+        );
+        assert_eq!(
+            app.match_count(),
+            before,
+            "the last matches stay until the answer"
+        );
+        // The filter task answers; stale answers are dropped.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let task = crate::search::FilterTask::spawn(move |f| {
+            let _ = tx.send(f);
+        });
+        task.submit("lab", app.catalog());
+        let generation = task.submit(app.query(), app.catalog());
+        let answer = loop {
+            let f = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+            if let Some(f) = task.accept(f) {
+                break f;
+            }
+        };
+        assert_eq!(answer.generation, generation);
+        assert!(app.apply_filtered(answer));
+        assert_eq!(app.selected_profile().unwrap(), "100000002499_ReadOnly");
+        let inline = crate::search::Searcher::default().rank(app.query(), app.catalog().rows());
+        assert_eq!(app.match_count(), inline.len());
     }
 
     #[test]

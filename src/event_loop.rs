@@ -73,6 +73,11 @@ where
     let mut catalog = None;
     let mut login = None;
     let mut ops = None;
+    // Ranks large catalogs off the draw path; answers come back on `filtered`.
+    let (filtered_tx, mut filtered) = mpsc::unbounded_channel();
+    let filter = crate::search::FilterTask::spawn(move |answer| {
+        let _ = filtered_tx.send(answer);
+    });
     // The app may already want a login (no usable token) instead of a listing.
     if app.login_panel().is_none() {
         catalog = Some(services.list());
@@ -80,7 +85,7 @@ where
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
-        carry_out(app, services, &mut catalog, &mut login, &mut ops);
+        carry_out(app, services, &mut catalog, &mut login, &mut ops, &filter);
         app.set_now(time::OffsetDateTime::now_utc());
         if !app.progress().complete {
             app.set_listing_stats(services.listing_stats());
@@ -115,6 +120,14 @@ where
                 match update {
                     None => login = None,
                     Some(update) => app.apply_login(update),
+                }
+            }
+            Some(answer) = filtered.recv() => {
+                if let Some(answer) = filter.accept(answer) {
+                    if !app.apply_filtered(answer) {
+                        // The rows or the query changed meanwhile: ask again.
+                        filter.submit(app.query(), app.catalog());
+                    }
                 }
             }
             result = recv(&mut ops), if ops.is_some() => {
@@ -152,6 +165,7 @@ fn carry_out(
     catalog: &mut Option<mpsc::UnboundedReceiver<CatalogEvent>>,
     login: &mut Option<mpsc::UnboundedReceiver<LoginUpdate>>,
     ops: &mut Option<mpsc::UnboundedReceiver<SessionOpResult>>,
+    filter: &crate::search::FilterTask,
 ) {
     // Carrying out an effect may ask for more (a switch lists again).
     loop {
@@ -160,7 +174,7 @@ fn carry_out(
             return;
         }
         for effect in effects {
-            carry_out_one(effect, app, services, catalog, login, ops);
+            carry_out_one(effect, app, services, catalog, login, ops, filter);
         }
     }
 }
@@ -172,9 +186,13 @@ fn carry_out_one(
     catalog: &mut Option<mpsc::UnboundedReceiver<CatalogEvent>>,
     login: &mut Option<mpsc::UnboundedReceiver<LoginUpdate>>,
     ops: &mut Option<mpsc::UnboundedReceiver<SessionOpResult>>,
+    filter: &crate::search::FilterTask,
 ) {
     {
         match effect {
+            Effect::Filter => {
+                filter.submit(app.query(), app.catalog());
+            }
             Effect::Refresh => *catalog = Some(services.list()),
             Effect::SaveFavourites(favourites) => {
                 if let Err(message) = services.save_favourites(&favourites) {
