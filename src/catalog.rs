@@ -593,6 +593,19 @@ pub fn age(then: OffsetDateTime, now: OffsetDateTime) -> String {
     }
 }
 
+/// A role row for tests: account `id` named `name` (email `aws-{id}@uoregon.edu`).
+#[cfg(test)]
+pub(crate) fn test_row(id: &str, name: &str, role: &str) -> Row {
+    Row {
+        account: Arc::new(Account {
+            id: id.into(),
+            name: name.into(),
+            email: format!("aws-{id}@uoregon.edu"),
+        }),
+        kind: RowKind::Role(role.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

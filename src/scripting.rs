@@ -226,18 +226,9 @@ pub fn join_query(terms: &[String]) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Account;
-    use std::sync::Arc;
 
     fn row(id: &str, name: &str, role: &str) -> Row {
-        Row {
-            account: Arc::new(Account {
-                id: id.into(),
-                name: name.into(),
-                email: format!("{id}@example.edu"),
-            }),
-            kind: RowKind::Role(role.into()),
-        }
+        crate::catalog::test_row(id, name, role)
     }
 
     #[test]

@@ -444,14 +444,7 @@ mod tests {
     use std::sync::Arc;
 
     fn row(id: &str, name: &str, role: &str) -> Row {
-        Row {
-            account: Arc::new(Account {
-                id: id.into(),
-                name: name.into(),
-                email: format!("aws-{id}@uoregon.edu"),
-            }),
-            kind: RowKind::Role(role.into()),
-        }
+        crate::catalog::test_row(id, name, role)
     }
 
     #[test]
