@@ -64,6 +64,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
+/// A `width` × `height` rectangle in the middle of `area`, for popups.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(row);
+    popup
+}
+
 /// The terraform provider block of the selected row (Ctrl-t).
 fn draw_terraform(frame: &mut Frame, area: Rect, app: &App) {
     let Some(profile) = app.selected_profile() else {
@@ -82,12 +93,7 @@ fn draw_terraform(frame: &mut Frame, area: Rect, app: &App) {
     lines.push(Line::styled("Ctrl-t or Esc closes", dim()));
     let width = (lines.iter().map(|l| l.width()).max().unwrap_or(0) as u16 + 4).min(area.width);
     let height = (lines.len() as u16 + 2).min(area.height);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(popup);
+    let popup = centered(area, width, height);
     let block = Block::bordered()
         .title(" terraform ")
         .border_style(Style::default().fg(Color::Green));
@@ -328,12 +334,7 @@ fn draw_login(frame: &mut Frame, area: Rect, app: &App, panel: &crate::app::Logi
         dim(),
     ));
     let height = (lines.len() as u16 + 2).min(area.height);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(popup);
+    let popup = centered(area, width, height);
     let block = Block::bordered()
         .title(format!(
             " log in to {} ",
@@ -639,12 +640,7 @@ fn draw_help(frame: &mut Frame, area: Rect, rows: Vec<(String, &'static str)>) {
     let desc_w = rows.iter().map(|(_, d)| d.width()).max().unwrap_or(0);
     let width = ((key_w + desc_w + 3 + 2) as u16).min(area.width);
     let height = ((rows.len() + 2) as u16).min(area.height);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(popup);
+    let popup = centered(area, width, height);
     let inner_w = width.saturating_sub(2) as usize;
     let lines: Vec<Line> = rows
         .into_iter()
