@@ -36,25 +36,42 @@ async fn list_accounts(
     state.authorize(&headers)?;
     let params = Params::parse(query.as_deref())?;
     let limit = page_limit(&state, &params)?;
-    let listing = Listing::Accounts;
-    let start = match params.optional("next_token") {
-        Some(token) => state.resume(token, &listing)?,
-        None => 0,
-    };
-    let accounts = &state.org.accounts;
-    let end = accounts.len().min(start + limit);
-    let list: Vec<_> = accounts[start.min(end)..end]
-        .iter()
-        .map(|a| {
+    page(
+        &state,
+        &params,
+        Listing::Accounts,
+        &state.org.accounts,
+        limit,
+        "accountList",
+        |a| {
             json!({
                 "accountId": a.account_id,
                 "accountName": a.account_name,
                 "emailAddress": a.email_address,
             })
-        })
-        .collect();
-    let mut body = json!({ "accountList": list });
-    if end < accounts.len() {
+        },
+    )
+}
+
+/// One page of `items` (from the `next_token` cursor, at most `limit`) as
+/// `{"<member>":[…],"nextToken"?}`; a next token only when more remain.
+fn page<T>(
+    state: &SimState,
+    params: &Params,
+    listing: Listing,
+    items: &[T],
+    limit: usize,
+    member: &str,
+    item_json: impl Fn(&T) -> serde_json::Value,
+) -> Result<Response, PortalError> {
+    let start = match params.optional("next_token") {
+        Some(token) => state.resume(token, &listing)?,
+        None => 0,
+    };
+    let end = items.len().min(start + limit);
+    let list: Vec<_> = items[start.min(end)..end].iter().map(item_json).collect();
+    let mut body = json!({ member: list });
+    if end < items.len() {
         body["nextToken"] = state.issue_cursor(listing, end).into();
     }
     Ok(Json(body).into_response())
@@ -79,20 +96,15 @@ async fn list_account_roles(
         .account(account_id)
         .ok_or_else(|| PortalError::resource_not_found("Account not found"))?;
     let listing = Listing::Roles(account.account_id.clone());
-    let start = match params.optional("next_token") {
-        Some(token) => state.resume(token, &listing)?,
-        None => 0,
-    };
-    let end = account.roles.len().min(start + limit);
-    let list: Vec<_> = account.roles[start.min(end)..end]
-        .iter()
-        .map(|role| json!({ "roleName": role, "accountId": account.account_id }))
-        .collect();
-    let mut body = json!({ "roleList": list });
-    if end < account.roles.len() {
-        body["nextToken"] = state.issue_cursor(listing, end).into();
-    }
-    Ok(Json(body).into_response())
+    page(
+        &state,
+        &params,
+        listing,
+        &account.roles,
+        limit,
+        "roleList",
+        |role| json!({ "roleName": role, "accountId": account.account_id }),
+    )
 }
 
 /// `GET /federation/credentials?role_name=&account_id=`
