@@ -79,7 +79,7 @@ fn sim_options(args: &DemoArgs) -> SimOptions {
 }
 
 /// `uo-aws-tui demo`: simulator in-process, fresh AWS files under
-/// [`demo_home`], then the normal picker; where the files live goes to stderr.
+/// `<cache dir>/demo`, then the normal picker; where the files live goes to stderr.
 pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
     if args.serve {
         return serve(args).await;

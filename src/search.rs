@@ -7,7 +7,7 @@
 //! behind this module so it can be swapped.
 //!
 //! Staying fast on large catalogs: each row's haystack is [`Prepared`] once
-//! (the [`Catalog`](crate::catalog::Catalog) keeps them beside its rows), with
+//! (the [`Catalog`] keeps them beside its rows), with
 //! a bit set of the ASCII letters it holds; a row missing any ASCII character
 //! of the query is skipped before the matcher runs. When the query grows
 //! (the new one starts with the old) only the previous matches are scored
