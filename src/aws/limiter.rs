@@ -64,7 +64,7 @@ impl Default for LimiterConfig {
     fn default() -> Self {
         LimiterConfig {
             concurrency: super::portal::DEFAULT_CONCURRENCY,
-            initial_rate: 50.0,
+            initial_rate: 150.0,
             min_rate: 1.0,
             max_rate: 1000.0,
             ramp: 0.1,
