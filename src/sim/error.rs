@@ -120,13 +120,24 @@ impl std::error::Error for PortalError {}
 impl IntoResponse for PortalError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "message": self.message, "__type": self.type_name() });
-        let mut response = (self.status, body.to_string()).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        headers.insert(ERROR_TYPE_HEADER, HeaderValue::from_static(self.shape));
-        response
+        error_response(self.status, self.shape, &body)
     }
+}
+
+/// An error answer as AWS services send them: `status`, `Content-Type:
+/// application/json`, `x-amzn-ErrorType: <shape>` (the only place every SDK
+/// reads the error type from) and `body`. Shared by the portal and OIDC errors.
+pub(crate) fn error_response(
+    status: StatusCode,
+    shape: &'static str,
+    body: &serde_json::Value,
+) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(ERROR_TYPE_HEADER, HeaderValue::from_static(shape));
+    response
 }

@@ -1,9 +1,9 @@
 //! OIDC error responses as the IAM Identity Center OIDC service sends them.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::error::ERROR_TYPE_HEADER;
+use super::error::error_response;
 
 /// An OIDC (`SSO OIDC` service) error.
 ///
@@ -163,13 +163,6 @@ impl IntoResponse for OidcError {
             "error": self.error,
             "error_description": self.description,
         });
-        let mut response = (self.status, body.to_string()).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        headers.insert(ERROR_TYPE_HEADER, HeaderValue::from_static(self.shape));
-        response
+        error_response(self.status, self.shape, &body)
     }
 }
