@@ -2,7 +2,8 @@
 //! real HTTP (RegisterClient, the device-code flow, the PKCE flow, refresh),
 //! plus raw HTTP/1.1 checks of `/authorize`, `/device` and the error format.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_ssooidc::config::retry::RetryConfig;
@@ -24,12 +25,6 @@ const REGISTERED_REDIRECT: &str = "http://127.0.0.1/oauth/callback";
 const REDIRECT: &str = "http://127.0.0.1:53117/oauth/callback";
 const VERIFIER: &str = "Qw3rTy-uI0p.As9dF_gH8jK~lZ7xC6vB5nM4qW3eR2tY1uI0oP9aS8dF7gH6jK5l";
 
-async fn start(opts: SimOptions) -> Simulator {
-    Simulator::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("simulator starts")
-}
-
 fn oidc(sim: &Simulator) -> aws_sdk_ssooidc::Client {
     let conf = aws_sdk_ssooidc::Config::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -38,16 +33,6 @@ fn oidc(sim: &Simulator) -> aws_sdk_ssooidc::Client {
         .retry_config(RetryConfig::disabled())
         .build();
     aws_sdk_ssooidc::Client::from_conf(conf)
-}
-
-fn portal(sim: &Simulator) -> aws_sdk_sso::Client {
-    let conf = aws_sdk_sso::Config::builder()
-        .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
-        .region(aws_sdk_sso::config::Region::new("us-west-2"))
-        .endpoint_url(sim.endpoint())
-        .retry_config(aws_sdk_sso::config::retry::RetryConfig::disabled())
-        .build();
-    aws_sdk_sso::Client::from_conf(conf)
 }
 
 fn now_secs() -> i64 {
@@ -159,7 +144,7 @@ fn service_error(err: SdkError<CreateTokenError>) -> (u16, CreateTokenError) {
 
 /// The portal accepts `token`: ListAccounts answers.
 async fn portal_accepts(sim: &Simulator, token: &str) -> bool {
-    portal(sim)
+    common::portal_client(sim)
         .list_accounts()
         .access_token(token)
         .send()
@@ -287,7 +272,7 @@ async fn authorization_code(sim: &Simulator, reg: &RegisterClientOutput, verifie
 
 #[tokio::test]
 async fn register_client_answers_both_cli_variants_in_epoch_seconds() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let client = oidc(&sim);
     let before = now_secs();
 
@@ -333,7 +318,7 @@ async fn register_client_answers_both_cli_variants_in_epoch_seconds() {
     assert_eq!(Some(registrations[1].client_id.as_str()), pkce.client_id());
 
     // A shorter registration lifetime; an expired registration stops working.
-    let sim2 = start(SimOptions {
+    let sim2 = common::simulator_with(SimOptions {
         registration_ttl: Duration::from_secs(1),
         ..SimOptions::default()
     })
@@ -367,7 +352,7 @@ async fn register_client_answers_both_cli_variants_in_epoch_seconds() {
 
 #[tokio::test]
 async fn device_flow_is_pending_until_approved_and_the_token_works_on_the_portal() {
-    let sim = start(SimOptions {
+    let sim = common::simulator_with(SimOptions {
         device_poll_interval: Duration::ZERO,
         ..SimOptions::default()
     })
@@ -400,7 +385,7 @@ async fn device_flow_is_pending_until_approved_and_the_token_works_on_the_portal
         assert_eq!(status, 400);
         assert!(err.is_authorization_pending_exception(), "{err:?}");
     }
-    assert!(portal(&sim)
+    assert!(common::portal_client(&sim)
         .list_accounts()
         .access_token("not-a-token")
         .send()
@@ -448,7 +433,7 @@ async fn device_flow_is_pending_until_approved_and_the_token_works_on_the_portal
 
 #[tokio::test]
 async fn a_legacy_registration_gets_no_refresh_token() {
-    let sim = start(SimOptions {
+    let sim = common::simulator_with(SimOptions {
         auto_approve_device: true,
         access_token_ttl: Duration::from_secs(3600),
         ..SimOptions::default()
@@ -479,7 +464,7 @@ async fn a_legacy_registration_gets_no_refresh_token() {
 
 #[tokio::test]
 async fn fetching_the_complete_verification_uri_approves_like_a_browser() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let client = oidc(&sim);
     let reg = register_device(&client).await;
     let auth = start_device(&client, &reg).await;
@@ -510,7 +495,7 @@ async fn fetching_the_complete_verification_uri_approves_like_a_browser() {
 #[tokio::test]
 async fn polling_faster_than_the_interval_gets_slow_down_when_switched_on() {
     let interval = Duration::from_millis(400);
-    let sim = start(SimOptions {
+    let sim = common::simulator_with(SimOptions {
         device_poll_interval: interval,
         slow_down: true,
         ..SimOptions::default()
@@ -545,7 +530,7 @@ async fn polling_faster_than_the_interval_gets_slow_down_when_switched_on() {
     assert!(third.is_authorization_pending_exception(), "{third:?}");
 
     // Off by default: the same fast polling only ever sees pending.
-    let calm = start(SimOptions {
+    let calm = common::simulator_with(SimOptions {
         device_poll_interval: interval,
         ..SimOptions::default()
     })
@@ -568,7 +553,7 @@ async fn polling_faster_than_the_interval_gets_slow_down_when_switched_on() {
 
 #[tokio::test]
 async fn an_expired_device_code_answers_expired_token() {
-    let sim = start(SimOptions {
+    let sim = common::simulator_with(SimOptions {
         device_code_ttl: Duration::from_millis(300),
         ..SimOptions::default()
     })
@@ -594,7 +579,7 @@ async fn an_expired_device_code_answers_expired_token() {
 
 #[tokio::test]
 async fn a_denied_device_code_answers_access_denied() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let client = oidc(&sim);
     let reg = register_device(&client).await;
     let auth = start_device(&client, &reg).await;
@@ -609,7 +594,7 @@ async fn a_denied_device_code_answers_access_denied() {
 
 #[tokio::test]
 async fn pkce_flow_redirects_with_code_and_state_and_checks_verifier_redirect_and_reuse() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let client = oidc(&sim);
     let reg = register_pkce(&client).await;
     let client_id = reg.client_id().expect("clientId");
@@ -682,7 +667,7 @@ async fn pkce_flow_redirects_with_code_and_state_and_checks_verifier_redirect_an
 
 #[tokio::test]
 async fn authorize_refuses_unknown_clients_and_unregistered_redirects_without_redirecting() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let client = oidc(&sim);
     let reg = register_pkce(&client).await;
     let client_id = reg.client_id().expect("clientId");
@@ -722,7 +707,7 @@ async fn authorize_refuses_unknown_clients_and_unregistered_redirects_without_re
     assert_eq!(response.location_param("code"), None);
 
     // The deny knob.
-    let denying = start(SimOptions {
+    let denying = common::simulator_with(SimOptions {
         deny_authorization: true,
         ..SimOptions::default()
     })
@@ -756,7 +741,7 @@ async fn authorize_refuses_unknown_clients_and_unregistered_redirects_without_re
 
 #[tokio::test]
 async fn refresh_rotates_tokens_and_the_old_refresh_token_is_invalid() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let client = oidc(&sim);
     let reg = register_pkce(&client).await;
     let code = authorization_code(&sim, &reg, VERIFIER).await;
@@ -791,7 +776,7 @@ async fn refresh_rotates_tokens_and_the_old_refresh_token_is_invalid() {
     assert_eq!(sim.oidc_counts().issued(REFRESH_TOKEN_GRANT), 2);
 
     // The knob that makes every refresh fail.
-    let strict = start(SimOptions {
+    let strict = common::simulator_with(SimOptions {
         reject_refresh_tokens: true,
         auto_approve_device: true,
         ..SimOptions::default()
@@ -811,7 +796,7 @@ async fn refresh_rotates_tokens_and_the_old_refresh_token_is_invalid() {
 
 #[tokio::test]
 async fn wrong_client_credentials_are_a_typed_401_invalid_client() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let client = oidc(&sim);
     let reg = register_device(&client).await;
 
@@ -856,7 +841,7 @@ async fn wrong_client_credentials_are_a_typed_401_invalid_client() {
 
 #[tokio::test]
 async fn oidc_errors_carry_the_error_type_header_and_the_oauth_body() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let client = oidc(&sim);
     let reg = register_device(&client).await;
     let auth = start_device(&client, &reg).await;

@@ -1,8 +1,9 @@
 //! The portal simulator against the real `aws-sdk-sso` client over real HTTP,
 //! plus raw HTTP/1.1 checks of what travels on the wire.
 
+mod common;
+
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_sso::error::ProvideErrorMetadata;
@@ -10,26 +11,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uo_aws_tui::sim::{Org, RequestRecord, SimOptions, Simulator};
 
 const HOUR: Duration = Duration::from_secs(3600);
-
-fn loopback() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 0))
-}
-
-async fn start(opts: SimOptions) -> Simulator {
-    Simulator::start(opts, loopback())
-        .await
-        .expect("simulator starts")
-}
-
-fn client(sim: &Simulator) -> aws_sdk_sso::Client {
-    let conf = aws_sdk_sso::Config::builder()
-        .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
-        .region(aws_sdk_sso::config::Region::new("us-west-2"))
-        .endpoint_url(sim.endpoint())
-        .retry_config(aws_sdk_sso::config::retry::RetryConfig::disabled())
-        .build();
-    aws_sdk_sso::Client::from_conf(conf)
-}
 
 fn now_millis() -> i64 {
     SystemTime::now()
@@ -171,13 +152,13 @@ async fn account_pages(
 
 #[tokio::test]
 async fn paginator_lists_every_account_once_in_pages_of_at_most_20() {
-    let sim = start(SimOptions {
+    let sim = common::simulator_with(SimOptions {
         accounts: Some(150),
         ..SimOptions::default()
     })
     .await;
     let token = sim.issue_access_token(HOUR);
-    let client = client(&sim);
+    let client = common::portal_client(&sim);
 
     let pages = account_pages(&client, &token, None).await;
     assert_eq!(pages.len(), 8, "150 accounts in pages of 20");
@@ -224,13 +205,13 @@ async fn paginator_lists_every_account_once_in_pages_of_at_most_20() {
 
 #[tokio::test]
 async fn max_result_shrinks_pages_but_never_beyond_the_page_size() {
-    let sim = start(SimOptions {
+    let sim = common::simulator_with(SimOptions {
         accounts: Some(45),
         ..SimOptions::default()
     })
     .await;
     let token = sim.issue_access_token(HOUR);
-    let client = client(&sim);
+    let client = common::portal_client(&sim);
 
     let small = account_pages(&client, &token, Some(7)).await;
     assert_eq!(
@@ -253,13 +234,13 @@ async fn max_result_shrinks_pages_but_never_beyond_the_page_size() {
 
 #[tokio::test]
 async fn roles_of_an_account_page_through_next_token() {
-    let sim = start(SimOptions {
+    let sim = common::simulator_with(SimOptions {
         page_size: 2,
         ..SimOptions::default()
     })
     .await;
     let token = sim.issue_access_token(HOUR);
-    let client = client(&sim);
+    let client = common::portal_client(&sim);
     let account = sim
         .org()
         .accounts
@@ -313,9 +294,9 @@ async fn roles_of_an_account_page_through_next_token() {
 
 #[tokio::test]
 async fn max_result_out_of_range_is_a_typed_invalid_request() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let token = sim.issue_access_token(HOUR);
-    let client = client(&sim);
+    let client = common::portal_client(&sim);
     for bad in [101, 0, -3] {
         let err = client
             .list_accounts()
@@ -347,13 +328,13 @@ async fn max_result_out_of_range_is_a_typed_invalid_request() {
 
 #[tokio::test]
 async fn invalid_next_token_is_a_typed_invalid_request() {
-    let sim = start(SimOptions {
+    let sim = common::simulator_with(SimOptions {
         page_size: 1,
         ..SimOptions::default()
     })
     .await;
     let token = sim.issue_access_token(HOUR);
-    let client = client(&sim);
+    let client = common::portal_client(&sim);
     let err = client
         .list_accounts()
         .access_token(&token)
@@ -408,14 +389,14 @@ async fn invalid_next_token_is_a_typed_invalid_request() {
 
 #[tokio::test]
 async fn next_tokens_never_repeat() {
-    let sim = start(SimOptions {
+    let sim = common::simulator_with(SimOptions {
         accounts: Some(30),
         page_size: 3,
         ..SimOptions::default()
     })
     .await;
     let token = sim.issue_access_token(HOUR);
-    let client = client(&sim);
+    let client = common::portal_client(&sim);
     let mut seen = HashSet::new();
     for _ in 0..2 {
         let mut next: Option<String> = None;
@@ -440,8 +421,8 @@ async fn next_tokens_never_repeat() {
 
 #[tokio::test]
 async fn unknown_and_expired_tokens_are_typed_unauthorized() {
-    let sim = start(SimOptions::default()).await;
-    let client = client(&sim);
+    let sim = common::simulator_with(SimOptions::default()).await;
+    let client = common::portal_client(&sim);
     let err = client
         .list_accounts()
         .access_token("aoa-never-issued")
@@ -485,9 +466,9 @@ async fn unknown_and_expired_tokens_are_typed_unauthorized() {
 
 #[tokio::test]
 async fn role_credentials_are_well_formed_and_expire_within_an_hour() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let token = sim.issue_access_token(HOUR);
-    let client = client(&sim);
+    let client = common::portal_client(&sim);
     let mut seen_keys = HashSet::new();
     // Every role of the accounts holding names with `=`, `,`, `.`, `@`, `+`.
     let accounts: Vec<_> = sim
@@ -547,9 +528,9 @@ async fn role_credentials_are_well_formed_and_expire_within_an_hour() {
 
 #[tokio::test]
 async fn unassigned_role_is_forbidden() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let token = sim.issue_access_token(HOUR);
-    let client = client(&sim);
+    let client = common::portal_client(&sim);
     let account = sim
         .org()
         .accounts
@@ -574,9 +555,9 @@ async fn unassigned_role_is_forbidden() {
 
 #[tokio::test]
 async fn unknown_account_is_resource_not_found() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let token = sim.issue_access_token(HOUR);
-    let client = client(&sim);
+    let client = common::portal_client(&sim);
     let err = client
         .list_account_roles()
         .access_token(&token)
@@ -591,10 +572,10 @@ async fn unknown_account_is_resource_not_found() {
 
 #[tokio::test]
 async fn logout_revokes_the_token() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let token = sim.issue_access_token(HOUR);
     let other = sim.issue_access_token(HOUR);
-    let client = client(&sim);
+    let client = common::portal_client(&sim);
     client
         .list_accounts()
         .access_token(&token)
@@ -650,7 +631,7 @@ async fn logout_revokes_the_token() {
 
 #[tokio::test]
 async fn logout_on_the_wire_is_200_with_an_empty_body() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let token = sim.issue_access_token(HOUR);
     let response = raw(&sim, "POST", "/logout", Some(&token)).await;
     assert_eq!(response.status, 200, "{response:?}");
@@ -663,9 +644,9 @@ async fn logout_on_the_wire_is_200_with_an_empty_body() {
 
 #[tokio::test]
 async fn request_log_records_method_path_query_bearer_and_status() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let token = sim.issue_access_token(HOUR);
-    let client = client(&sim);
+    let client = common::portal_client(&sim);
     let account = sim.org().accounts[1].clone();
     client
         .list_account_roles()
@@ -709,7 +690,7 @@ async fn request_log_records_method_path_query_bearer_and_status() {
 
 #[tokio::test]
 async fn errors_on_the_wire_carry_the_error_type_header_and_type_member() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     let token = sim.issue_access_token(HOUR);
     let account = sim.org().accounts[0].clone();
     let role = account.roles[0].clone();
@@ -785,7 +766,7 @@ async fn errors_on_the_wire_carry_the_error_type_header_and_type_member() {
 
 #[tokio::test]
 async fn success_on_the_wire_is_camel_case_json_and_ignores_parameter_order() {
-    let sim = start(SimOptions {
+    let sim = common::simulator_with(SimOptions {
         page_size: 1,
         ..SimOptions::default()
     })
@@ -879,13 +860,13 @@ async fn success_on_the_wire_is_camel_case_json_and_ignores_parameter_order() {
 #[tokio::test]
 async fn latency_delays_every_answer() {
     let latency = Duration::from_millis(150);
-    let sim = start(SimOptions {
+    let sim = common::simulator_with(SimOptions {
         latency,
         ..SimOptions::default()
     })
     .await;
     let token = sim.issue_access_token(HOUR);
-    let client = client(&sim);
+    let client = common::portal_client(&sim);
     let started = Instant::now();
     client
         .list_accounts()
@@ -907,13 +888,13 @@ async fn latency_delays_every_answer() {
 
 #[tokio::test]
 async fn default_options_serve_the_builtin_org_until_shutdown() {
-    let sim = start(SimOptions::default()).await;
+    let sim = common::simulator_with(SimOptions::default()).await;
     assert_eq!(sim.org(), &Org::builtin());
     assert_eq!(sim.options().page_size, 20);
     assert!(sim.endpoint().starts_with("http://127.0.0.1:"));
     assert_ne!(sim.addr().port(), 0);
     let token = sim.issue_access_token(HOUR);
-    let client = client(&sim);
+    let client = common::portal_client(&sim);
     let pages = account_pages(&client, &token, None).await;
     assert_eq!(pages.concat().len(), Org::builtin().accounts.len());
     let addr = sim.addr();

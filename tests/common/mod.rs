@@ -20,6 +20,18 @@ pub async fn simulator(accounts: usize, page_size: usize) -> Simulator {
     .await
 }
 
+/// The real portal client for `sim`, with the SDK's retries off (so the
+/// simulator's 429s and 5xx reach the test).
+pub fn portal_client(sim: &Simulator) -> aws_sdk_sso::Client {
+    let conf = aws_sdk_sso::Config::builder()
+        .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
+        .region(aws_sdk_sso::config::Region::new("us-west-2"))
+        .endpoint_url(sim.endpoint())
+        .retry_config(aws_sdk_sso::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_sso::Client::from_conf(conf)
+}
+
 /// A simulator on 127.0.0.1 with `opts`.
 pub async fn simulator_with(opts: SimOptions) -> Simulator {
     Simulator::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
