@@ -201,17 +201,7 @@ async fn botocore_gets_role_credentials_with_a_logged_in_token() {
     let python = common::python();
     let demo = no_token_home(SimOptions::default()).await;
     let fetcher = script(demo.home.path(), "browser.sh", FETCHER);
-    let oidc = Oidc::new("us-west-2", Some(&demo.sim.endpoint()));
-    let (_, report) = recorder();
-    login::login(
-        &demo.paths().sso_cache,
-        &session(),
-        &oidc,
-        &options(Flow::Pkce, browser(&fetcher)),
-        &report,
-    )
-    .await
-    .unwrap();
+    log_in(&demo, Flow::Pkce, browser(&fetcher)).await.unwrap();
     let (session, app) = demo.loaded_app().await;
     let row = app.catalog().rows()[0].clone();
     let choice = pick::write_profile(
@@ -353,18 +343,7 @@ async fn an_expiring_registration_is_replaced_before_the_device_authorization() 
         },
     )
     .unwrap();
-    let oidc = Oidc::new("us-west-2", Some(&demo.sim.endpoint()));
-    let (_, report) = recorder();
-    let none = no_browser();
-    let token = login::login(
-        &demo.paths().sso_cache,
-        &session(),
-        &oidc,
-        &options(Flow::DeviceCode, none),
-        &report,
-    )
-    .await
-    .unwrap();
+    let token = log_in(&demo, Flow::DeviceCode, no_browser()).await.unwrap();
     let paths: Vec<String> = demo.sim.requests().into_iter().map(|r| r.path).collect();
     let register = paths
         .iter()
@@ -386,17 +365,9 @@ async fn a_callback_with_another_state_is_rejected_and_nothing_is_written() {
     let path = token_path(&demo.paths().sso_cache, "uoregon");
     let before = std::fs::read(&path).unwrap();
     let forger = script(demo.home.path(), "forger.sh", FORGER);
-    let oidc = Oidc::new("us-west-2", Some(&demo.sim.endpoint()));
-    let (_, report) = recorder();
-    let err = login::login(
-        &demo.paths().sso_cache,
-        &session(),
-        &oidc,
-        &options(Flow::Pkce, browser(&forger)),
-        &report,
-    )
-    .await
-    .unwrap_err();
+    let err = log_in(&demo, Flow::Pkce, browser(&forger))
+        .await
+        .unwrap_err();
     assert!(matches!(err, LoginError::StateMismatch), "{err}");
     assert_eq!(
         std::fs::read(&path).unwrap(),
@@ -416,17 +387,9 @@ async fn a_denied_authorization_fails_and_keeps_the_old_token() {
     let path = token_path(&demo.paths().sso_cache, "uoregon");
     let before = std::fs::read(&path).unwrap();
     let fetcher = script(demo.home.path(), "browser.sh", FETCHER);
-    let oidc = Oidc::new("us-west-2", Some(&demo.sim.endpoint()));
-    let (_, report) = recorder();
-    let err = login::login(
-        &demo.paths().sso_cache,
-        &session(),
-        &oidc,
-        &options(Flow::Pkce, browser(&fetcher)),
-        &report,
-    )
-    .await
-    .unwrap_err();
+    let err = log_in(&demo, Flow::Pkce, browser(&fetcher))
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, LoginError::Denied(ref e) if e == "access_denied"),
         "{err}"
@@ -434,20 +397,28 @@ async fn a_denied_authorization_fails_and_keeps_the_old_token() {
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 
-/// Logs in with PKCE and returns the token (which has a refresh token).
-async fn logged_in(demo: &common::DemoHome) -> CachedToken {
-    let fetcher = script(demo.home.path(), "browser.sh", FETCHER);
+/// Logs in to the demo's `uoregon` session with `flow`, opening URLs with
+/// `browser`; progress goes nowhere.
+async fn log_in(
+    demo: &common::DemoHome,
+    flow: Flow,
+    browser: Browser,
+) -> Result<CachedToken, LoginError> {
     let oidc = Oidc::new("us-west-2", Some(&demo.sim.endpoint()));
-    let (_, report) = recorder();
     login::login(
         &demo.paths().sso_cache,
         &session(),
         &oidc,
-        &options(Flow::Pkce, browser(&fetcher)),
-        &report,
+        &options(flow, browser),
+        &|_| {},
     )
     .await
-    .unwrap()
+}
+
+/// Logs in with PKCE and returns the token (which has a refresh token).
+async fn logged_in(demo: &common::DemoHome) -> CachedToken {
+    let fetcher = script(demo.home.path(), "browser.sh", FETCHER);
+    log_in(demo, Flow::Pkce, browser(&fetcher)).await.unwrap()
 }
 
 /// Rewrites the token file with `expiresAt` `minutes` from now in offset form
