@@ -19,6 +19,7 @@ pub mod event_loop;
 pub mod favourites;
 pub mod keymap;
 pub mod pick;
+pub mod picker;
 pub mod progress;
 pub mod scripting;
 pub mod search;

@@ -9,30 +9,26 @@ use crossterm::event::EventStream;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use std::sync::{Arc, Mutex};
 
-use crate::app::{
-    App, ExistingProfile, LoginUpdate, Outcome, ProfileNote, SessionOp, SessionOpResult,
-    SessionSummary,
-};
+use crate::app::{App, ExistingProfile, Outcome, ProfileNote};
 use crate::aws::config::{AwsFile, FileKind, SectionName};
 use crate::aws::config_edit::upsert_section;
 use crate::aws::config_write::ConfigWriter;
 use crate::aws::limiter::{Limiter, LimiterConfig};
-use crate::aws::login::{self, Browser, Flow, LoginError, LoginOptions, LoginStep, Oidc};
+use crate::aws::login::{self, LoginError, Oidc};
 use crate::aws::paths::AwsPaths;
 use crate::aws::portal::{self, Portal, PriorityHints};
-use crate::aws::sso_session::{choose_session, load_session, SsoSession};
+use crate::aws::sso_session::{choose_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, read_token, token_path, CachedToken, TokenError};
 use crate::cache::{self, CachedCatalog, Plan, Recorder};
 use crate::catalog::{Catalog, CatalogEvent, ProfileTemplate, Row, RowKind};
 use crate::dirs::AppDirs;
 use crate::event_loop;
-use crate::event_loop::Services;
-use crate::favourites::{self, Favourite};
+use crate::favourites;
 use crate::search::Searcher;
 use crate::shell::{render, Choice, Emit};
 use crate::terminal::TerminalGuard;
@@ -403,6 +399,8 @@ pub fn upsert_profile(paths: &AwsPaths, dirs: &AppDirs, choice: &Choice) -> anyh
     Ok(())
 }
 
+pub use crate::picker::services::{session_summaries, PickServices};
+
 /// Profiles the config file has, by name, for the details pane.
 pub fn existing_profiles(config: &AwsFile) -> HashMap<String, ExistingProfile> {
     config
@@ -418,335 +416,9 @@ pub fn existing_profiles(config: &AwsFile) -> HashMap<String, ExistingProfile> {
         .collect()
 }
 
-/// The picker's link to the portal and to the favourites file.
-pub struct PickServices {
-    env: Environment,
-    session: SsoSession,
-    /// The access token listings use; replaced by a successful login.
-    token: Arc<Mutex<Option<CachedToken>>>,
-    /// The one limiter of every portal call of this session.
-    limiter: Arc<Limiter>,
-    /// Accounts to fetch first (fed from the picker's selection and query).
-    hints: PriorityHints,
-    favourites_path: PathBuf,
-    browser: Browser,
-    /// Events of a listing already made (by `--select-1`), replayed by the
-    /// first [`Services::list`] instead of listing again.
-    prefetched: Option<Vec<CatalogEvent>>,
-    /// Where complete listings are stored, and the catalog last stored.
-    cache: Option<(PathBuf, Arc<Mutex<Option<CachedCatalog>>>)>,
-    /// Whether the portal may be called, and whether the first listing is
-    /// skipped (a fresh cache is shown until Ctrl-r).
-    plan: Plan,
-}
-
-impl PickServices {
-    /// `[sso-session name]` from the config file as it is now.
-    fn find_session(&self, name: &str) -> Result<SsoSession, String> {
-        let config =
-            AwsFile::load(&self.env.paths.config, FileKind::Config).map_err(|e| e.to_string())?;
-        load_session(&config, name).map_err(|e| e.to_string())
-    }
-
-    /// Services for `session`; `token` is `None` when a login must come first.
-    pub fn new(
-        env: &Environment,
-        session: &SsoSession,
-        token: Option<&CachedToken>,
-        concurrency: usize,
-    ) -> Self {
-        PickServices {
-            env: env.clone(),
-            session: session.clone(),
-            token: Arc::new(Mutex::new(token.cloned())),
-            limiter: Limiter::new(LimiterConfig::with_concurrency(concurrency)),
-            hints: PriorityHints::default(),
-            favourites_path: favourites::favourites_path(&env.dirs.data_dir),
-            browser: Browser::from_env(),
-            prefetched: None,
-            cache: None,
-            plan: Plan::Refresh,
-        }
-    }
-
-    /// Makes the first listing replay `events` (a complete listing pass).
-    pub fn with_prefetched(mut self, events: Vec<CatalogEvent>) -> Self {
-        self.prefetched = Some(events);
-        self
-    }
-
-    /// Stores every complete listing at `path` (see [`crate::cache`]);
-    /// `previous` is what the cache held. `plan` says whether the first
-    /// listing is skipped ([`Plan::UseCache`]) or every one refused
-    /// ([`Plan::Offline`]).
-    pub fn with_cache(
-        mut self,
-        path: PathBuf,
-        previous: Option<CachedCatalog>,
-        plan: Plan,
-    ) -> Self {
-        self.cache = Some((path, Arc::new(Mutex::new(previous))));
-        self.plan = plan;
-        self
-    }
-
-    /// Sends every portal call through `limiter` (tests use small delays).
-    pub fn with_limiter(mut self, limiter: Arc<Limiter>) -> Self {
-        self.limiter = limiter;
-        self
-    }
-
-    /// The session's limiter: rate, retries and throttles for the status bar.
-    pub fn limiter(&self) -> &Arc<Limiter> {
-        &self.limiter
-    }
-
-    /// The priority hints listings consult; feed them with
-    /// [`App::priority_hints`](crate::app::App::priority_hints).
-    pub fn hints(&self) -> &PriorityHints {
-        &self.hints
-    }
-
-    /// Uses `browser` to open login URLs (tests point `$BROWSER` at a fetcher).
-    pub fn with_browser(mut self, browser: Browser) -> Self {
-        self.browser = browser;
-        self
-    }
-}
-
-impl Services for PickServices {
-    fn prioritize(&mut self, selected: Option<String>, matching: Vec<String>) {
-        self.hints.set(selected, matching);
-    }
-
-    fn listing_stats(&self) -> Option<crate::aws::limiter::LimiterStats> {
-        Some(self.limiter.stats())
-    }
-
-    fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent> {
-        if let Some(events) = self.prefetched.take() {
-            // The pass `--select-1` already made: replayed (and stored), not listed again.
-            self.plan = Plan::Refresh;
-            let (tx, rx) = mpsc::unbounded_channel();
-            for event in events {
-                let _ = tx.send(event);
-            }
-            drop(tx);
-            return match &self.cache {
-                Some((path, stored)) => {
-                    record_listing(rx, path.clone(), &self.session.name, stored.clone())
-                }
-                None => rx,
-            };
-        }
-        match self.plan {
-            Plan::Offline => {
-                let has_cache = self
-                    .cache
-                    .as_ref()
-                    .is_some_and(|(_, c)| c.lock().unwrap_or_else(|e| e.into_inner()).is_some());
-                let message = if has_cache {
-                    "--offline: the portal is not contacted".to_string()
-                } else {
-                    format!(
-                        "--offline: no cached catalog for sso-session {} (run once without --offline)",
-                        self.session.name
-                    )
-                };
-                let (tx, rx) = mpsc::unbounded_channel();
-                let _ = tx.send(CatalogEvent::Fatal {
-                    message,
-                    unauthorized: false,
-                });
-                return rx;
-            }
-            Plan::UseCache => {
-                // The fresh cache is on screen; Ctrl-r lists.
-                self.plan = Plan::Refresh;
-                return mpsc::unbounded_channel().1;
-            }
-            Plan::Refresh => {}
-        }
-        let token = self.token.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        match token {
-            Some(token) => {
-                let rx = start_listing_with(
-                    &self.env,
-                    &self.session,
-                    &token,
-                    &self.limiter,
-                    &self.hints,
-                );
-                match &self.cache {
-                    Some((path, stored)) => {
-                        record_listing(rx, path.clone(), &self.session.name, stored.clone())
-                    }
-                    None => rx,
-                }
-            }
-            None => {
-                let (tx, rx) = mpsc::unbounded_channel();
-                let _ = tx.send(CatalogEvent::Fatal {
-                    message: format!("sso-session {} is not logged in", self.session.name),
-                    unauthorized: true,
-                });
-                rx
-            }
-        }
-    }
-
-    fn login(&mut self, name: &str) -> mpsc::UnboundedReceiver<LoginUpdate> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let session = match self.find_session(name) {
-            Ok(s) => s,
-            Err(e) => {
-                let _ = tx.send(LoginUpdate::Failed(e));
-                return rx;
-            }
-        };
-        let flow = match self.browser.usable() {
-            Ok(()) => Flow::Pkce,
-            Err(_) => Flow::DeviceCode,
-        };
-        let options = LoginOptions {
-            flow,
-            open_browser: true,
-            redirect_port: None,
-            pkce_timeout: login::PKCE_TIMEOUT,
-            browser: self.browser.clone(),
-        };
-        let oidc = Oidc::new(&session.region, self.env.oidc_endpoint.as_deref());
-        let cache = self.env.paths.sso_cache.clone();
-        // Only the listed session's token feeds the listings.
-        let slot = (session.name == self.session.name).then(|| self.token.clone());
-        tokio::spawn(async move {
-            let steps = tx.clone();
-            let report = move |step: LoginStep| {
-                let _ = steps.send(LoginUpdate::Step(step));
-            };
-            match login::login(&cache, &session, &oidc, &options, &report).await {
-                Ok(token) => {
-                    if let Some(slot) = slot {
-                        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
-                    }
-                    let _ = tx.send(LoginUpdate::Succeeded);
-                }
-                Err(e) => {
-                    let _ = tx.send(LoginUpdate::Failed(e.to_string()));
-                }
-            }
-        });
-        rx
-    }
-
-    fn sessions(&mut self) -> Vec<SessionSummary> {
-        session_summaries(&self.env, OffsetDateTime::now_utc())
-    }
-
-    fn session_op(
-        &mut self,
-        op: SessionOp,
-        name: &str,
-    ) -> mpsc::UnboundedReceiver<SessionOpResult> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let session = match self.find_session(name) {
-            Ok(s) => s,
-            Err(e) => {
-                let _ = tx.send(Err(e));
-                return rx;
-            }
-        };
-        let env = self.env.clone();
-        let slot = (session.name == self.session.name).then(|| self.token.clone());
-        tokio::spawn(async move {
-            let result = match op {
-                SessionOp::Refresh => refresh_session(&env, &session).await,
-                SessionOp::Logout => logout_session(&env, &session).await,
-            };
-            if let (Some(slot), Ok(token)) = (slot, &result) {
-                *slot.lock().unwrap_or_else(|e| e.into_inner()) = token.1.clone();
-            }
-            let _ = tx.send(result.map(|(message, _)| message));
-        });
-        rx
-    }
-
-    fn switch_session(&mut self, name: &str) -> Result<(String, Option<OffsetDateTime>), String> {
-        let session = self.find_session(name)?;
-        let token = read_token(&token_path(&self.env.paths.sso_cache, &session.name)).ok();
-        let expires_at = token.as_ref().map(|t| t.expires_at);
-        let usable = token.filter(|t| !t.is_expired_at(OffsetDateTime::now_utc()));
-        *self.token.lock().unwrap_or_else(|e| e.into_inner()) = usable;
-        let region = session.region.clone();
-        self.session = session;
-        Ok((region, expires_at))
-    }
-
-    fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String> {
-        favourites::save(&self.favourites_path, favourites)
-            .map_err(|e| format!("{}: {e}", self.favourites_path.display()))
-    }
-}
-
-/// Refreshes `session`'s token now (Sessions view `r`): the message, and the new token.
-async fn refresh_session(
-    env: &Environment,
-    session: &SsoSession,
-) -> Result<(String, Option<CachedToken>), String> {
-    let path = token_path(&env.paths.sso_cache, &session.name);
-    let token = read_token(&path).map_err(|e| e.to_string())?;
-    let oidc = Oidc::new(&session.region, env.oidc_endpoint.as_deref());
-    let fresh = login::refresh(&env.paths.sso_cache, session, &token, &oidc)
-        .await
-        .map_err(|e| format!("{}: {e}", session.name))?;
-    Ok((
-        format!(
-            "refreshed {}: valid until {}",
-            session.name,
-            format_timestamp(fresh.expires_at)
-        ),
-        Some(fresh),
-    ))
-}
-
-/// Logs out of `session` (Sessions view `o`).
-async fn logout_session(
-    env: &Environment,
-    session: &SsoSession,
-) -> Result<(String, Option<CachedToken>), String> {
-    let config = AwsFile::load(&env.paths.config, FileKind::Config).map_err(|e| e.to_string())?;
-    let removed =
-        crate::commands::logout::logout_session(env, &config, &session.name, &session.region)
-            .await
-            .map_err(|e| format!("{}: {e}", session.name))?;
-    Ok((
-        format!(
-            "logged out of {} ({} token, {} cached credential files removed)",
-            session.name,
-            removed.tokens.len(),
-            removed.role_credentials.len()
-        ),
-        None,
-    ))
-}
-
-/// The Sessions view's rows: every sso-session and legacy start URL with
-/// its token's state ([`crate::sessions::discover`]); none without a
-/// readable config.
-pub fn session_summaries(env: &Environment, now: OffsetDateTime) -> Vec<SessionSummary> {
-    let Ok(config) = AwsFile::load(&env.paths.config, FileKind::Config) else {
-        return Vec::new();
-    };
-    crate::sessions::discover(&env.paths, &config, now)
-        .sessions
-        .iter()
-        .map(SessionSummary::from_status)
-        .collect()
-}
-
 /// Passes `rx` on, storing the pass in the cache at `path` when it
 /// completes (before `Complete` is passed on).
-fn record_listing(
+pub(crate) fn record_listing(
     mut rx: mpsc::UnboundedReceiver<CatalogEvent>,
     path: PathBuf,
     session: &str,

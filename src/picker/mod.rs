@@ -1,0 +1,5 @@
+//! The interactive picker: its services.
+
+pub mod services;
+
+pub use services::PickServices;
