@@ -214,7 +214,7 @@ fn first_frame(rows: usize) {
             .env("XDG_CONFIG_HOME", xdg("xdg-config"))
             .env("XDG_CACHE_HOME", xdg("xdg-cache"))
             .env("XDG_DATA_HOME", xdg("xdg-data"))
-            .env(uo_aws_tui::pick::FIRST_FRAME_PROBE, "1")
+            .env(uo_aws_tui::picker::FIRST_FRAME_PROBE, "1")
             .output()
             .expect("the binary runs");
         times.push(started.elapsed());

@@ -13,7 +13,9 @@ use crate::aws::paths::AwsPaths;
 use crate::aws::token_cache::{token_path, write_token, CachedToken};
 use crate::cli::DemoArgs;
 use crate::dirs::AppDirs;
-use crate::pick::{self, Environment, Exit, PickRequest};
+use crate::env::Environment;
+use crate::exit::Exit;
+use crate::picker::{self, PickRequest};
 use crate::sim::{SimOptions, Simulator};
 
 /// The demo's sso-session name.
@@ -118,7 +120,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         refresh: false,
         offline: false,
     };
-    let exit = pick::run(&env, &request).await;
+    let exit = picker::run(&env, &request).await;
     sim.shutdown().await;
     let exit = exit?;
     if let Exit::Done(_) = exit {

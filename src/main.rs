@@ -4,7 +4,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use uo_aws_tui::aws::portal::DEFAULT_CONCURRENCY;
 use uo_aws_tui::cli::{Cli, Command, PickArgs};
-use uo_aws_tui::pick::{self, Environment, Exit, PickRequest};
+use uo_aws_tui::env::Environment;
+use uo_aws_tui::exit::Exit;
+use uo_aws_tui::picker::{self, PickRequest};
 use uo_aws_tui::settings::Settings;
 
 fn main() -> ExitCode {
@@ -76,7 +78,7 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
         refresh: args.refresh,
         offline: args.offline,
     };
-    pick::run(&env, &request).await
+    picker::run(&env, &request).await
 }
 
 fn fail(e: &anyhow::Error) -> ExitCode {

@@ -4,13 +4,15 @@
 
 use anyhow::Context as _;
 
-use crate::aws::config::{AwsFile, FileKind};
+use crate::aws::config::AwsFile;
 use crate::aws::portal::DEFAULT_CONCURRENCY;
-use crate::aws::sso_session::{choose_session, SsoSession};
+use crate::aws::sso_session::SsoSession;
 use crate::aws::token_cache::CachedToken;
 use crate::catalog::{profile_name, Catalog, CatalogEvent, ProfileTemplate, Row, RowKind};
-use crate::pick::{self, Environment};
+use crate::env::Environment;
+use crate::listing::{self, list_catalog, StderrProgress};
 use crate::settings::Settings;
+use crate::token::{token_for, NeedsLogin, Policy};
 
 /// How many candidates an ambiguous query shows.
 pub const CANDIDATES_SHOWN: usize = 10;
@@ -62,13 +64,13 @@ pub async fn list_session(
     requested: Option<&str>,
     concurrency: usize,
 ) -> anyhow::Result<Listed> {
-    let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
-    let session = choose_session(&config, requested, env.aws_profile.as_deref())?;
-    let login = format!("uo-aws-tui login --sso-session {}", session.name);
-    let token = pick::usable_token(env, &session)
-        .await
-        .map_err(|why| anyhow::anyhow!("{why}\n  run: {login}"))?;
-    let (events, catalog) = pick::list_catalog(env, &session, &token, concurrency).await;
+    let (config, session) = env.session(requested)?;
+    let now = time::OffsetDateTime::now_utc();
+    let token = token_for(env, &session, Policy::Usable, now).await?;
+    let mut progress = StderrProgress::new();
+    let (events, catalog) =
+        list_catalog(env, &session, &token, concurrency, |c| progress.show(c)).await;
+    drop(progress);
     if let Some(fatal) = catalog.fatal() {
         let unauthorized = events.iter().any(|e| {
             matches!(
@@ -80,7 +82,7 @@ pub async fn list_session(
             )
         });
         if unauthorized {
-            anyhow::bail!("sso-session {}: {fatal}\n  run: {login}", session.name);
+            return Err(NeedsLogin::rejected(&session, fatal).into());
         }
         anyhow::bail!("sso-session {}: {fatal}", session.name);
     }
@@ -124,7 +126,7 @@ pub fn resolve<'a>(query: &str, rows: &'a [Row], name: impl Fn(&Row) -> String) 
     if let [only] = exact.as_slice() {
         return Resolution::One(only);
     }
-    let ranked = pick::matches(query, rows);
+    let ranked = listing::matches(query, rows);
     match ranked.as_slice() {
         [] => Resolution::Nothing,
         [only] if rows[*only].role().is_some() => Resolution::One(&rows[*only]),

@@ -11,9 +11,11 @@ use time::OffsetDateTime;
 use uo_aws_tui::app::{App, Outcome};
 use uo_aws_tui::aws::limiter::{Limiter, LimiterConfig};
 use uo_aws_tui::cache::{self, CachedAccount, Loaded, Plan};
+use uo_aws_tui::env::Environment;
 use uo_aws_tui::event_loop::Services;
 use uo_aws_tui::keymap::Action;
-use uo_aws_tui::pick::{self, PickRequest, PickServices};
+use uo_aws_tui::listing;
+use uo_aws_tui::picker::{self, PickRequest, PickServices};
 
 fn quick_limiter() -> Arc<Limiter> {
     Limiter::new(
@@ -35,8 +37,8 @@ async fn pass(app: &mut App, services: &mut PickServices) -> Option<Outcome> {
 }
 
 async fn picker(demo: &DemoHome, request: &PickRequest) -> (App, PickServices) {
-    let (session, _) = pick::prepare(&demo.env, None, OffsetDateTime::now_utc()).unwrap();
-    let (app, services) = pick::prepare_picker(&demo.env, &session, request)
+    let (_, session) = demo.env.session(None).unwrap();
+    let (app, services) = picker::prepare_picker(&demo.env, &session, request)
         .await
         .unwrap();
     (app, services.with_limiter(quick_limiter()))
@@ -178,7 +180,7 @@ async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
     sim.shutdown().await;
     let demo_env = env.clone();
 
-    let (session, _) = pick::prepare(&demo_env, None, OffsetDateTime::now_utc()).unwrap();
+    let (_, session) = demo_env.session(None).unwrap();
     let request = PickRequest {
         sso_session: None,
         query: String::new(),
@@ -191,7 +193,7 @@ async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
         select_1: false,
         template: Default::default(),
     };
-    let (mut app, services) = pick::prepare_picker(&demo_env, &session, &request)
+    let (mut app, services) = picker::prepare_picker(&demo_env, &session, &request)
         .await
         .unwrap();
     let mut services = services.with_limiter(quick_limiter());
@@ -219,17 +221,17 @@ async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
         ..request.clone()
     };
     assert_eq!(
-        pick::load_cache(&demo_env, &session, &offline).1,
+        listing::load_cache(&demo_env, &session, offline.refresh, offline.offline).1,
         Plan::Offline
     );
-    let (mut app, mut services) = pick::prepare_picker(&demo_env, &session, &offline)
+    let (mut app, mut services) = picker::prepare_picker(&demo_env, &session, &offline)
         .await
         .unwrap();
     assert_eq!(pass(&mut app, &mut services).await, None);
     assert!(app.message().unwrap().contains("--offline"));
     assert_eq!(app.catalog().rows().len(), rows);
     std::fs::remove_file(cache_path_of(&demo_env)).unwrap();
-    let (mut app, mut services) = pick::prepare_picker(&demo_env, &session, &offline)
+    let (mut app, mut services) = picker::prepare_picker(&demo_env, &session, &offline)
         .await
         .unwrap();
     match pass(&mut app, &mut services).await {
@@ -239,7 +241,7 @@ async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
     drop(home);
 }
 
-fn cache_path_of(env: &pick::Environment) -> std::path::PathBuf {
+fn cache_path_of(env: &Environment) -> std::path::PathBuf {
     cache::catalog_path(&env.dirs, "uoregon")
 }
 

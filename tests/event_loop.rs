@@ -12,15 +12,18 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 use uo_aws_tui::app::Outcome;
 use uo_aws_tui::event_loop;
+use uo_aws_tui::exit::Exit;
 use uo_aws_tui::favourites::{self, Favourite};
-use uo_aws_tui::pick::{self, PickServices};
+use uo_aws_tui::picker::{self, PickServices};
+use uo_aws_tui::token;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_drive_the_loop_favourites_persist_and_ctrl_r_lists_again() {
     let demo = common::DemoHome::new(30, 20).await;
     let request = demo.request();
-    let (session, token) = pick::prepare(&demo.env, None, OffsetDateTime::now_utc()).unwrap();
-    let mut app = pick::new_app(&demo.env, &session, &request).unwrap();
+    let (_, session) = demo.env.session(None).unwrap();
+    let token = token::stored(&demo.env, &session, OffsetDateTime::now_utc()).unwrap();
+    let mut app = picker::new_app(&demo.env, &session, &request).unwrap();
     let complete = Arc::new(Notify::new());
     let mut services = common::Observed {
         inner: PickServices::new(&demo.env, &session, Some(&token), 8),
@@ -95,7 +98,7 @@ async fn the_result_honours_region_no_write_and_emit() {
     let mut request = demo.request();
     request.no_write = true;
     request.emit = uo_aws_tui::shell::Emit::Json;
-    let exit = pick::finish(
+    let exit = picker::finish(
         &demo.env,
         &session,
         &app,
@@ -103,9 +106,7 @@ async fn the_result_honours_region_no_write_and_emit() {
         &request,
     )
     .unwrap();
-    let pick::Exit::Done(text) = exit else {
-        panic!()
-    };
+    let Exit::Done(text) = exit else { panic!() };
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["profile"], profile.as_str());
     assert_eq!(json["region"], "us-west-2");
@@ -116,10 +117,10 @@ async fn the_result_honours_region_no_write_and_emit() {
     request.region = Some("eu-west-1".into());
     request.emit = uo_aws_tui::shell::Emit::Fish;
     let (_, app) = demo.listed_app(&request).await;
-    let exit = pick::finish(&demo.env, &session, &app, Outcome::Chosen(row), &request).unwrap();
+    let exit = picker::finish(&demo.env, &session, &app, Outcome::Chosen(row), &request).unwrap();
     assert_eq!(
         exit,
-        pick::Exit::Done(format!(
+        Exit::Done(format!(
             "set -gx AWS_PROFILE '{profile}';\nset -gx AWS_REGION 'eu-west-1';\nset -gx AWS_DEFAULT_REGION 'eu-west-1';\n"
         ))
     );
@@ -146,9 +147,9 @@ async fn sessions_view_keys_drive_the_simulator() {
     config.push_str("\n[sso-session lab]\nsso_start_url = https://d-0000000002.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n");
     std::fs::write(&demo.paths().config, config).unwrap();
     let request = demo.request();
-    let (session, token) =
-        pick::prepare(&demo.env, Some("uoregon"), OffsetDateTime::now_utc()).unwrap();
-    let mut app = pick::new_app(&demo.env, &session, &request).unwrap();
+    let (_, session) = demo.env.session(Some("uoregon")).unwrap();
+    let token = token::stored(&demo.env, &session, OffsetDateTime::now_utc()).unwrap();
+    let mut app = picker::new_app(&demo.env, &session, &request).unwrap();
     let complete = Arc::new(Notify::new());
     let mut services = common::Observed {
         inner: PickServices::new(&demo.env, &session, Some(&token), 8).with_browser(

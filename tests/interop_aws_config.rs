@@ -16,7 +16,6 @@ use aws_sdk_sso::error::DisplayErrorContext;
 use time::OffsetDateTime;
 use uo_aws_tui::aws::token_cache::{format_timestamp, token_path, write_token, CachedToken};
 use uo_aws_tui::catalog::Row;
-use uo_aws_tui::pick;
 
 /// Names the profile the child resolves; unset, the child test does nothing.
 const PROFILE_VAR: &str = "UO_AWS_TUI_TEST_AWS_CONFIG_PROFILE";
@@ -128,14 +127,7 @@ async fn aws_config_resolves_the_written_profile_to_role_credentials() {
         .clone();
     let role = target.roles.iter().find(|r| r.contains('=')).unwrap();
     let row = row_of(&app, &target.account_id, role);
-    let choice = pick::write_profile(
-        demo.paths(),
-        &demo.env.dirs,
-        &session,
-        &row,
-        app.catalog().rows(),
-    )
-    .unwrap();
+    let choice = demo.commit(&session, &row, app.catalog().rows());
     assert_ne!(choice.profile, format!("{}_{role}", target.account_id));
 
     let got = resolve_in_child(&demo, &choice.profile).await;
@@ -170,14 +162,7 @@ async fn aws_config_reads_the_z_form_expires_at_that_write_token_writes() {
     let (session, app) = demo.loaded_app().await;
     let target = demo.sim.org().accounts[2].clone();
     let row = row_of(&app, &target.account_id, &target.roles[0]);
-    let choice = pick::write_profile(
-        demo.paths(),
-        &demo.env.dirs,
-        &session,
-        &row,
-        app.catalog().rows(),
-    )
-    .unwrap();
+    let choice = demo.commit(&session, &row, app.catalog().rows());
 
     // One access token the simulator accepts for an hour; only the expiry
     // written into the cache file changes between the two runs.
@@ -268,14 +253,7 @@ async fn aws_config_uses_and_refreshes_a_token_from_our_login() {
     assert!(token.refresh_token.is_some());
     let (session, app) = demo.loaded_app().await;
     let row = app.catalog().rows()[0].clone();
-    let choice = pick::write_profile(
-        demo.paths(),
-        &demo.env.dirs,
-        &session,
-        &row,
-        app.catalog().rows(),
-    )
-    .unwrap();
+    let choice = demo.commit(&session, &row, app.catalog().rows());
     let got = resolve_in_child(&demo, &choice.profile).await;
     assert_eq!(got["ok"], true, "{got}");
 

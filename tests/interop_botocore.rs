@@ -3,8 +3,6 @@
 
 mod common;
 
-use uo_aws_tui::pick;
-
 const RESOLVE: &str = r#"
 import json, sys
 import botocore.session
@@ -33,14 +31,7 @@ async fn botocore_resolves_the_written_profile_to_role_credentials() {
         .find(|r| r.account.id == target.account_id && r.role() == Some(role.as_str()))
         .unwrap()
         .clone();
-    let choice = pick::write_profile(
-        demo.paths(),
-        &demo.env.dirs,
-        &session,
-        &row,
-        app.catalog().rows(),
-    )
-    .unwrap();
+    let choice = demo.commit(&session, &row, app.catalog().rows());
 
     let out = tokio::process::Command::new(&python)
         .env_clear()

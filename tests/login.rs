@@ -23,8 +23,9 @@ use uo_aws_tui::aws::registration::{
 use uo_aws_tui::aws::sso_session::SsoSession;
 use uo_aws_tui::aws::token_cache::{read_token, token_path, CachedToken};
 use uo_aws_tui::event_loop;
-use uo_aws_tui::pick::{self, PickServices};
+use uo_aws_tui::picker::{self, PickServices};
 use uo_aws_tui::sim::SimOptions;
+use uo_aws_tui::token::{token_for, Policy};
 
 /// A `$BROWSER` that fetches the URL at once and follows the redirect, as a
 /// browser would, to our loopback listener.
@@ -204,14 +205,7 @@ async fn botocore_gets_role_credentials_with_a_logged_in_token() {
     log_in(&demo, Flow::Pkce, browser(&fetcher)).await.unwrap();
     let (session, app) = demo.loaded_app().await;
     let row = app.catalog().rows()[0].clone();
-    let choice = pick::write_profile(
-        demo.paths(),
-        &demo.env.dirs,
-        &session,
-        &row,
-        app.catalog().rows(),
-    )
-    .unwrap();
+    let choice = demo.commit(&session, &row, app.catalog().rows());
     let out = tokio::process::Command::new(&python)
         .env_clear()
         .envs(common::aws_child_env(demo.home.path(), &demo.sim.endpoint()))
@@ -446,12 +440,15 @@ async fn refresh_rewrites_only_the_token_fields_and_keeps_the_rest() {
     let demo = common::DemoHome::with_options(SimOptions::default()).await;
     logged_in(&demo).await;
     let old = age_token(&demo, 5, false);
-    let session = pick::prepare(&demo.env, None, OffsetDateTime::UNIX_EPOCH)
-        .unwrap()
-        .0;
-    let fresh = pick::usable_token(&demo.env, &session)
-        .await
-        .expect("refreshed");
+    let session = demo.session();
+    let fresh = token_for(
+        &demo.env,
+        &session,
+        Policy::Usable,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("refreshed");
     assert_eq!(demo.sim.oidc_counts().calls("refresh_token"), 1);
     let path = token_path(&demo.paths().sso_cache, "uoregon");
     let new: serde_json::Value =
@@ -472,7 +469,14 @@ async fn refresh_rewrites_only_the_token_fields_and_keeps_the_rest() {
     assert!(new["expiresAt"].as_str().unwrap().ends_with('Z'));
     assert!(fresh.expires_at > OffsetDateTime::now_utc() + Duration::from_secs(7 * 3600));
     // The new token works; a fresh one is not refreshed again.
-    pick::usable_token(&demo.env, &session).await.unwrap();
+    token_for(
+        &demo.env,
+        &session,
+        Policy::Usable,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
     assert_eq!(demo.sim.oidc_counts().calls("refresh_token"), 1);
 }
 
@@ -485,10 +489,16 @@ async fn a_rejected_refresh_token_is_tried_once_and_asks_for_a_login() {
     .await;
     logged_in(&demo).await;
     age_token(&demo, -1, false);
-    let session = pick::prepare(&demo.env, None, OffsetDateTime::UNIX_EPOCH)
-        .unwrap()
-        .0;
-    let err = pick::usable_token(&demo.env, &session).await.unwrap_err();
+    let session = demo.session();
+    let err = token_for(
+        &demo.env,
+        &session,
+        Policy::Usable,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("session ended, login required"), "{err}");
     assert_eq!(demo.sim.oidc_counts().calls("refresh_token"), 1);
 }
@@ -498,19 +508,30 @@ async fn a_token_without_a_refresh_token_is_never_refreshed() {
     let demo = common::DemoHome::with_options(SimOptions::default()).await;
     logged_in(&demo).await;
     age_token(&demo, 10, true);
-    let session = pick::prepare(&demo.env, None, OffsetDateTime::UNIX_EPOCH)
-        .unwrap()
-        .0;
-    let token = pick::usable_token(&demo.env, &session)
-        .await
-        .expect("still valid for 10 minutes");
+    let session = demo.session();
+    let token = token_for(
+        &demo.env,
+        &session,
+        Policy::Usable,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("still valid for 10 minutes");
     assert!(token.refresh_token.is_none());
     assert_eq!(
         login::refreshable(&token, OffsetDateTime::now_utc()),
         Err("it has no refresh token")
     );
     age_token(&demo, -1, true);
-    let err = pick::usable_token(&demo.env, &session).await.unwrap_err();
+    let err = token_for(
+        &demo.env,
+        &session,
+        Policy::Usable,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("cannot be refreshed"), "{err}");
     assert_eq!(demo.sim.oidc_counts().calls("refresh_token"), 0);
 }
@@ -521,12 +542,16 @@ async fn the_picker_recovers_from_an_expired_token_without_a_restart() {
     age_token(&demo, -60, true);
     let fetcher = script(demo.home.path(), "browser.sh", FETCHER);
     let request = demo.request();
-    let session = pick::prepare(&demo.env, None, OffsetDateTime::UNIX_EPOCH)
-        .unwrap()
-        .0;
-    let token = pick::usable_token(&demo.env, &session).await;
-    let reason = token.as_ref().unwrap_err().clone();
-    let mut app = pick::new_app(&demo.env, &session, &request).unwrap();
+    let session = demo.session();
+    let token = token_for(
+        &demo.env,
+        &session,
+        Policy::Usable,
+        OffsetDateTime::now_utc(),
+    )
+    .await;
+    let reason = token.as_ref().unwrap_err().reason.to_string();
+    let mut app = picker::new_app(&demo.env, &session, &request).unwrap();
     app.begin_login(reason);
     let complete = Arc::new(Notify::new());
     let mut services = common::Observed {

@@ -187,14 +187,7 @@ async fn logout_ends_the_session_and_removes_its_files_but_not_the_registration(
     // A profile of the session, its cached role credentials, and another session's file.
     let (session, app) = demo.loaded_app().await;
     let row = app.catalog().rows()[0].clone();
-    uo_aws_tui::pick::write_profile(
-        demo.paths(),
-        &demo.env.dirs,
-        &session,
-        &row,
-        app.catalog().rows(),
-    )
-    .unwrap();
+    demo.commit(&session, &row, app.catalog().rows());
     let ours = role_credentials_path(
         &demo.paths().cli_cache,
         &row.account.id,

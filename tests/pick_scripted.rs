@@ -6,10 +6,10 @@ mod common;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use time::OffsetDateTime;
 use uo_aws_tui::app::{App, Outcome};
 use uo_aws_tui::aws::config::{AwsFile, FileKind};
-use uo_aws_tui::pick::{self, Exit};
+use uo_aws_tui::exit::Exit;
+use uo_aws_tui::picker;
 use uo_aws_tui::ui;
 
 fn typed(app: &mut App, text: &str) {
@@ -43,7 +43,7 @@ async fn typing_an_account_id_from_the_last_page_and_a_role_then_enter_writes_th
         .handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
         .unwrap();
     assert!(matches!(&outcome, Outcome::Chosen(r) if r.account.id == target.account_id));
-    let exit = pick::finish(env, &session, &app, outcome, &demo.request()).unwrap();
+    let exit = picker::finish(env, &session, &app, outcome, &demo.request()).unwrap();
     let profile = uo_aws_tui::catalog::profile_name(&target.account_id, &role);
     assert_eq!(
         exit,
@@ -79,7 +79,7 @@ async fn esc_cancels_and_ctrl_c_interrupts_without_writing() {
     let demo = common::DemoHome::new(3, 20).await;
     let (env, paths) = (&demo.env, demo.paths());
     let before = std::fs::read(&paths.config).unwrap();
-    let (session, _) = pick::prepare(env, None, OffsetDateTime::now_utc()).unwrap();
+    let (_, session) = env.session(None).unwrap();
     let mut app = App::new(&session.name, &session.region, "");
     for (key, want) in [
         (
@@ -92,7 +92,7 @@ async fn esc_cancels_and_ctrl_c_interrupts_without_writing() {
         ),
     ] {
         let outcome = app.handle_key(key).unwrap();
-        let exit = pick::finish(env, &session, &app, outcome, &demo.request()).unwrap();
+        let exit = picker::finish(env, &session, &app, outcome, &demo.request()).unwrap();
         assert_eq!(exit, want);
     }
     assert_eq!(Exit::Cancelled.code(), 1);

@@ -5,8 +5,10 @@ use std::path::Path;
 use time::macros::datetime;
 use time::OffsetDateTime;
 use uo_aws_tui::aws::paths::AwsPaths;
+use uo_aws_tui::aws::sso_session::SsoSession;
+use uo_aws_tui::aws::token_cache::CachedToken;
 use uo_aws_tui::aws::token_cache::{cache_file_name, token_path};
-use uo_aws_tui::pick::{prepare, Environment};
+use uo_aws_tui::env::Environment;
 
 const TWO_SESSIONS: &str = "\
 [sso-session uoregon]
@@ -48,6 +50,17 @@ fn write_token(cache: &Path, session: &str, expires: &str) {
 }
 
 const NOW: OffsetDateTime = datetime!(2026-11-30 12:00 UTC);
+
+/// What every command does first: the config, the session, and its stored token.
+fn prepare(
+    env: &Environment,
+    requested: Option<&str>,
+    now: OffsetDateTime,
+) -> anyhow::Result<(SsoSession, CachedToken)> {
+    let (_, session) = env.session(requested)?;
+    let token = uo_aws_tui::token::stored(env, &session, now)?;
+    Ok((session, token))
+}
 
 fn error(env: &Environment, requested: Option<&str>) -> String {
     format!("{:#}", prepare(env, requested, NOW).unwrap_err())
@@ -187,7 +200,7 @@ fn the_sessions_view_lists_sessions_and_legacy_start_urls() {
         "{TWO_SESSIONS}\n[profile legacy]\nsso_start_url = https://old.awsapps.com/start\nsso_region = us-west-2\nsso_account_id = 1\nsso_role_name = R\n"
     ));
     write_token(&env.paths.sso_cache, "uoregon", "2026-11-30T15:12:00Z");
-    let rows = uo_aws_tui::pick::session_summaries(&env, NOW);
+    let rows = uo_aws_tui::picker::session_summaries(&env, NOW);
     let names: Vec<Option<&str>> = rows.iter().map(|r| r.name.as_deref()).collect();
     assert_eq!(names, [Some("uoregon"), Some("lab"), None]);
     assert_eq!(rows[0].state(NOW).as_str(), "valid");

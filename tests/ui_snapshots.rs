@@ -219,15 +219,7 @@ async fn a_profile_with_a_doctor_finding_gets_a_badge_and_the_details_say_why() 
     let demo = common::DemoHome::new(12, 20).await;
     let (session, app) = demo.loaded_app().await;
     let row = app.catalog().rows()[0].clone();
-    let profile = uo_aws_tui::pick::write_profile(
-        demo.paths(),
-        &demo.env.dirs,
-        &session,
-        &row,
-        app.catalog().rows(),
-    )
-    .unwrap()
-    .profile;
+    let profile = demo.commit(&session, &row, app.catalog().rows()).profile;
     std::fs::write(
         &demo.paths().credentials,
         format!("[{profile}]\naws_access_key_id = AKIAOLD\naws_secret_access_key = old\n"),

@@ -7,7 +7,7 @@ use crate::aws::config::{AwsFile, ConfigError, FileKind};
 use crate::aws::paths::AwsPaths;
 use crate::cli::DoctorArgs;
 use crate::doctor::{diagnose, has_errors, AwsEnv, Finding};
-use crate::pick::Exit;
+use crate::exit::Exit;
 
 /// What `doctor` prints and how it exits.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,9 +6,13 @@ use std::process::Command;
 use crate::aws::config::{AwsFile, FileKind};
 use crate::aws::sso_session::load_session;
 use crate::cli::ExecArgs;
-use crate::pick::{self, Environment, Exit};
+use crate::env::Environment;
+use crate::exit::Exit;
+use crate::profile::{commit, Target, Write};
 use crate::scripting::{list_with_settings, namer, refusal, resolve, settings, Resolution};
 use crate::shell::{activation_vars, vars_to_unset, Choice};
+use crate::token::{token_for, Policy};
+use time::OffsetDateTime;
 
 /// The choice for an existing profile of the config that names an
 /// sso-session, account and role: used as it is, without listing. `None`
@@ -54,12 +58,7 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
     let choice = match existing_choice(&env, args)? {
         Some((choice, session)) => {
-            pick::usable_token(&env, &session).await.map_err(|why| {
-                anyhow::anyhow!(
-                    "{why}\n  run: uo-aws-tui login --sso-session {}",
-                    session.name
-                )
-            })?;
+            token_for(&env, &session, Policy::Usable, OffsetDateTime::now_utc()).await?;
             choice
         }
         None => {
@@ -80,17 +79,13 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
                 )));
             };
             let region = settings.region.as_deref().unwrap_or(&listed.session.region);
-            let choice = pick::choose(
-                &listed.session,
+            let target = Target {
+                session: &listed.session,
                 region,
-                row,
-                rows,
-                &settings.profile_template,
-            )?;
-            if listed.config.profile(&choice.profile).is_none() {
-                pick::upsert_profile(&env.paths, &env.dirs, &choice)?;
-            }
-            choice
+                template: &settings.profile_template,
+                write: Write::IfMissing,
+            };
+            commit(&env, &target, row, rows)?
         }
     };
     Ok(run_command(&choice, &args.command))

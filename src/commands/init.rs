@@ -3,7 +3,7 @@
 //! `uo-aws-tui completions bash|zsh|fish`.
 
 use crate::cli::InitArgs;
-use crate::pick::Exit;
+use crate::exit::Exit;
 use crate::shell::{init_script, Shell};
 
 /// The script for the requested shell, on stdout.

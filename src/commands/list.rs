@@ -4,7 +4,9 @@ use std::collections::HashSet;
 
 use crate::catalog::RowKind;
 use crate::cli::ListArgs;
-use crate::pick::{self, Environment, Exit};
+use crate::env::Environment;
+use crate::exit::Exit;
+use crate::listing;
 use crate::scripting::{list_with_settings, settings};
 
 /// One listed row.
@@ -112,7 +114,7 @@ pub async fn run(args: &ListArgs) -> anyhow::Result<Exit> {
     }
     let existing: HashSet<&str> = listed.config.profiles().map(|(name, _)| name).collect();
     let rows = listed.catalog.rows();
-    let entries: Vec<Entry> = pick::matches(&args.query.join(" "), rows)
+    let entries: Vec<Entry> = listing::matches(&args.query.join(" "), rows)
         .into_iter()
         .map(|i| &rows[i])
         .filter_map(|row| {

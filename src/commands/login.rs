@@ -11,7 +11,8 @@ use crate::aws::login::{self, Browser, Flow, LoginOptions, LoginStep, Oidc, PKCE
 use crate::aws::sso_session::{choose_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, token_path};
 use crate::cli::LoginArgs;
-use crate::pick::{Environment, Exit};
+use crate::env::Environment;
+use crate::exit::Exit;
 
 /// A session name with its whitespace replaced, offered when a name with
 /// whitespace is refused.

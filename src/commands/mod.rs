@@ -1,5 +1,5 @@
 //! Subcommands other than the picker: each turns its arguments into calls
-//! of the library and a [`crate::pick::Exit`].
+//! of the library and a [`crate::exit::Exit`].
 
 pub mod doctor;
 pub mod exec;

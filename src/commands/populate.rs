@@ -4,7 +4,7 @@
 //!
 //! * Profiles that already exist are left exactly as they are (populate only
 //!   adds), so a run with nothing new leaves the file byte-identical.
-//! * New sections carry the ownership marker [`pick::OWNER_KEY`]; `--prune`
+//! * New sections carry the ownership marker [`OWNER_KEY`](crate::profile::OWNER_KEY); `--prune`
 //!   removes only sections with that marker, of this sso-session, whose
 //!   account or role the complete listing no longer has. An account whose
 //!   roles could not be listed keeps its profiles.
@@ -22,9 +22,11 @@ use crate::aws::config_write::ConfigWriter;
 use crate::aws::sso_session::SsoSession;
 use crate::catalog::{Row, RowKind};
 use crate::cli::PopulateArgs;
-use crate::pick::{self, Environment, Exit};
+use crate::env::Environment;
+use crate::exit::Exit;
+use crate::listing;
+use crate::profile::{self, profile_keys};
 use crate::scripting::{list_with_settings, namer, settings};
-use crate::shell::Choice;
 
 /// What an edit did (or, for a dry run, would do).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -146,20 +148,16 @@ pub fn edit(
             }
             continue;
         }
-        let choice = Choice {
-            profile: profile.clone(),
-            account_id: row.account.id.clone(),
-            account_name: row.account.name.clone(),
-            role_name: role.to_string(),
-            region: request.region.to_string(),
-            sso_session: request.session.name.clone(),
+        let Some(choice) = profile::choice(request.session, request.region, row, profile.clone())
+        else {
+            continue;
         };
         out = upsert_section(
             path,
             FileKind::Config,
             &out,
             &SectionName::Profile(profile.clone()),
-            &pick::profile_keys(&choice, true),
+            &profile_keys(&choice, true),
         )?;
         plan.added.push(profile);
     }
@@ -176,7 +174,7 @@ pub fn edit(
             .map(|r| r.account.id.as_str())
             .collect();
         for (profile, section) in current.profiles() {
-            if !pick::is_ours(section)
+            if !profile::is_ours(section)
                 || section.get("sso_session") != Some(request.session.name.as_str())
             {
                 continue;
@@ -236,7 +234,7 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     }
     let rows = listed.catalog.rows();
     let query = args.query.join(" ");
-    let selected: Vec<&Row> = pick::matches(&query, rows)
+    let selected: Vec<&Row> = listing::matches(&query, rows)
         .into_iter()
         .map(|i| &rows[i])
         .filter(|r| r.role().is_some())

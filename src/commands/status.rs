@@ -8,7 +8,7 @@ use crate::aws::config::{AwsFile, ConfigError, FileKind};
 use crate::aws::paths::AwsPaths;
 use crate::aws::token_cache::format_timestamp;
 use crate::cli::StatusArgs;
-use crate::pick::Exit;
+use crate::exit::Exit;
 use crate::sessions::{self, Discovery, SessionStatus, TokenState};
 
 /// What `status` prints and how it exits.

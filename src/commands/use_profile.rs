@@ -3,7 +3,9 @@
 //! Enter would; anything else exits 1 with the candidates on stderr.
 
 use crate::cli::UseArgs;
-use crate::pick::{self, Environment, Exit};
+use crate::env::Environment;
+use crate::exit::Exit;
+use crate::profile::{commit, Target, Write};
 use crate::scripting::{
     join_query, list_with_settings, namer, refusal, resolve, settings, Resolution,
 };
@@ -33,15 +35,16 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
         .as_deref()
         .or(settings.region.as_deref())
         .unwrap_or(&listed.session.region);
-    let choice = pick::choose(
-        &listed.session,
+    let target = Target {
+        session: &listed.session,
         region,
-        row,
-        rows,
-        &settings.profile_template,
-    )?;
-    if !args.no_write {
-        pick::upsert_profile(&env.paths, &env.dirs, &choice)?;
-    }
+        template: &settings.profile_template,
+        write: if args.no_write {
+            Write::Never
+        } else {
+            Write::Upsert
+        },
+    };
+    let choice = commit(&env, &target, row, rows)?;
     Ok(Exit::Done(render(args.emit, &choice)))
 }

@@ -1,5 +1,259 @@
-//! The interactive picker: its services.
+//! The interactive pick: choose the sso-session, show the cached catalog
+//! and list the portal into the picker ([`crate::app`] driven by
+//! [`crate::event_loop`] with [`PickServices`]), and on Enter commit the
+//! native profile ([`crate::profile::commit`]) and say how to activate it.
 
 pub mod services;
 
-pub use services::PickServices;
+use std::collections::HashMap;
+
+use crossterm::event::EventStream;
+use time::OffsetDateTime;
+
+use crate::app::{App, Outcome, ProfileNote};
+use crate::aws::config::{AwsFile, FileKind};
+use crate::aws::sso_session::SsoSession;
+use crate::cache::{self, Plan};
+use crate::catalog::ProfileTemplate;
+use crate::env::Environment;
+use crate::event_loop;
+use crate::exit::Exit;
+use crate::favourites;
+use crate::listing::{list_catalog, load_cache, single_match, StderrProgress};
+use crate::profile::{commit, existing_profiles, Target, Write};
+use crate::shell::{render, Emit};
+use crate::terminal::TerminalGuard;
+use crate::token::{self, token_for, NeedsLogin, Policy};
+
+pub use services::{session_summaries, PickServices};
+
+/// What `pick` was asked for.
+#[derive(Debug, Clone)]
+pub struct PickRequest {
+    /// `--sso-session NAME`.
+    pub sso_session: Option<String>,
+    /// The initial query.
+    pub query: String,
+    /// `--emit`.
+    pub emit: Emit,
+    /// How many ListAccountRoles calls run at once.
+    pub concurrency: usize,
+    /// `--region`: the region written and exported instead of the session's `sso_region`.
+    pub region: Option<String>,
+    /// `--no-write`: print the result without touching the config file.
+    pub no_write: bool,
+    /// `--select-1`: when exactly one row matches the query once the whole
+    /// catalog is listed, choose it without drawing.
+    pub select_1: bool,
+    /// How the written profile is named (`profile_template` in settings.ini).
+    pub template: ProfileTemplate,
+    /// `--refresh`: list the portal even when the cached catalog is fresh.
+    pub refresh: bool,
+    /// `--offline`: never contact the portal; pick from the cached catalog.
+    pub offline: bool,
+}
+
+impl PickRequest {
+    /// Where a chosen row's profile goes in `session`: `--region` (else the
+    /// session's `sso_region`), the template, and no write with `--no-write`.
+    fn target<'a>(&'a self, session: &'a SsoSession, region: &'a str) -> Target<'a> {
+        Target {
+            session,
+            region,
+            template: &self.template,
+            write: if self.no_write {
+                Write::Never
+            } else {
+                Write::Upsert
+            },
+        }
+    }
+}
+
+/// The picker and its services for `session`: the cached catalog on screen
+/// first (no network call before it), then a listing when the cache is
+/// missing or stale or `--refresh` was given, none with `--offline`. A
+/// missing or unusable token opens the login panel with the reason.
+///
+/// Errors: the config file cannot be read.
+pub async fn prepare_picker(
+    env: &Environment,
+    session: &SsoSession,
+    request: &PickRequest,
+) -> anyhow::Result<(App, PickServices)> {
+    let (cached, plan, note) = load_cache(env, session, request.refresh, request.offline);
+    let mut app = new_app(env, session, request)?;
+    if let Some(c) = &cached {
+        app.restore_catalog(c.to_catalog(), plan == Plan::Refresh);
+    }
+    if let Some(note) = note {
+        app.set_message(note);
+    }
+    let now = OffsetDateTime::now_utc();
+    let token = match plan {
+        Plan::Refresh => match token_for(env, session, Policy::Usable, now).await {
+            Ok(token) => Some(token),
+            Err(needs) => {
+                app.begin_login(needs.reason.to_string());
+                None
+            }
+        },
+        Plan::UseCache | Plan::Offline => token::stored(env, session, now).ok(),
+    };
+    app.set_session_expires_at(token.as_ref().map(|t| t.expires_at));
+    let services = PickServices::new(env, session, token.as_ref(), request.concurrency).with_cache(
+        cache::catalog_path(&env.dirs, &session.name),
+        cached,
+        plan,
+    );
+    Ok((app, services))
+}
+
+/// The doctor's findings about profiles (local files and `AWS_*` variables),
+/// by profile name, for the picker's badges. A credentials file that cannot
+/// be read gives no notes (the picker does not need it).
+pub fn profile_notes(env: &Environment, config: &AwsFile) -> HashMap<String, Vec<ProfileNote>> {
+    let credentials = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)
+        .ok()
+        .flatten();
+    let findings = crate::doctor::diagnose(
+        &env.paths,
+        Some(config),
+        credentials.as_ref(),
+        &crate::doctor::AwsEnv::from_process(),
+        OffsetDateTime::now_utc(),
+    );
+    let mut notes: HashMap<String, Vec<ProfileNote>> = HashMap::new();
+    for f in &findings {
+        for profile in &f.profiles {
+            notes.entry(profile.clone()).or_default().push(ProfileNote {
+                error: f.severity == crate::doctor::Severity::Error,
+                code: f.code.as_str(),
+                message: f.message.clone(),
+            });
+        }
+    }
+    notes
+}
+
+/// A picker for `session` with the config's profiles and the stored
+/// favourites loaded. A favourites file that cannot be read is reported in
+/// the picker and left as it is until a favourite changes.
+pub fn new_app(
+    env: &Environment,
+    session: &SsoSession,
+    request: &PickRequest,
+) -> anyhow::Result<App> {
+    let region = request.region.as_deref().unwrap_or(&session.region);
+    let mut app = App::new(&session.name, region, &request.query);
+    let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
+    app.set_profile_template(request.template.clone());
+    app.set_existing_profiles(existing_profiles(&config));
+    app.set_profile_notes(profile_notes(env, &config));
+    match favourites::load(&favourites::favourites_path(&env.dirs.data_dir)) {
+        Ok(set) => app.set_favourites(set),
+        Err(e) => app.set_message(format!("favourites not loaded: {e}")),
+    }
+    Ok(app)
+}
+
+/// The interactive pick: everything from the config to the printed result.
+/// With `--select-1` and a query exactly one role row matches once the
+/// whole catalog is listed, that row is committed without drawing.
+///
+/// Errors: the config or session cannot be used, the terminal cannot be
+/// opened, the profile cannot be written, the portal refused the listing.
+pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exit> {
+    let (_, session) = env.session(request.sso_session.as_deref())?;
+    let mut prefetched = None;
+    if request.select_1 && !request.offline {
+        let now = OffsetDateTime::now_utc();
+        if let Ok(token) = token_for(env, &session, Policy::Usable, now).await {
+            let mut progress = StderrProgress::new();
+            let (events, catalog) = list_catalog(env, &session, &token, request.concurrency, |c| {
+                progress.show(c)
+            })
+            .await;
+            drop(progress);
+            if catalog.fatal().is_none() {
+                if let Some(row) = single_match(&request.query, catalog.rows()) {
+                    let region = request.region.as_deref().unwrap_or(&session.region);
+                    let target = request.target(&session, region);
+                    let choice = commit(env, &target, row, catalog.rows())?;
+                    return Ok(Exit::Done(render(request.emit, &choice)));
+                }
+            }
+            prefetched = Some(events);
+        }
+    }
+    let (mut app, mut services) = prepare_picker(env, &session, request).await?;
+    if let Some(events) = prefetched {
+        services = services.with_prefetched(events);
+    }
+    if std::env::var_os(FIRST_FRAME_PROBE).is_some() {
+        return first_frame_probe(&mut app);
+    }
+    let mut guard = TerminalGuard::open()?;
+    let outcome = event_loop::run(
+        guard.terminal(),
+        &mut app,
+        EventStream::new(),
+        &mut services,
+    )
+    .await;
+    guard.restore();
+    drop(guard);
+    finish(env, &session, &app, outcome?, request)
+}
+
+/// Benchmark hook (hidden, see docs/performance.md): with this variable
+/// set, `pick` draws its first frame into an in-memory 120×40 terminal
+/// instead of `/dev/tty`, prints its peak resident set (`VmHWM` of
+/// /proc/self/status, where there is one) on stderr and exits 1 —
+/// everything from process start to the first frame except the terminal's
+/// own setup.
+pub const FIRST_FRAME_PROBE: &str = "UO_AWS_TUI_FIRST_FRAME_PROBE";
+
+fn first_frame_probe(app: &mut App) -> anyhow::Result<Exit> {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40))?;
+    app.set_page_size(crate::ui::list_height(40));
+    terminal.draw(|f| crate::ui::draw(f, app))?;
+    if let Some(line) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+    {
+        eprintln!("{line}");
+    }
+    Ok(Exit::Cancelled)
+}
+
+/// Turns the picker's outcome into the exit: commits the profile of a
+/// choice (in the picker's region) and renders the output.
+///
+/// Errors: the profile cannot be written; the listing failed (a refused
+/// token asks for a login).
+pub fn finish(
+    env: &Environment,
+    session: &SsoSession,
+    app: &App,
+    outcome: Outcome,
+    request: &PickRequest,
+) -> anyhow::Result<Exit> {
+    match outcome {
+        Outcome::Chosen(row) => {
+            let target = request.target(session, &app.region);
+            let choice = commit(env, &target, &row, app.catalog().rows())?;
+            Ok(Exit::Done(render(request.emit, &choice)))
+        }
+        Outcome::Cancelled => Ok(Exit::Cancelled),
+        Outcome::Interrupted => Ok(Exit::Interrupted),
+        Outcome::Failed(message) if message.contains("UnauthorizedException") => {
+            Err(NeedsLogin::rejected(session, message).into())
+        }
+        Outcome::Failed(message) => Err(anyhow::anyhow!("sso-session {}: {message}", session.name)),
+    }
+}

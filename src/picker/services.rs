@@ -14,12 +14,14 @@ use crate::aws::limiter::{Limiter, LimiterConfig};
 use crate::aws::login::{self, Browser, Flow, LoginOptions, LoginStep, Oidc};
 use crate::aws::portal::PriorityHints;
 use crate::aws::sso_session::{load_session, SsoSession};
-use crate::aws::token_cache::{format_timestamp, read_token, token_path, CachedToken};
+use crate::aws::token_cache::{format_timestamp, CachedToken};
 use crate::cache::{CachedCatalog, Plan};
 use crate::catalog::CatalogEvent;
+use crate::env::Environment;
 use crate::event_loop::Services;
 use crate::favourites::{self, Favourite};
-use crate::pick::{record_listing, start_listing_with, Environment};
+use crate::listing::{record_listing, start_listing_with};
+use crate::token::{self, token_for, Policy};
 
 /// The picker's link to the portal and to the favourites file.
 pub struct PickServices {
@@ -276,9 +278,14 @@ impl Services for PickServices {
 
     fn switch_session(&mut self, name: &str) -> Result<(String, Option<OffsetDateTime>), String> {
         let session = self.find_session(name)?;
-        let token = read_token(&token_path(&self.env.paths.sso_cache, &session.name)).ok();
-        let expires_at = token.as_ref().map(|t| t.expires_at);
-        let usable = token.filter(|t| !t.is_expired_at(OffsetDateTime::now_utc()));
+        let (usable, expires_at) =
+            match token::stored(&self.env, &session, OffsetDateTime::now_utc()) {
+                Ok(token) => {
+                    let expires_at = token.expires_at;
+                    (Some(token), Some(expires_at))
+                }
+                Err(needs) => (None, needs.expired_at()),
+            };
         *self.token.lock().unwrap_or_else(|e| e.into_inner()) = usable;
         let region = session.region.clone();
         self.session = session;
@@ -296,12 +303,9 @@ async fn refresh_session(
     env: &Environment,
     session: &SsoSession,
 ) -> Result<(String, Option<CachedToken>), String> {
-    let path = token_path(&env.paths.sso_cache, &session.name);
-    let token = read_token(&path).map_err(|e| e.to_string())?;
-    let oidc = Oidc::new(&session.region, env.oidc_endpoint.as_deref());
-    let fresh = login::refresh(&env.paths.sso_cache, session, &token, &oidc)
+    let fresh = token_for(env, session, Policy::Refreshed, OffsetDateTime::now_utc())
         .await
-        .map_err(|e| format!("{}: {e}", session.name))?;
+        .map_err(|e| e.reason.to_string())?;
     Ok((
         format!(
             "refreshed {}: valid until {}",
@@ -318,10 +322,15 @@ async fn logout_session(
     session: &SsoSession,
 ) -> Result<(String, Option<CachedToken>), String> {
     let config = AwsFile::load(&env.paths.config, FileKind::Config).map_err(|e| e.to_string())?;
-    let removed =
-        crate::commands::logout::logout_session(env, &config, &session.name, &session.region)
-            .await
-            .map_err(|e| format!("{}: {e}", session.name))?;
+    let removed = crate::aws::logout::logout_session(
+        &env.paths,
+        env.portal_endpoint.as_deref(),
+        &config,
+        &session.name,
+        &session.region,
+    )
+    .await
+    .map_err(|e| format!("{}: {e}", session.name))?;
     Ok((
         format!(
             "logged out of {} ({} token, {} cached credential files removed)",

@@ -115,7 +115,7 @@ pub fn aws_child_env(home: &Path, portal: &str) -> Vec<(String, String)> {
 pub struct DemoHome {
     pub sim: Simulator,
     pub home: tempfile::TempDir,
-    pub env: uo_aws_tui::pick::Environment,
+    pub env: uo_aws_tui::env::Environment,
 }
 
 impl DemoHome {
@@ -142,7 +142,7 @@ impl DemoHome {
             &sim.issue_access_token(Duration::from_secs(3600)),
         )
         .unwrap();
-        let env = uo_aws_tui::pick::Environment {
+        let env = uo_aws_tui::env::Environment {
             paths,
             dirs: uo_aws_tui::dirs::AppDirs::under(&home.path().join("app")),
             aws_profile: None,
@@ -156,9 +156,32 @@ impl DemoHome {
         &self.env.paths
     }
 
+    /// The sso-session `pick` chooses here (the only one, `uoregon`).
+    pub fn session(&self) -> uo_aws_tui::aws::sso_session::SsoSession {
+        self.env.session(None).unwrap().1
+    }
+
+    /// Commits `row` as Enter in the picker does (the session's region, the
+    /// built-in name template, the config file written).
+    pub fn commit(
+        &self,
+        session: &uo_aws_tui::aws::sso_session::SsoSession,
+        row: &uo_aws_tui::catalog::Row,
+        rows: &[uo_aws_tui::catalog::Row],
+    ) -> uo_aws_tui::shell::Choice {
+        let template = uo_aws_tui::catalog::ProfileTemplate::default();
+        let target = uo_aws_tui::profile::Target {
+            session,
+            region: &session.region,
+            template: &template,
+            write: uo_aws_tui::profile::Write::Upsert,
+        };
+        uo_aws_tui::profile::commit(&self.env, &target, row, rows).unwrap()
+    }
+
     /// A request like `uo-aws-tui pick` with no options.
-    pub fn request(&self) -> uo_aws_tui::pick::PickRequest {
-        uo_aws_tui::pick::PickRequest {
+    pub fn request(&self) -> uo_aws_tui::picker::PickRequest {
+        uo_aws_tui::picker::PickRequest {
             sso_session: None,
             query: String::new(),
             emit: uo_aws_tui::shell::Emit::Posix,
@@ -186,15 +209,16 @@ impl DemoHome {
     /// after folding the whole listing.
     pub async fn listed_app(
         &self,
-        request: &uo_aws_tui::pick::PickRequest,
+        request: &uo_aws_tui::picker::PickRequest,
     ) -> (
         uo_aws_tui::aws::sso_session::SsoSession,
         uo_aws_tui::app::App,
     ) {
-        let (session, token) =
-            uo_aws_tui::pick::prepare(&self.env, None, time::OffsetDateTime::now_utc()).unwrap();
-        let mut app = uo_aws_tui::pick::new_app(&self.env, &session, request).unwrap();
-        let mut rx = uo_aws_tui::pick::start_listing(&self.env, &session, &token, 8);
+        let session = self.session();
+        let token = uo_aws_tui::token::stored(&self.env, &session, time::OffsetDateTime::now_utc())
+            .unwrap();
+        let mut app = uo_aws_tui::picker::new_app(&self.env, &session, request).unwrap();
+        let mut rx = uo_aws_tui::listing::start_listing(&self.env, &session, &token, 8);
         while let Some(event) = rx.recv().await {
             assert!(app.apply(event).is_none());
         }
@@ -216,7 +240,7 @@ use uo_aws_tui::favourites::Favourite;
 
 /// The real services, with a signal each time a listing pass completes.
 pub struct Observed {
-    pub inner: uo_aws_tui::pick::PickServices,
+    pub inner: uo_aws_tui::picker::PickServices,
     pub complete: std::sync::Arc<tokio::sync::Notify>,
 }
 

@@ -1,0 +1,56 @@
+//! Where the program looks for things: the AWS files, the program's own
+//! directories, the profile named by `AWS_PROFILE` and the endpoint
+//! overrides. Every command starts from one [`Environment`].
+
+use anyhow::Context as _;
+
+use crate::aws::config::{AwsFile, FileKind};
+use crate::aws::login;
+use crate::aws::paths::AwsPaths;
+use crate::aws::portal;
+use crate::aws::sso_session::{choose_session, SsoSession};
+use crate::dirs::AppDirs;
+
+/// Where the program looks for things: the AWS files, the profile named by
+/// `AWS_PROFILE`, and the portal endpoint override.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub paths: AwsPaths,
+    /// The program's own directories (favourites, backups, caches).
+    pub dirs: AppDirs,
+    /// `AWS_PROFILE`: its `sso_session` is the default session.
+    pub aws_profile: Option<String>,
+    /// Portal endpoint (`AWS_ENDPOINT_URL_SSO`, then `AWS_ENDPOINT_URL`);
+    /// `None` is the regional AWS endpoint.
+    pub portal_endpoint: Option<String>,
+    /// OIDC endpoint (`AWS_ENDPOINT_URL_SSO_OIDC`, then `AWS_ENDPOINT_URL`).
+    pub oidc_endpoint: Option<String>,
+}
+
+impl Environment {
+    /// The environment of this process.
+    ///
+    /// Errors: no home directory (`HOME` unset).
+    pub fn from_process() -> anyhow::Result<Environment> {
+        let paths = AwsPaths::from_env().context("cannot find the home directory (set HOME)")?;
+        let dirs = AppDirs::from_env().context("cannot find the home directory (set HOME)")?;
+        Ok(Environment {
+            paths,
+            dirs,
+            aws_profile: std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()),
+            portal_endpoint: portal::endpoint_from_env(),
+            oidc_endpoint: login::endpoint_from_env(),
+        })
+    }
+
+    /// The config file and the sso-session a command works on: `requested`
+    /// (`--sso-session` or settings.ini), else the session of `AWS_PROFILE`,
+    /// else the only one ([`choose_session`]).
+    ///
+    /// Errors name the file (and line) that failed, or the sessions there are.
+    pub fn session(&self, requested: Option<&str>) -> anyhow::Result<(AwsFile, SsoSession)> {
+        let config = AwsFile::load(&self.paths.config, FileKind::Config)?;
+        let session = choose_session(&config, requested, self.aws_profile.as_deref())?;
+        Ok((config, session))
+    }
+}

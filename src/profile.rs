@@ -1,0 +1,177 @@
+//! Native profiles: the [`Choice`] a row makes (its name from the profile
+//! template, refused when two rows share it), the keys of its
+//! `[profile NAME]` section with the ownership marker, and [`commit`], the
+//! one way a chosen row is written (the picker, `pick --select-1`, `use`
+//! and `exec` all call it; `populate` builds its sections from the same
+//! [`choice`] and [`profile_keys`]).
+
+use std::collections::HashMap;
+
+use anyhow::Context as _;
+
+use crate::app::ExistingProfile;
+use crate::aws::config::{AwsFile, FileKind, Section, SectionName};
+use crate::aws::config_edit::upsert_section;
+use crate::aws::config_write::ConfigWriter;
+use crate::aws::sso_session::SsoSession;
+use crate::catalog::{ProfileTemplate, Row};
+use crate::env::Environment;
+pub use crate::shell::Choice;
+
+/// The key that marks a profile section as written by uo-aws-tui: `populate
+/// --prune` removes only sections that carry it. The AWS CLI, the SDKs and
+/// terraform ignore keys they do not know.
+pub const OWNER_KEY: &str = "uo_aws_tui_managed";
+
+/// The value of [`OWNER_KEY`].
+pub const OWNER_VALUE: &str = "true";
+
+/// Whether a profile section carries the ownership marker.
+pub fn is_ours(section: &Section) -> bool {
+    section.get(OWNER_KEY) == Some(OWNER_VALUE)
+}
+
+/// The choice of role row `row` under the name `profile`, with `region`
+/// written and exported; `None` for a row whose roles failed.
+pub fn choice(session: &SsoSession, region: &str, row: &Row, profile: String) -> Option<Choice> {
+    Some(Choice {
+        profile,
+        account_id: row.account.id.clone(),
+        account_name: row.account.name.clone(),
+        role_name: row.role()?.to_string(),
+        region: region.to_string(),
+        sso_session: session.name.clone(),
+    })
+}
+
+/// The choice for `row`: its profile name (made with `template`) and what
+/// activates it, with `region` written and exported. `rows` are all rows
+/// known: a profile name that two rows map to is refused, naming both.
+///
+/// Errors: `row` is an account whose roles could not be listed; the name is
+/// shared.
+pub fn choose(
+    session: &SsoSession,
+    region: &str,
+    row: &Row,
+    rows: &[Row],
+    template: &ProfileTemplate,
+) -> anyhow::Result<Choice> {
+    let role = row
+        .role()
+        .context("this account's roles could not be listed")?;
+    let name = template.name(&row.account, role, &session.name);
+    if let Some(other) = rows.iter().find(|r| {
+        r.role().is_some_and(|other_role| {
+            template.name(&r.account, other_role, &session.name) == name
+                && (r.account.id != row.account.id || other_role != role)
+        })
+    }) {
+        anyhow::bail!(
+            "profile name {name} is shared by role {role:?} and role {:?} of account {}; rename one of the permission sets or write the profile by hand",
+            other.role().unwrap_or_default(),
+            other.account.id
+        );
+    }
+    Ok(choice(session, region, row, name).expect("a role row"))
+}
+
+/// The keys of the profile of `choice`, in the order a new section gets
+/// them: `sso_session`, `sso_account_id`, `sso_role_name`, `region`, and
+/// the ownership marker when `mark` (only for a section we create, so a
+/// profile the user wrote never becomes ours).
+pub fn profile_keys(choice: &Choice, mark: bool) -> Vec<(&'static str, &str)> {
+    let mut keys = vec![
+        ("sso_session", choice.sso_session.as_str()),
+        ("sso_account_id", choice.account_id.as_str()),
+        ("sso_role_name", choice.role_name.as_str()),
+        ("region", choice.region.as_str()),
+    ];
+    if mark {
+        keys.push((OWNER_KEY, OWNER_VALUE));
+    }
+    keys
+}
+
+/// Inserts or updates `[profile NAME]` of `choice` in the config file
+/// through [`ConfigWriter`] (locked, backed up under `env.dirs`):
+/// `sso_session`, `sso_account_id`, `sso_role_name`, `region` (in that order
+/// for a new section, followed by the ownership marker [`OWNER_KEY`]); only
+/// differing keys of an existing section change, and an existing section
+/// never gets the marker.
+fn upsert_profile(env: &Environment, choice: &Choice) -> anyhow::Result<()> {
+    let path = &env.paths.config;
+    ConfigWriter::new(path, &env.dirs).apply(|text| {
+        let current = AwsFile::parse(path, FileKind::Config, text)?;
+        let mark = current.profile(&choice.profile).is_none();
+        upsert_section(
+            path,
+            FileKind::Config,
+            text,
+            &SectionName::Profile(choice.profile.clone()),
+            &profile_keys(choice, mark),
+        )
+    })?;
+    Ok(())
+}
+
+/// Whether [`commit`] writes the profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    /// Insert or update the section (Enter in the picker, `use`).
+    Upsert,
+    /// Only when the config file has no section of that name (`exec`).
+    IfMissing,
+    /// Never (`--no-write`).
+    Never,
+}
+
+/// Where a chosen row's profile goes: the session, the region written and
+/// exported, the name template, and whether the file is written.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub session: &'a SsoSession,
+    pub region: &'a str,
+    pub template: &'a ProfileTemplate,
+    pub write: Write,
+}
+
+/// Chooses `row` ([`choose`], `rows` being every row known) and writes its
+/// profile into `env`'s config file as `target.write` says; returns the
+/// choice, for [`crate::shell::render`] or to run a command with.
+///
+/// Errors: those of [`choose`]; the config file cannot be read, parsed,
+/// locked, backed up or written.
+pub fn commit(
+    env: &Environment,
+    target: &Target<'_>,
+    row: &Row,
+    rows: &[Row],
+) -> anyhow::Result<Choice> {
+    let choice = choose(target.session, target.region, row, rows, target.template)?;
+    let write = match target.write {
+        Write::Upsert => true,
+        Write::IfMissing => AwsFile::load_optional(&env.paths.config, FileKind::Config)?
+            .is_none_or(|config| config.profile(&choice.profile).is_none()),
+        Write::Never => false,
+    };
+    if write {
+        upsert_profile(env, &choice)?;
+    }
+    Ok(choice)
+}
+
+/// Profiles the config file has, by name, for the details pane.
+pub fn existing_profiles(config: &AwsFile) -> HashMap<String, ExistingProfile> {
+    config
+        .profiles()
+        .map(|(name, section)| {
+            (
+                name.to_string(),
+                ExistingProfile {
+                    region: section.get("region").map(str::to_string),
+                },
+            )
+        })
+        .collect()
+}
