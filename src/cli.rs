@@ -40,17 +40,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the picker (the default command).
-    #[command(after_help = "\
-Examples:
-  uo-aws-tui pick                        every account and role of the session
-  uo-aws-tui pick research admin         start with a query (all terms must match)
-  uo-aws-tui pick --emit profile         print only the profile name
-  uo-aws-tui pick --region eu-west-1     write and export another region
-  uo-aws-tui pick --no-write --emit json print the choice, leave ~/.aws/config alone
-  uo-aws-tui pick --select-1 lab admin   choose at once when exactly one row matches
-
-Keys: type to filter · ↑/↓ Ctrl-p/Ctrl-n PgUp/PgDn Home/End move · Enter write the profile ·
-Esc cancel · Ctrl-c quit · Ctrl-w/Ctrl-u delete word/query · Ctrl-r refresh · Ctrl-f favourite · F1 help")]
+    #[command(after_help = pick_after_help())]
     Pick(PickArgs),
     /// Run against the built-in IAM Identity Center simulator (no AWS needed).
     #[command(after_help = "\
@@ -194,12 +184,14 @@ pub struct PopulateArgs {
     pub query: Vec<String>,
 }
 
+/// What `pick` and `use` share: the session, what is printed, the region
+/// and whether the config file is written.
 #[derive(Debug, Clone, Args)]
-pub struct UseArgs {
+pub struct ChoiceArgs {
     /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
-    /// What to print on stdout.
+    /// What to print on stdout after a choice.
     #[arg(long, value_enum, default_value_t = Emit::Posix)]
     pub emit: Emit,
     /// Region to write into the profile and export (default: the session's sso_region).
@@ -208,6 +200,12 @@ pub struct UseArgs {
     /// Do not touch the config file; only print the result.
     #[arg(long)]
     pub no_write: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UseArgs {
+    #[command(flatten)]
+    pub choice: ChoiceArgs,
     /// A profile name, or query terms that must select exactly one row.
     #[arg(value_name = "QUERY", required = true)]
     pub query: Vec<String>,
@@ -300,18 +298,8 @@ pub struct LogoutArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct PickArgs {
-    /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
-    #[arg(long, value_name = "NAME")]
-    pub sso_session: Option<String>,
-    /// What to print on stdout after a choice.
-    #[arg(long, value_enum, default_value_t = Emit::Posix)]
-    pub emit: Emit,
-    /// Region to write into the profile and export (default: the session's sso_region).
-    #[arg(long, value_name = "REGION", value_parser = parse_region)]
-    pub region: Option<String>,
-    /// Do not touch the config file; only print the result.
-    #[arg(long)]
-    pub no_write: bool,
+    #[command(flatten)]
+    pub choice: ChoiceArgs,
     /// Choose without drawing when exactly one row matches the query once
     /// every account is listed; otherwise open the picker as usual.
     #[arg(long = "select-1")]
@@ -366,6 +354,32 @@ pub struct DemoArgs {
     pub query: Vec<String>,
 }
 
+const PICK_EXAMPLES: &str = "\
+Examples:
+  uo-aws-tui pick                        every account and role of the session
+  uo-aws-tui pick research admin         start with a query (all terms must match)
+  uo-aws-tui pick --emit profile         print only the profile name
+  uo-aws-tui pick --region eu-west-1     write and export another region
+  uo-aws-tui pick --no-write --emit json print the choice, leave ~/.aws/config alone
+  uo-aws-tui pick --select-1 lab admin   choose at once when exactly one row matches";
+
+/// `pick --help`'s epilogue: the examples, then every key of the picker
+/// from the key table ([`crate::keymap::help_rows`]), one line each.
+pub fn pick_after_help() -> String {
+    let rows = crate::keymap::help_rows();
+    let width = rows
+        .iter()
+        .map(|(keys, _)| unicode_width::UnicodeWidthStr::width(keys.as_str()))
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("{PICK_EXAMPLES}\n\nKeys:");
+    for (keys, help) in rows {
+        let pad = width - unicode_width::UnicodeWidthStr::width(keys.as_str());
+        out.push_str(&format!("\n  {keys}{}  {help}", " ".repeat(pad)));
+    }
+    out
+}
+
 /// A `--cmd` function name; see [`crate::shell::check_function_name`].
 fn parse_function_name(value: &str) -> Result<String, String> {
     crate::shell::check_function_name(value).map(|()| value.to_string())
@@ -384,5 +398,55 @@ pub fn parse_region(value: &str) -> Result<String, String> {
         Ok(value.to_string())
     } else {
         Err(format!("{value:?} is not a region name like us-west-2"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn pick_help_lists_every_key_of_the_table() {
+        let mut cli = Cli::command();
+        let help = cli
+            .find_subcommand_mut("pick")
+            .expect("pick")
+            .render_long_help()
+            .to_string();
+        for binding in crate::keymap::ROLES_KEYS {
+            assert!(help.contains(binding.label), "{}: {help}", binding.label);
+        }
+        for key in ["Tab", "Ctrl-l", "Ctrl-t"] {
+            assert!(help.contains(key), "{key}: {help}");
+        }
+    }
+
+    #[test]
+    fn pick_and_use_share_the_choice_options() {
+        for sub in ["pick", "use"] {
+            let cli = Cli::try_parse_from([
+                "uo-aws-tui",
+                sub,
+                "--sso-session",
+                "lab",
+                "--emit",
+                "json",
+                "--region",
+                "eu-west-1",
+                "--no-write",
+                "q",
+            ])
+            .unwrap();
+            let choice = match cli.command {
+                Some(Command::Pick(a)) => a.choice,
+                Some(Command::Use(a)) => a.choice,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(choice.sso_session.as_deref(), Some("lab"));
+            assert_eq!(choice.emit, Emit::Json);
+            assert_eq!(choice.region.as_deref(), Some("eu-west-1"));
+            assert!(choice.no_write);
+        }
     }
 }

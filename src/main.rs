@@ -64,15 +64,15 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
     let settings = Settings::load(&env.dirs)?;
     let request = PickRequest {
-        sso_session: args.sso_session.or(settings.sso_session),
+        sso_session: args.choice.sso_session.or(settings.sso_session),
         query: args.query.join(" "),
-        emit: args.emit,
+        emit: args.choice.emit,
         concurrency: args
             .concurrency
             .or(settings.concurrency)
             .unwrap_or(DEFAULT_CONCURRENCY),
-        region: args.region.or(settings.region),
-        no_write: args.no_write,
+        region: args.choice.region.or(settings.region),
+        no_write: args.choice.no_write,
         select_1: args.select_1,
         template: settings.profile_template,
         refresh: args.refresh,

@@ -15,7 +15,7 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
     let query = join_query(&args.query)?;
     let settings = settings(&env)?;
-    let listed = list_with_settings(&env, &settings, args.sso_session.as_deref()).await?;
+    let listed = list_with_settings(&env, &settings, args.choice.sso_session.as_deref()).await?;
     let name = namer(&settings.profile_template, &listed.session.name);
     for warning in listed.warnings() {
         eprintln!("uo-aws-tui: warning: {warning}");
@@ -31,6 +31,7 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
         )));
     };
     let region = args
+        .choice
         .region
         .as_deref()
         .or(settings.region.as_deref())
@@ -39,12 +40,12 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
         session: &listed.session,
         region,
         template: &settings.profile_template,
-        write: if args.no_write {
+        write: if args.choice.no_write {
             Write::Never
         } else {
             Write::Upsert
         },
     };
     let choice = commit(&env, &target, row, rows)?;
-    Ok(Exit::Done(render(args.emit, &choice)))
+    Ok(Exit::Done(render(args.choice.emit, &choice)))
 }
