@@ -183,7 +183,7 @@ pub fn matches(query: &str, rows: &[Row]) -> Vec<usize> {
 }
 
 /// The one row `query` selects for `--select-1`: `Some` when exactly one
-/// row [`matches`] and it is a role (an account whose roles failed may hide
+/// row [`matches()`] and it is a role (an account whose roles failed may hide
 /// more matches, so it never counts as a single match).
 pub fn single_match<'a>(query: &str, rows: &'a [Row]) -> Option<&'a Row> {
     match matches(query, rows).as_slice() {

@@ -3,7 +3,7 @@
 //! [`crate::event_loop`] with [`PickServices`]), and on Enter commit the
 //! native profile ([`crate::profile::commit`]) and say how to activate it.
 
-pub mod services;
+mod services;
 
 use std::collections::HashMap;
 
