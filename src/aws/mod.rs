@@ -7,7 +7,7 @@ pub mod config_edit;
 pub mod config_write;
 pub mod limiter;
 pub mod login;
-pub mod logout;
+pub(crate) mod logout;
 pub mod paths;
 pub mod portal;
 pub mod registration;

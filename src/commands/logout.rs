@@ -1,5 +1,5 @@
 //! `uo-aws-tui logout`: end a session (portal Logout), delete its token file
-//! and the AWS CLI's cached role credentials of it ([`crate::aws::logout`]).
+//! and the AWS CLI's cached role credentials of it (`aws::logout`).
 
 use crate::aws::logout::{logout_all, logout_session};
 use crate::aws::portal;
