@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
-use crate::shell::{Emit, Shell};
+use crate::shell::{Emit, Shell, Syntax};
 
 const ABOUT: &str = "Pick an AWS account and role from your IAM Identity Center (SSO) session, \
 write its native profile into ~/.aws/config, and print the exports that activate it.";
@@ -151,6 +151,13 @@ Existing profiles are never changed. New ones carry `uo_aws_tui_managed = true`,
 --prune looks for: profiles you wrote yourself are never removed. The whole run is one locked,
 backed-up, atomic write; a run with nothing new leaves the file byte for byte as it was.")]
     Populate(PopulateArgs),
+    /// Print what undoes an activation: AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION unset.
+    #[command(after_help = "\
+Examples:
+  eval \"$(uo-aws-tui deactivate --emit posix)\"      bash, zsh, sh
+  uo-aws-tui deactivate --emit fish | source        fish
+  uoa --clear                                     the same through the init function")]
+    Deactivate(DeactivateArgs),
     /// Print shell completions for uo-aws-tui.
     #[command(after_help = "\
 Examples:
@@ -165,6 +172,13 @@ pub struct CompletionsArgs {
     /// The shell to complete in.
     #[arg(value_enum)]
     pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeactivateArgs {
+    /// The shell syntax to print.
+    #[arg(long, value_enum, default_value_t = Syntax::Posix)]
+    pub emit: Syntax,
 }
 
 #[derive(Debug, Clone, Args)]

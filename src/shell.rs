@@ -114,20 +114,47 @@ pub fn vars_to_unset(profile: &str, get: impl Fn(&str) -> Option<String>) -> Vec
     out
 }
 
+/// The note on stderr when an activation removes `unset` (empty: none):
+/// `uo-aws-tui: unset NAME… (they would take precedence over AWS_PROFILE)`.
+pub fn unset_note(unset: &[&str]) -> Option<String> {
+    (!unset.is_empty()).then(|| {
+        format!(
+            "uo-aws-tui: unset {} (they would take precedence over AWS_PROFILE)",
+            unset.join(" ")
+        )
+    })
+}
+
 /// The stdout text for `choice` in format `emit`, ending in a newline.
+/// `unset` (from [`vars_to_unset`]) are removed first by the `posix` and
+/// `fish` outputs; the other formats set nothing and ignore it.
 ///
-/// `posix`: `export AWS_PROFILE='…'`, `export AWS_REGION='…'`,
+/// `posix`: `unset NAME…` (when `unset` is not empty), then
+/// `export AWS_PROFILE='…'`, `export AWS_REGION='…'`,
 /// `export AWS_DEFAULT_REGION='…'` (botocore reads only the latter).
-pub fn render(emit: Emit, choice: &Choice) -> String {
+/// `fish`: `set -e NAME;` per name, then `set -gx NAME '…';` lines.
+pub fn render(emit: Emit, choice: &Choice, unset: &[&str]) -> String {
     match emit {
-        Emit::Posix => activation_vars(choice)
-            .iter()
-            .map(|(name, value)| format!("export {name}={}\n", posix_quote(value)))
-            .collect(),
-        Emit::Fish => activation_vars(choice)
-            .iter()
-            .map(|(name, value)| format!("set -gx {name} {};\n", fish_quote(value)))
-            .collect(),
+        Emit::Posix => {
+            let mut out = String::new();
+            if !unset.is_empty() {
+                out.push_str(&format!("unset {}\n", unset.join(" ")));
+            }
+            for (name, value) in activation_vars(choice) {
+                out.push_str(&format!("export {name}={}\n", posix_quote(value)));
+            }
+            out
+        }
+        Emit::Fish => {
+            let mut out: String = unset
+                .iter()
+                .map(|name| format!("set -e {name};\n"))
+                .collect();
+            for (name, value) in activation_vars(choice) {
+                out.push_str(&format!("set -gx {name} {};\n", fish_quote(value)));
+            }
+            out
+        }
         Emit::Profile => format!("{}\n", choice.profile),
         Emit::Terraform => terraform_block(&choice.profile, &choice.region),
         Emit::Vars => format!("{}\n{}\n", choice.profile, choice.region),
@@ -136,6 +163,48 @@ pub fn render(emit: Emit, choice: &Choice) -> String {
             out.push('\n');
             out
         }
+    }
+}
+
+/// What every activation path prints on stdout for `choice`: [`render`]
+/// with the variables of this process's environment that would override
+/// the profile removed (`posix` and `fish` only), and the note naming them
+/// on stderr. The process's environment is the shell's exported one when
+/// the output is evaluated as `eval "$(uo-aws-tui use …)"`.
+pub fn activate(emit: Emit, choice: &Choice) -> String {
+    let unset = match emit {
+        Emit::Posix | Emit::Fish => vars_to_unset(&choice.profile, |name| std::env::var(name).ok()),
+        _ => Vec::new(),
+    };
+    if let Some(note) = unset_note(&unset) {
+        eprintln!("{note}");
+    }
+    render(emit, choice, &unset)
+}
+
+/// The syntax of `deactivate --emit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Syntax {
+    /// `unset …` for POSIX shells.
+    Posix,
+    /// `set -e …;` for fish.
+    Fish,
+}
+
+/// The variables an activation sets, which deactivation removes.
+pub const ACTIVATION_VARS: [&str; 3] = ["AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"];
+
+/// The text that undoes an activation in `syntax`: [`ACTIVATION_VARS`]
+/// removed (`unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION` for POSIX;
+/// for fish, `if set -q NAME; set -e NAME; end;` so an unset one is no
+/// error and the status stays 0).
+pub fn deactivation(syntax: Syntax) -> String {
+    match syntax {
+        Syntax::Posix => format!("unset {}\n", ACTIVATION_VARS.join(" ")),
+        Syntax::Fish => ACTIVATION_VARS
+            .iter()
+            .map(|name| format!("if set -q {name}; set -e {name}; end;\n"))
+            .collect(),
     }
 }
 
@@ -220,15 +289,15 @@ mod tests {
             sso_session: "uoregon".into(),
         };
         assert_eq!(
-            render(Emit::Posix, &c),
+            render(Emit::Posix, &c, &[]),
             "export AWS_PROFILE='123456789012_Admin'\nexport AWS_REGION='us-west-2'\nexport AWS_DEFAULT_REGION='us-west-2'\n"
         );
-        assert_eq!(render(Emit::Profile, &c), "123456789012_Admin\n");
+        assert_eq!(render(Emit::Profile, &c, &[]), "123456789012_Admin\n");
         assert_eq!(
-            render(Emit::Fish, &c),
+            render(Emit::Fish, &c, &[]),
             "set -gx AWS_PROFILE '123456789012_Admin';\nset -gx AWS_REGION 'us-west-2';\nset -gx AWS_DEFAULT_REGION 'us-west-2';\n"
         );
-        let json: serde_json::Value = serde_json::from_str(&render(Emit::Json, &c)).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&render(Emit::Json, &c, &[])).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"profile": "123456789012_Admin", "account_id": "123456789012",
@@ -255,6 +324,32 @@ mod tests {
     }
 
     #[test]
+    fn activation_outputs_unset_first_and_deactivation_undoes_them() {
+        let c = Choice {
+            profile: "p".into(),
+            account_id: "1".into(),
+            account_name: "n".into(),
+            role_name: "r".into(),
+            region: "us-east-1".into(),
+            sso_session: "s".into(),
+        };
+        let unset = ["AWS_ACCESS_KEY_ID", "AWS_DEFAULT_PROFILE"];
+        assert_eq!(
+            render(Emit::Posix, &c, &unset),
+            "unset AWS_ACCESS_KEY_ID AWS_DEFAULT_PROFILE\nexport AWS_PROFILE='p'\nexport AWS_REGION='us-east-1'\nexport AWS_DEFAULT_REGION='us-east-1'\n"
+        );
+        assert!(render(Emit::Fish, &c, &unset).starts_with(
+            "set -e AWS_ACCESS_KEY_ID;\nset -e AWS_DEFAULT_PROFILE;\nset -gx AWS_PROFILE 'p';\n"
+        ));
+        assert_eq!(render(Emit::Vars, &c, &unset), "p\nus-east-1\n");
+        assert_eq!(unset_note(&[]), None);
+        assert_eq!(
+            deactivation(Syntax::Posix),
+            "unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION\n"
+        );
+    }
+
+    #[test]
     fn fish_quoting() {
         assert_eq!(fish_quote("plain"), "'plain'");
         assert_eq!(fish_quote("it's"), r"'it\'s'");
@@ -273,10 +368,13 @@ mod tests {
             sso_session: "uoregon".into(),
         };
         assert_eq!(
-            render(Emit::Terraform, &c),
+            render(Emit::Terraform, &c, &[]),
             "provider \"aws\" {\n  region  = \"us-west-2\"\n  profile = \"123456789012_Admin\"\n}\n"
         );
-        assert_eq!(render(Emit::Vars, &c), "123456789012_Admin\nus-west-2\n");
+        assert_eq!(
+            render(Emit::Vars, &c, &[]),
+            "123456789012_Admin\nus-west-2\n"
+        );
         assert_eq!(hcl_quote(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(hcl_quote("${x} %{y} $z %w"), r#""$${x} %%{y} $z %w""#);
         assert_eq!(hcl_quote("a\nb\u{1}"), r#""a\nb\u0001""#);

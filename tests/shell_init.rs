@@ -49,7 +49,7 @@ impl Sh {
         match self {
             Sh::Bash => cmd.args(["--noprofile", "--norc", "-c", script, "bash"]),
             Sh::Zsh => cmd.args(["-f", "-c", script, "zsh"]),
-            Sh::Fish => cmd.args(["--no-config", "-c", script]),
+            Sh::Fish => cmd.args(["--no-config", "-c", script, "--"]),
         };
         cmd.args(args);
         cmd
@@ -401,7 +401,7 @@ fn emitted_values_stay_inert_in_every_shell() {
                     "eval \"$(cat emitted)\"; printf '%s' \"$AWS_PROFILE\" > p.out; printf '%s' \"$AWS_DEFAULT_REGION\" > r.out",
                 ),
             };
-            std::fs::write(dir.path().join("emitted"), render(emit, &choice)).unwrap();
+            std::fs::write(dir.path().join("emitted"), render(emit, &choice, &[])).unwrap();
             let out: Output = sh
                 .command(script, &[])
                 .current_dir(dir.path())
@@ -483,4 +483,158 @@ async fn select_1_chooses_a_single_match_without_a_terminal() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
     assert_eq!(config(&demo), after, "nothing written");
+}
+
+/// Runs `script` in `sh` with the demo home's environment plus `env`;
+/// returns the exit code, the exported `AWS_*` variables afterwards and
+/// stderr. `uo-aws-tui` on PATH is the real binary.
+fn run_in_demo(
+    demo: &common::DemoHome,
+    sh: Sh,
+    script: &str,
+    env: &[(&str, &str)],
+) -> (i32, BTreeMap<String, String>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = sh
+        .command(script, &[])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("HOME", demo.home.path())
+        .env("PATH", path)
+        .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let env = std::fs::read(dir.path().join("env.out")).unwrap_or_default();
+    let env = env
+        .split(|b| *b == 0)
+        .filter(|kv| !kv.is_empty())
+        .filter_map(|kv| {
+            let kv = String::from_utf8_lossy(kv);
+            let (k, v) = kv.split_once('=')?;
+            Some((k.to_string(), v.to_string()))
+        })
+        .filter(|(k, _)| k.starts_with("AWS_") && !k.starts_with("AWS_ENDPOINT_URL"))
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        env,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const STALE: [(&str, &str); 4] = [
+    ("AWS_ACCESS_KEY_ID", "AKIASTALE"),
+    ("AWS_SECRET_ACCESS_KEY", "stale-secret"),
+    ("AWS_SESSION_TOKEN", "stale-token"),
+    ("AWS_DEFAULT_PROFILE", "someone-else"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn use_output_clears_stale_keys_in_bash_and_fish() {
+    let demo = common::DemoHome::new(3, 2).await;
+    for sh in [Sh::Bash, Sh::Fish] {
+        let script = match sh {
+            Sh::Fish => {
+                "uo-aws-tui use --emit fish 127027105832_Billing | source; or exit 9; env -0 > env.out"
+            }
+            _ => "out=\"$(uo-aws-tui use 127027105832_Billing)\" || exit 9; eval \"$out\"; env -0 > env.out",
+        };
+        let (code, env, stderr) = run_in_demo(&demo, sh, script, &STALE);
+        assert_eq!(code, 0, "{sh:?}: {stderr}");
+        assert_eq!(
+            env,
+            vars(&[
+                ("AWS_PROFILE", "127027105832_Billing"),
+                ("AWS_REGION", "us-west-2"),
+                ("AWS_DEFAULT_REGION", "us-west-2"),
+            ]),
+            "{sh:?}"
+        );
+        assert!(
+            stderr.contains(
+                "uo-aws-tui: unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE (they would take precedence over AWS_PROFILE)"
+            ),
+            "{sh:?}: {stderr}"
+        );
+        // A default profile naming the chosen one stays; nothing to say.
+        let (code, env, stderr) = run_in_demo(
+            &demo,
+            sh,
+            script,
+            &[("AWS_DEFAULT_PROFILE", "127027105832_Billing")],
+        );
+        assert_eq!(code, 0, "{sh:?}: {stderr}");
+        assert_eq!(
+            env.get("AWS_DEFAULT_PROFILE").map(String::as_str),
+            Some("127027105832_Billing"),
+            "{sh:?}"
+        );
+        assert!(!stderr.contains("unset"), "{sh:?}: {stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deactivate_output_unsets_what_activation_set() {
+    let demo = common::DemoHome::new(3, 2).await;
+    let active = [
+        ("AWS_PROFILE", "127027105832_Billing"),
+        ("AWS_REGION", "us-west-2"),
+        ("AWS_DEFAULT_REGION", "us-west-2"),
+        ("AWS_CONFIG_FILE_KEEP", "x"),
+    ];
+    for sh in [Sh::Bash, Sh::Fish] {
+        let script = match sh {
+            Sh::Fish => "uo-aws-tui deactivate --emit fish | source; or exit 9; env -0 > env.out",
+            _ => "out=\"$(uo-aws-tui deactivate --emit posix)\" || exit 9; eval \"$out\"; env -0 > env.out",
+        };
+        let (code, env, stderr) = run_in_demo(&demo, sh, script, &active);
+        assert_eq!(code, 0, "{sh:?}: {stderr}");
+        assert_eq!(env, vars(&[("AWS_CONFIG_FILE_KEEP", "x")]), "{sh:?}");
+        // Nothing active: still succeeds, nothing changes.
+        let (code, env, stderr) = run_in_demo(&demo, sh, script, &[]);
+        assert_eq!(code, 0, "{sh:?}: {stderr}");
+        assert!(env.is_empty(), "{sh:?}: {env:?}");
+    }
+    let out = Command::new(BIN)
+        .args(["deactivate", "--emit", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "only posix and fish");
+}
+
+#[test]
+fn uoa_clear_unsets_the_activation_without_running_the_picker() {
+    for sh in ALL {
+        let stage = Stage::new(sh);
+        stage.stub("p\nr\n", 0);
+        let (code, env, stderr) = stage.run(
+            sh,
+            &[
+                ("AWS_PROFILE", "p"),
+                ("AWS_REGION", "r"),
+                ("AWS_DEFAULT_REGION", "r"),
+                ("AWS_ACCESS_KEY_ID", "AKIA"),
+            ],
+            &["--clear"],
+        );
+        assert_eq!(code, 0, "{sh:?}: {stderr}");
+        assert_eq!(env, vars(&[("AWS_ACCESS_KEY_ID", "AKIA")]), "{sh:?}");
+        assert_eq!(
+            stderr, "uoa: unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION\n",
+            "{sh:?}"
+        );
+        assert!(
+            !stage.path("stub.args").exists(),
+            "{sh:?}: the picker did not run"
+        );
+    }
 }

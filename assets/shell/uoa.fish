@@ -6,7 +6,17 @@
 # Nothing it prints is evaluated: this function reads the two lines and
 # assigns them to the fixed names below itself, so the output can never set
 # any other variable or run a command.
+#
+# __UOA_CMD__ --clear unsets what an activation set (AWS_PROFILE, AWS_REGION,
+# AWS_DEFAULT_REGION) without running uo-aws-tui.
 function __UOA_CMD__ --description 'Pick an AWS account and role with uo-aws-tui and activate it'
+    if test (count $argv) -eq 1; and test "$argv[1]" = --clear
+        for name in AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION
+            set -q $name; and set -e $name
+        end
+        printf '%s\n' "__UOA_CMD__: unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION" >&2
+        return 0
+    end
     set -l lines (command uo-aws-tui pick --select-1 --emit vars $argv)
     set -l code $status
     if test $code -ne 0

@@ -6,8 +6,16 @@
 # Nothing it prints is evaluated: this function reads the two lines and
 # assigns them to the fixed names below itself, so the output can never set
 # any other variable or run a command.
+#
+# __UOA_CMD__ --clear unsets what an activation set (AWS_PROFILE, AWS_REGION,
+# AWS_DEFAULT_REGION) without running uo-aws-tui.
 __UOA_CMD__() {
     local out code profile region cleared
+    if [ "$#" -eq 1 ] && [ "$1" = "--clear" ]; then
+        unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION
+        printf '%s\n' "__UOA_CMD__: unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION" >&2
+        return 0
+    fi
     out="$(command uo-aws-tui pick --select-1 --emit vars "$@")"
     code=$?
     if [ "$code" -ne 0 ]; then

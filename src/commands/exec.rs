@@ -10,7 +10,7 @@ use crate::env::Environment;
 use crate::exit::Exit;
 use crate::profile::{commit, Target, Write};
 use crate::scripting::{list_with_settings, namer, refusal, resolve, settings, Resolution};
-use crate::shell::{activation_vars, vars_to_unset, Choice};
+use crate::shell::{activation_vars, unset_note, vars_to_unset, Choice};
 use crate::token::{token_for, Policy};
 use time::OffsetDateTime;
 
@@ -111,11 +111,8 @@ fn run_command(choice: &Choice, command: &[std::ffi::OsString]) -> Exit {
     for (name, value) in activation_vars(choice) {
         cmd.env(name, value);
     }
-    if !unset.is_empty() {
-        eprintln!(
-            "uo-aws-tui: unset {} (they would take precedence over AWS_PROFILE)",
-            unset.join(" ")
-        );
+    if let Some(note) = unset_note(&unset) {
+        eprintln!("{note}");
     }
     let error = start(&mut cmd);
     let shown = program.to_string_lossy();

@@ -9,7 +9,7 @@ use crate::profile::{commit, Target, Write};
 use crate::scripting::{
     join_query, list_with_settings, namer, refusal, resolve, settings, Resolution,
 };
-use crate::shell::render;
+use crate::shell::activate;
 
 pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
@@ -47,5 +47,5 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
         },
     };
     let choice = commit(&env, &target, row, rows)?;
-    Ok(Exit::Done(render(args.choice.emit, &choice)))
+    Ok(Exit::Done(activate(args.choice.emit, &choice)))
 }

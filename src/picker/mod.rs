@@ -21,7 +21,7 @@ use crate::exit::Exit;
 use crate::favourites;
 use crate::listing::{list_catalog, load_cache, single_match, StderrProgress};
 use crate::profile::{commit, existing_profiles, Target, Write};
-use crate::shell::{render, Emit};
+use crate::shell::{activate, Emit};
 use crate::terminal::TerminalGuard;
 use crate::token::{self, token_for, NeedsLogin, Policy};
 
@@ -180,7 +180,7 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
                     let region = request.region.as_deref().unwrap_or(&session.region);
                     let target = request.target(&session, region);
                     let choice = commit(env, &target, row, catalog.rows())?;
-                    return Ok(Exit::Done(render(request.emit, &choice)));
+                    return Ok(Exit::Done(activate(request.emit, &choice)));
                 }
             }
             prefetched = Some(events);
@@ -247,7 +247,7 @@ pub fn finish(
         Outcome::Chosen(row) => {
             let target = request.target(session, &app.region);
             let choice = commit(env, &target, &row, app.catalog().rows())?;
-            Ok(Exit::Done(render(request.emit, &choice)))
+            Ok(Exit::Done(activate(request.emit, &choice)))
         }
         Outcome::Cancelled => Ok(Exit::Cancelled),
         Outcome::Interrupted => Ok(Exit::Interrupted),
