@@ -161,8 +161,11 @@ pub struct ExistingProfile {
 pub struct App {
     /// The sso-session being listed.
     pub session: String,
-    /// The region written into profiles (`--region`, else the session's `sso_region`).
+    /// The session's `sso_region`, the last fallback of
+    /// [`crate::profile::region_for`].
     pub region: String,
+    /// `--region` and settings.ini's `region` (see [`App::region_for`]).
+    region_defaults: crate::profile::RegionDefaults,
     catalog: Catalog,
     searcher: Searcher,
     query: String,
@@ -207,11 +210,12 @@ pub struct App {
 }
 
 impl App {
-    /// A picker for `session`, writing `region` into profiles, starting with `query`.
+    /// A picker for `session` (whose `sso_region` is `region`), starting with `query`.
     pub fn new(session: &str, region: &str, query: &str) -> App {
         App {
             session: session.to_string(),
             region: region.to_string(),
+            region_defaults: Default::default(),
             catalog: Catalog::default(),
             searcher: Searcher::default(),
             query: query.to_string(),
@@ -365,6 +369,20 @@ impl App {
 
     pub fn set_listing_stats(&mut self, stats: Option<crate::aws::limiter::LimiterStats>) {
         self.listing_stats = stats;
+    }
+
+    /// `--region` and settings.ini's `region`, which come before the
+    /// session's `sso_region`.
+    pub fn set_region_defaults(&mut self, defaults: crate::profile::RegionDefaults) {
+        self.region_defaults = defaults;
+    }
+
+    /// The region Enter writes and exports for `profile`, and which rule
+    /// gave it ([`crate::profile::region_for`] with the profile's existing
+    /// section).
+    pub fn region_for(&self, profile: &str) -> (String, crate::profile::RegionSource) {
+        let existing = self.existing.get(profile).and_then(|p| p.region.as_deref());
+        crate::profile::region_for(&self.region_defaults, existing, &self.region)
     }
 
     /// When the current session's access token expires (status bar).

@@ -113,7 +113,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         query: args.query.join(" "),
         emit: args.emit,
         concurrency: crate::aws::portal::DEFAULT_CONCURRENCY,
-        region: None,
+        regions: Default::default(),
         no_write: false,
         select_1: false,
         template: Default::default(),

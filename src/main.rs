@@ -74,7 +74,10 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
             .concurrency
             .or(settings.concurrency)
             .unwrap_or(DEFAULT_CONCURRENCY),
-        region: args.choice.region.or(settings.region),
+        regions: uo_aws_tui::profile::RegionDefaults {
+            flag: args.choice.region,
+            settings: settings.region,
+        },
         no_write: args.choice.no_write,
         select_1: args.select_1,
         template: settings.profile_template,

@@ -115,6 +115,73 @@ fn upsert_profile(env: &Environment, choice: &Choice) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Which rule gave a profile its region (see [`region_for`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionSource {
+    /// `--region` on the command line.
+    Flag,
+    /// The `region` of the profile's existing section in the config file.
+    Profile,
+    /// `region` in settings.ini.
+    Settings,
+    /// The sso-session's `sso_region`.
+    Session,
+}
+
+impl RegionSource {
+    /// How the details pane names the source: `--region`, `profile`,
+    /// `settings`, `sso_region`.
+    pub fn label(self) -> &'static str {
+        match self {
+            RegionSource::Flag => "--region",
+            RegionSource::Profile => "profile",
+            RegionSource::Settings => "settings",
+            RegionSource::Session => "sso_region",
+        }
+    }
+}
+
+/// The regions a choice falls back on besides the profile's own:
+/// `--region` and settings.ini's `region`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegionDefaults {
+    /// `--region`.
+    pub flag: Option<String>,
+    /// `region` in settings.ini.
+    pub settings: Option<String>,
+}
+
+/// The region a profile is written and exported with, and which rule gave
+/// it; the first that applies wins:
+///
+/// 1. `--region` (`defaults.flag`);
+/// 2. `existing`: the `region` of the profile's section already in the
+///    config file (an empty value counts as none), so a region the user set
+///    is never silently rewritten;
+/// 3. (slot) a region rule from settings.ini matching the row: rules are
+///    not defined yet; their match goes here, before the plain setting;
+/// 4. `defaults.settings`: settings.ini's `region`;
+/// 5. `session_region`: the sso-session's `sso_region`.
+///
+/// The picker (details pane and Enter), `use`, `exec`, `pick --select-1`
+/// and `populate` all decide through this function.
+pub fn region_for(
+    defaults: &RegionDefaults,
+    existing: Option<&str>,
+    session_region: &str,
+) -> (String, RegionSource) {
+    let existing = existing.filter(|r| !r.trim().is_empty());
+    if let Some(r) = &defaults.flag {
+        (r.clone(), RegionSource::Flag)
+    } else if let Some(r) = existing {
+        (r.to_string(), RegionSource::Profile)
+    } else if let Some(r) = &defaults.settings {
+        (r.clone(), RegionSource::Settings)
+    } else {
+        (session_region.to_string(), RegionSource::Session)
+    }
+}
+
 /// Whether [`commit`] writes the profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Write {
@@ -126,19 +193,22 @@ pub enum Write {
     Never,
 }
 
-/// Where a chosen row's profile goes: the session, the region written and
-/// exported, the name template, and whether the file is written.
+/// Where a chosen row's profile goes: the session, the regions it falls
+/// back on ([`region_for`]), the name template, and whether the file is
+/// written.
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
     pub session: &'a SsoSession,
-    pub region: &'a str,
+    pub regions: &'a RegionDefaults,
     pub template: &'a ProfileTemplate,
     pub write: Write,
 }
 
-/// Chooses `row` ([`choose`], `rows` being every row known) and writes its
-/// profile into `env`'s config file as `target.write` says; returns the
-/// choice, for [`crate::shell::render`] or to run a command with.
+/// Chooses `row` ([`choose`], `rows` being every row known) with the region
+/// [`region_for`] gives (the profile's own region when its section exists
+/// and `--region` was not given) and writes its profile into `env`'s config
+/// file as `target.write` says; returns the choice, for
+/// [`crate::shell::render`] or to run a command with.
 ///
 /// Errors: those of [`choose`]; the config file cannot be read, parsed,
 /// locked, backed up or written.
@@ -148,11 +218,24 @@ pub fn commit(
     row: &Row,
     rows: &[Row],
 ) -> anyhow::Result<Choice> {
-    let choice = choose(target.session, target.region, row, rows, target.template)?;
+    let mut choice = choose(
+        target.session,
+        &target.session.region,
+        row,
+        rows,
+        target.template,
+    )?;
+    let config = AwsFile::load_optional(&env.paths.config, FileKind::Config)?;
+    let section = config.as_ref().and_then(|c| c.profile(&choice.profile));
+    choice.region = region_for(
+        target.regions,
+        section.and_then(|s| s.get("region")),
+        &target.session.region,
+    )
+    .0;
     let write = match target.write {
         Write::Upsert => true,
-        Write::IfMissing => AwsFile::load_optional(&env.paths.config, FileKind::Config)?
-            .is_none_or(|config| config.profile(&choice.profile).is_none()),
+        Write::IfMissing => section.is_none(),
         Write::Never => false,
     };
     if write {
@@ -174,4 +257,37 @@ pub fn existing_profiles(config: &AwsFile) -> HashMap<String, ExistingProfile> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_precedence_first_match_wins() {
+        let none = RegionDefaults::default();
+        let settings = RegionDefaults {
+            flag: None,
+            settings: Some("eu-central-1".into()),
+        };
+        let flag = RegionDefaults {
+            flag: Some("ap-south-1".into()),
+            settings: Some("eu-central-1".into()),
+        };
+        let got = |d: &RegionDefaults, existing| {
+            let (r, s) = region_for(d, existing, "us-west-2");
+            (r, s.label())
+        };
+        assert_eq!(got(&none, None), ("us-west-2".into(), "sso_region"));
+        assert_eq!(got(&none, Some("")), ("us-west-2".into(), "sso_region"));
+        assert_eq!(got(&settings, None), ("eu-central-1".into(), "settings"));
+        assert_eq!(
+            got(&settings, Some("us-east-1")),
+            ("us-east-1".into(), "profile")
+        );
+        assert_eq!(
+            got(&flag, Some("us-east-1")),
+            ("ap-south-1".into(), "--region")
+        );
+    }
 }

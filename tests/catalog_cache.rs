@@ -186,7 +186,7 @@ async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
         query: String::new(),
         emit: uo_aws_tui::shell::Emit::Posix,
         concurrency: 8,
-        region: None,
+        regions: Default::default(),
         no_write: false,
         refresh: false,
         offline: false,

@@ -114,7 +114,7 @@ async fn the_result_honours_region_no_write_and_emit() {
 
     // --region eu-west-1 --emit fish: written and exported with that region.
     let mut request = demo.request();
-    request.region = Some("eu-west-1".into());
+    request.regions.flag = Some("eu-west-1".into());
     request.emit = uo_aws_tui::shell::Emit::Fish;
     let (_, app) = demo.listed_app(&request).await;
     let exit = picker::finish(&demo.env, &session, &app, Outcome::Chosen(row), &request).unwrap();

@@ -366,8 +366,8 @@ async fn profiles_written_by_use_are_ours_but_a_users_profile_never_becomes_ours
     );
     let after = config(&demo);
     assert!(after.contains(
-        "[profile 127027105832_Billing]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\nregion = us-west-2\n"
-    ), "{after}");
+        "[profile 127027105832_Billing]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\nregion = eu-west-1\n"
+    ), "the user's region is kept: {after}");
     assert_eq!(after.matches("uo_aws_tui_managed").count(), 1, "{after}");
     assert!(after.ends_with(
         "sso_role_name = SecurityAudit\nregion = us-west-2\nuo_aws_tui_managed = true\n"
@@ -491,4 +491,97 @@ fn completions_parse_in_their_shells() {
             .unwrap_or_else(|e| panic!("{shell} is needed by this test: {e}"));
         assert!(status.success(), "{shell}");
     }
+}
+
+/// Appends `text` to the demo home's config file.
+fn append_config(demo: &DemoHome, text: &str) {
+    let mut config = config(demo);
+    config.push_str(text);
+    std::fs::write(&demo.paths().config, config).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_profiles_region_is_kept_by_use_exec_and_pick() {
+    let demo = DemoHome::new(3, 2).await;
+    write_settings(&demo, "region = eu-central-1\n");
+    append_config(
+        &demo,
+        "\n[profile 127027105832_Billing]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\nregion = us-east-1\n",
+    );
+    let before = config(&demo);
+    let out = run(&demo, &["use", "--emit", "vars", "127027105832_Billing"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "127027105832_Billing\nus-east-1\n");
+    assert_eq!(config(&demo), before, "the profile's region is kept");
+
+    let out = run(&demo, &["use", "--emit", "vars", "management", "billing"]);
+    assert_eq!(text(&out.stdout), "127027105832_Billing\nus-east-1\n");
+    let out = run(
+        &demo,
+        &[
+            "pick",
+            "--select-1",
+            "--emit",
+            "vars",
+            "management",
+            "billing",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "127027105832_Billing\nus-east-1\n");
+    let out = run(
+        &demo,
+        &[
+            "exec",
+            "management billing",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s' \"$AWS_REGION\"",
+        ],
+    );
+    assert_eq!(text(&out.stdout), "us-east-1", "{}", text(&out.stderr));
+    assert_eq!(config(&demo), before);
+
+    // A new profile gets the settings' region; --region wins over everything.
+    let out = run(&demo, &["use", "--emit", "vars", "management", "readonly"]);
+    assert_eq!(
+        text(&out.stdout),
+        "127027105832_AWSReadOnlyAccess\neu-central-1\n"
+    );
+    let out = run(
+        &demo,
+        &[
+            "use",
+            "--emit",
+            "vars",
+            "--region",
+            "ap-south-1",
+            "127027105832_Billing",
+        ],
+    );
+    assert_eq!(text(&out.stdout), "127027105832_Billing\nap-south-1\n");
+    assert!(config(&demo).contains("sso_role_name = Billing\nregion = ap-south-1\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_on_an_existing_profile_without_a_region_uses_the_settings_region() {
+    let demo = DemoHome::new(3, 2).await;
+    write_settings(&demo, "region = eu-central-1\n");
+    append_config(
+        &demo,
+        "\n[profile mine]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\n",
+    );
+    let out = run(
+        &demo,
+        &[
+            "exec",
+            "mine",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s' \"$AWS_REGION\"",
+        ],
+    );
+    assert_eq!(text(&out.stdout), "eu-central-1", "{}", text(&out.stderr));
 }

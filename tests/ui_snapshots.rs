@@ -240,3 +240,65 @@ async fn a_profile_with_a_doctor_finding_gets_a_badge_and_the_details_say_why() 
         .collect();
     assert!(details.starts_with("! credentials-shadow: "), "{details}");
 }
+
+/// The text of `terminal`'s rows, one string per row.
+fn screen_text(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let width = buffer.area.width as usize;
+    buffer
+        .content()
+        .chunks(width)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_details_pane_names_the_rule_that_chose_the_region() {
+    let mut app = App::new("uoregon", "us-west-2", "");
+    app.apply(CatalogEvent::Accounts(vec![Account {
+        id: "210987654321".into(),
+        name: "Zoology".into(),
+        email: "aws-zoology@uoregon.edu".into(),
+    }]));
+    app.apply(CatalogEvent::Roles {
+        account_id: "210987654321".into(),
+        roles: vec!["Admin".into(), "Read".into()],
+    });
+    app.set_existing_profiles(
+        [(
+            "210987654321_Admin".to_string(),
+            ExistingProfile {
+                region: Some("us-east-1".into()),
+            },
+        )]
+        .into(),
+    );
+    let screen = screen_text(&render(&app, 100, 24));
+    assert!(
+        screen.contains("profile exists · us-east-1 (profile) · 210987654321_Admin"),
+        "{screen}"
+    );
+    app.set_region_defaults(uo_aws_tui::profile::RegionDefaults {
+        flag: None,
+        settings: Some("eu-central-1".into()),
+    });
+    let screen = screen_text(&render(&app, 100, 24));
+    assert!(screen.contains("us-east-1 (profile)"), "{screen}");
+    press(&mut app, KeyCode::Down);
+    let screen = screen_text(&render(&app, 100, 24));
+    assert!(
+        screen.contains("new profile · eu-central-1 (settings) · 210987654321_Read"),
+        "{screen}"
+    );
+    press(&mut app, KeyCode::Up);
+    app.set_region_defaults(uo_aws_tui::profile::RegionDefaults {
+        flag: Some("ap-south-1".into()),
+        settings: Some("eu-central-1".into()),
+    });
+    let screen = screen_text(&render(&app, 100, 24));
+    assert!(
+        screen.contains("profile exists · us-east-1 → ap-south-1 (--region)"),
+        "{screen}"
+    );
+}

@@ -8,7 +8,7 @@ use crate::aws::sso_session::load_session;
 use crate::cli::ExecArgs;
 use crate::env::Environment;
 use crate::exit::Exit;
-use crate::profile::{commit, Target, Write};
+use crate::profile::{commit, region_for, RegionDefaults, Target, Write};
 use crate::scripting::{list_with_settings, namer, refusal, resolve, settings, Resolution};
 use crate::shell::{activation_vars, unset_note, vars_to_unset, Choice};
 use crate::token::{token_for, Policy};
@@ -44,11 +44,15 @@ fn existing_choice(
         account_id: account.to_string(),
         account_name: String::new(),
         role_name: role.to_string(),
-        region: section
-            .get("region")
-            .filter(|r| !r.is_empty())
-            .unwrap_or(&session.region)
-            .to_string(),
+        region: region_for(
+            &RegionDefaults {
+                flag: None,
+                settings: settings(env)?.region,
+            },
+            section.get("region"),
+            &session.region,
+        )
+        .0,
         sso_session: session.name.clone(),
     };
     Ok(Some((choice, session)))
@@ -78,10 +82,13 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
                     &name,
                 )));
             };
-            let region = settings.region.as_deref().unwrap_or(&listed.session.region);
+            let regions = RegionDefaults {
+                flag: None,
+                settings: settings.region.clone(),
+            };
             let target = Target {
                 session: &listed.session,
-                region,
+                regions: &regions,
                 template: &settings.profile_template,
                 write: Write::IfMissing,
             };

@@ -25,7 +25,7 @@ use crate::cli::PopulateArgs;
 use crate::env::Environment;
 use crate::exit::Exit;
 use crate::listing;
-use crate::profile::{self, profile_keys};
+use crate::profile::{self, profile_keys, region_for, RegionDefaults};
 use crate::scripting::{list_with_settings, namer, settings};
 
 /// What an edit did (or, for a dry run, would do).
@@ -252,9 +252,18 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
             lines.join("\n")
         );
     }
+    // New profiles only: no existing region, and populate has no --region.
+    let (region, _) = region_for(
+        &RegionDefaults {
+            flag: None,
+            settings: settings.region.clone(),
+        },
+        None,
+        &listed.session.region,
+    );
     let request = Request {
         session: &listed.session,
-        region: settings.region.as_deref().unwrap_or(&listed.session.region),
+        region: &region,
         selected: &selected,
         all: rows,
         prune: args.prune,

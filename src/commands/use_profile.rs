@@ -5,7 +5,7 @@
 use crate::cli::UseArgs;
 use crate::env::Environment;
 use crate::exit::Exit;
-use crate::profile::{commit, Target, Write};
+use crate::profile::{commit, RegionDefaults, Target, Write};
 use crate::scripting::{
     join_query, list_with_settings, namer, refusal, resolve, settings, Resolution,
 };
@@ -30,15 +30,13 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
             &name,
         )));
     };
-    let region = args
-        .choice
-        .region
-        .as_deref()
-        .or(settings.region.as_deref())
-        .unwrap_or(&listed.session.region);
+    let regions = RegionDefaults {
+        flag: args.choice.region.clone(),
+        settings: settings.region.clone(),
+    };
     let target = Target {
         session: &listed.session,
-        region,
+        regions: &regions,
         template: &settings.profile_template,
         write: if args.choice.no_write {
             Write::Never

@@ -20,7 +20,7 @@ use crate::event_loop;
 use crate::exit::Exit;
 use crate::favourites;
 use crate::listing::{list_catalog, load_cache, single_match, StderrProgress};
-use crate::profile::{commit, existing_profiles, Target, Write};
+use crate::profile::{commit, existing_profiles, RegionDefaults, Target, Write};
 use crate::shell::{activate, Emit};
 use crate::terminal::TerminalGuard;
 use crate::token::{self, token_for, NeedsLogin, Policy};
@@ -38,8 +38,9 @@ pub struct PickRequest {
     pub emit: Emit,
     /// How many ListAccountRoles calls run at once.
     pub concurrency: usize,
-    /// `--region`: the region written and exported instead of the session's `sso_region`.
-    pub region: Option<String>,
+    /// `--region` and settings.ini's `region`, which decide the region
+    /// with the profile's own ([`crate::profile::region_for`]).
+    pub regions: RegionDefaults,
     /// `--no-write`: print the result without touching the config file.
     pub no_write: bool,
     /// `--select-1`: when exactly one row matches the query once the whole
@@ -54,12 +55,13 @@ pub struct PickRequest {
 }
 
 impl PickRequest {
-    /// Where a chosen row's profile goes in `session`: `--region` (else the
-    /// session's `sso_region`), the template, and no write with `--no-write`.
-    fn target<'a>(&'a self, session: &'a SsoSession, region: &'a str) -> Target<'a> {
+    /// Where a chosen row's profile goes in `session`: the regions of
+    /// [`crate::profile::region_for`], the template, and no write with
+    /// `--no-write`.
+    fn target<'a>(&'a self, session: &'a SsoSession) -> Target<'a> {
         Target {
             session,
-            region,
+            regions: &self.regions,
             template: &self.template,
             write: if self.no_write {
                 Write::Never
@@ -144,8 +146,8 @@ pub fn new_app(
     session: &SsoSession,
     request: &PickRequest,
 ) -> anyhow::Result<App> {
-    let region = request.region.as_deref().unwrap_or(&session.region);
-    let mut app = App::new(&session.name, region, &request.query);
+    let mut app = App::new(&session.name, &session.region, &request.query);
+    app.set_region_defaults(request.regions.clone());
     let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
     app.set_profile_template(request.template.clone());
     app.set_existing_profiles(existing_profiles(&config));
@@ -177,8 +179,7 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
             drop(progress);
             if catalog.fatal().is_none() {
                 if let Some(row) = single_match(&request.query, catalog.rows()) {
-                    let region = request.region.as_deref().unwrap_or(&session.region);
-                    let target = request.target(&session, region);
+                    let target = request.target(&session);
                     let choice = commit(env, &target, row, catalog.rows())?;
                     return Ok(Exit::Done(activate(request.emit, &choice)));
                 }
@@ -245,7 +246,7 @@ pub fn finish(
 ) -> anyhow::Result<Exit> {
     match outcome {
         Outcome::Chosen(row) => {
-            let target = request.target(session, &app.region);
+            let target = request.target(session);
             let choice = commit(env, &target, &row, app.catalog().rows())?;
             Ok(Exit::Done(activate(request.emit, &choice)))
         }

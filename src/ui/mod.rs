@@ -80,7 +80,7 @@ fn draw_terraform(frame: &mut Frame, area: Rect, app: &App) {
     let Some(profile) = app.selected_profile() else {
         return;
     };
-    let block_text = crate::shell::terraform_block(&profile, &app.region);
+    let block_text = crate::shell::terraform_block(&profile, &app.region_for(&profile).0);
     let mut lines: Vec<Line> = block_text
         .lines()
         .map(|l| Line::styled(l.to_string(), Style::default().fg(Color::Green)))
@@ -577,16 +577,21 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// What Enter would write: `new profile · us-west-2 · 123456789012_Admin`,
-/// or `profile exists · eu-west-1 → us-west-2 · …` when the config has it.
+/// What Enter would write, with the rule that chose the region:
+/// `new profile · us-west-2 (sso_region) · 123456789012_Admin`,
+/// `profile exists · us-east-1 (profile) · …`, or
+/// `profile exists · eu-west-1 → us-west-2 (--region) · …` when the region
+/// changes.
 fn profile_line(app: &App, width: usize) -> Line<'static> {
     let profile = app.selected_profile().unwrap_or_default();
+    let (name, source) = app.region_for(&profile);
+    let region = format!("{} ({})", sanitize(&name), source.label());
     let state = match app.existing_profile(&profile) {
-        None => format!("new profile · {}", app.region),
+        None => format!("new profile · {region}"),
         Some(p) => match p.region.as_deref() {
-            Some(r) if r == app.region => format!("profile exists · {r}"),
-            Some(r) => format!("profile exists · {r} → {}", app.region),
-            None => format!("profile exists · no region → {}", app.region),
+            Some(r) if r == name => format!("profile exists · {region}"),
+            Some(r) => format!("profile exists · {} → {region}", sanitize(r)),
+            None => format!("profile exists · no region → {region}"),
         },
     };
     let text = format!("{state} · {profile}");

@@ -161,8 +161,8 @@ impl DemoHome {
         self.env.session(None).unwrap().1
     }
 
-    /// Commits `row` as Enter in the picker does (the session's region, the
-    /// built-in name template, the config file written).
+    /// Commits `row` as Enter in the picker does (no `--region` or settings,
+    /// the built-in name template, the config file written).
     pub fn commit(
         &self,
         session: &uo_aws_tui::aws::sso_session::SsoSession,
@@ -172,7 +172,7 @@ impl DemoHome {
         let template = uo_aws_tui::catalog::ProfileTemplate::default();
         let target = uo_aws_tui::profile::Target {
             session,
-            region: &session.region,
+            regions: &Default::default(),
             template: &template,
             write: uo_aws_tui::profile::Write::Upsert,
         };
@@ -186,7 +186,7 @@ impl DemoHome {
             query: String::new(),
             emit: uo_aws_tui::shell::Emit::Posix,
             concurrency: 8,
-            region: None,
+            regions: Default::default(),
             no_write: false,
             select_1: false,
             template: Default::default(),
