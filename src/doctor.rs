@@ -93,6 +93,14 @@ impl Code {
     }
 }
 
+impl Code {
+    /// Whether a finding of this code (at error severity) makes the AWS CLI
+    /// and botocore reject the whole file: a section or a key given twice.
+    pub fn rejects_file(self) -> bool {
+        matches!(self, Code::DuplicateSection | Code::DuplicateKey)
+    }
+}
+
 /// One thing `doctor` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -228,6 +236,63 @@ pub fn diagnose(
         (a.severity, &a.file, a.line, a.code).cmp(&(b.severity, &b.file, b.line, b.code))
     });
     out
+}
+
+/// The findings of `config` and `credentials` (either may be missing) that
+/// make the AWS CLI and botocore reject a whole file ([`Code::rejects_file`]
+/// at error severity), in file and line order. The file checks only: no
+/// token cache, no environment.
+pub fn file_rejections(config: Option<&AwsFile>, credentials: Option<&AwsFile>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for file in [config, credentials].into_iter().flatten() {
+        check_duplicates(config, file, &mut out);
+    }
+    out.retain(|f| f.severity == Severity::Error && f.code.rejects_file());
+    out.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    out
+}
+
+/// The AWS files of `paths` would be rejected by the AWS CLI and botocore;
+/// carries the findings ([`file_rejections`]). Its message names each
+/// finding's file:line and fix, one per line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub findings: Vec<Finding>,
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the AWS CLI and botocore reject this file as it is, so nothing was written or run; fix it first (`uo-aws-tui doctor` lists every finding):"
+        )?;
+        for finding in &self.findings {
+            write!(f, "\n  {finding}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Rejected {}
+
+/// The one check every writing or activating path makes before it writes
+/// the config file, prints an activation or runs a command: reads the
+/// config and credentials files of `paths` and refuses when
+/// [`file_rejections`] finds anything.
+///
+/// Errors: [`Rejected`] with the findings; a file that cannot be read or
+/// parsed (its [`crate::aws::config::ConfigError`], naming file and line).
+/// Missing files are fine.
+pub fn ensure_accepted(paths: &AwsPaths) -> anyhow::Result<()> {
+    use crate::aws::config::FileKind;
+    let config = AwsFile::load_optional(&paths.config, FileKind::Config)?;
+    let credentials = AwsFile::load_optional(&paths.credentials, FileKind::Credentials)?;
+    let findings = file_rejections(config.as_ref(), credentials.as_ref());
+    if findings.is_empty() {
+        Ok(())
+    } else {
+        Err(Rejected { findings }.into())
+    }
 }
 
 /// The findings that concern profile `profile` (its badge and details in

@@ -210,7 +210,9 @@ pub struct Target<'a> {
 /// file as `target.write` says; returns the choice, for
 /// [`crate::shell::render`] or to run a command with.
 ///
-/// Errors: those of [`choose`]; the config file cannot be read, parsed,
+/// Errors: the AWS files would be rejected by the AWS CLI
+/// ([`crate::doctor::Rejected`], nothing written, whatever `target.write`
+/// says); those of [`choose`]; the config file cannot be read, parsed,
 /// locked, backed up or written.
 pub fn commit(
     env: &Environment,
@@ -218,6 +220,7 @@ pub fn commit(
     row: &Row,
     rows: &[Row],
 ) -> anyhow::Result<Choice> {
+    crate::doctor::ensure_accepted(&env.paths)?;
     let mut choice = choose(
         target.session,
         &target.session.region,

@@ -585,3 +585,50 @@ async fn exec_on_an_existing_profile_without_a_region_uses_the_settings_region()
     );
     assert_eq!(text(&out.stdout), "eu-central-1", "{}", text(&out.stderr));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_written_or_run_on_a_config_botocore_rejects() {
+    let demo = DemoHome::new(3, 2).await;
+    let base = config(&demo);
+    let line = base.lines().count() + 5;
+    for broken in [
+        // A duplicated section elsewhere in the file.
+        "\n[profile mine]\nregion = us-east-1\n\n[profile mine]\nregion = us-east-2\n",
+        // A key set twice in one section.
+        "\n[profile mine]\nregion = us-east-1\noutput = json\nregion = us-east-2\n",
+    ] {
+        std::fs::write(&demo.paths().config, format!("{base}{broken}")).unwrap();
+        let before = std::fs::read(&demo.paths().config).unwrap();
+        let marker = demo.home.path().join("ran");
+        let runs: [&[&str]; 5] = [
+            &["use", "127027105832_Billing"],
+            &["use", "--no-write", "management", "billing"],
+            &["pick", "--select-1", "management", "billing"],
+            &["populate"],
+            &[
+                "exec",
+                "management billing",
+                "--",
+                "touch",
+                marker.to_str().unwrap(),
+            ],
+        ];
+        for args in runs {
+            let out = run(&demo, args);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(out.stdout.is_empty(), "{args:?}");
+            assert!(
+                stderr.contains(&format!("{}:{line}", demo.paths().config.display())),
+                "{args:?}: file:line in {stderr}"
+            );
+            assert!(stderr.contains("fix: "), "{args:?}: {stderr}");
+            assert_eq!(
+                std::fs::read(&demo.paths().config).unwrap(),
+                before,
+                "{args:?}: bytes unchanged"
+            );
+            assert!(!marker.exists(), "{args:?}: nothing ran");
+        }
+    }
+}

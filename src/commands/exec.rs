@@ -6,6 +6,7 @@ use std::process::Command;
 use crate::aws::config::{AwsFile, FileKind};
 use crate::aws::sso_session::load_session;
 use crate::cli::ExecArgs;
+use crate::doctor::ensure_accepted;
 use crate::env::Environment;
 use crate::exit::Exit;
 use crate::profile::{commit, region_for, RegionDefaults, Target, Write};
@@ -60,6 +61,7 @@ fn existing_choice(
 
 pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
+    ensure_accepted(&env.paths)?;
     let choice = match existing_choice(&env, args)? {
         Some((choice, session)) => {
             token_for(&env, &session, Policy::Usable, OffsetDateTime::now_utc()).await?;

@@ -227,6 +227,7 @@ fn summary(plan: &Plan) -> String {
 
 pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
+    crate::doctor::ensure_accepted(&env.paths)?;
     let settings = settings(&env)?;
     let listed = list_with_settings(&env, &settings, args.sso_session.as_deref()).await?;
     for warning in listed.warnings() {

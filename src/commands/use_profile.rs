@@ -3,6 +3,7 @@
 //! Enter would; anything else exits 1 with the candidates on stderr.
 
 use crate::cli::UseArgs;
+use crate::doctor::ensure_accepted;
 use crate::env::Environment;
 use crate::exit::Exit;
 use crate::profile::{commit, RegionDefaults, Target, Write};
@@ -13,6 +14,7 @@ use crate::shell::activate;
 
 pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
+    ensure_accepted(&env.paths)?;
     let query = join_query(&args.query)?;
     let settings = settings(&env)?;
     let listed = list_with_settings(&env, &settings, args.choice.sso_session.as_deref()).await?;

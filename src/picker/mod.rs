@@ -163,9 +163,11 @@ pub fn new_app(
 /// With `--select-1` and a query exactly one role row matches once the
 /// whole catalog is listed, that row is committed without drawing.
 ///
-/// Errors: the config or session cannot be used, the terminal cannot be
-/// opened, the profile cannot be written, the portal refused the listing.
+/// Errors: the AWS files would be rejected by the AWS CLI
+/// ([`crate::doctor::Rejected`]); the config or session cannot be used, the
+/// terminal cannot be opened, the profile cannot be written, the portal refused the listing.
 pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exit> {
+    crate::doctor::ensure_accepted(&env.paths)?;
     let (_, session) = env.session(request.sso_session.as_deref())?;
     let mut prefetched = None;
     if request.select_1 && !request.offline {
