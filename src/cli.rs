@@ -214,6 +214,10 @@ pub struct ChoiceArgs {
     /// Do not touch the config file; only print the result.
     #[arg(long)]
     pub no_write: bool,
+    /// Exit 2 (nothing on stdout) when `doctor` has an error finding about
+    /// the chosen profile, instead of only saying it on stderr.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -230,6 +234,10 @@ pub struct ExecArgs {
     /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
+    /// Run nothing and exit 2 when `doctor` has an error finding about the
+    /// profile, instead of only saying it on stderr.
+    #[arg(long)]
+    pub strict: bool,
     /// A profile name, or a query (quote several terms) that selects exactly one row.
     #[arg(value_name = "PROFILE_OR_QUERY")]
     pub target: String,

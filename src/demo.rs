@@ -115,6 +115,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         concurrency: crate::aws::portal::DEFAULT_CONCURRENCY,
         regions: Default::default(),
         no_write: false,
+        strict: false,
         select_1: false,
         template: Default::default(),
         refresh: false,

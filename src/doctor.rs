@@ -295,6 +295,52 @@ pub fn ensure_accepted(paths: &AwsPaths) -> anyhow::Result<()> {
     }
 }
 
+/// The error findings that concern profile `profile` (a stale static key
+/// in the credentials file shadowing it, a missing sso-session, a
+/// duplicate…): what makes the next command with that profile fail in some
+/// tool. Diagnoses the files of `paths` with the process's `AWS_*`
+/// variables; findings about the environment alone concern no profile and
+/// are left out. A file that cannot be read gives no findings (the caller
+/// has already read it).
+pub fn profile_errors(paths: &AwsPaths, profile: &str) -> Vec<Finding> {
+    use crate::aws::config::FileKind;
+    let load = |path: &Path, kind| AwsFile::load_optional(path, kind).ok().flatten();
+    let config = load(&paths.config, FileKind::Config);
+    let credentials = load(&paths.credentials, FileKind::Credentials);
+    let findings = diagnose(
+        paths,
+        config.as_ref(),
+        credentials.as_ref(),
+        &AwsEnv::from_process(),
+        OffsetDateTime::now_utc(),
+    );
+    findings
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error && f.profiles.iter().any(|p| p == profile))
+        .collect()
+}
+
+/// Says on stderr, one line each (`uo-aws-tui: error CODE FILE:LINE:
+/// message — fix: …`), what [`profile_errors`] finds about `profile`; every
+/// activation path (the picker's Enter, `pick --select-1`, `use`, `exec`)
+/// calls it once the profile is chosen and written.
+///
+/// Errors: with `strict`, any such finding (the activation stops: exit 2,
+/// nothing on stdout, no command run).
+pub fn warn_about_profile(paths: &AwsPaths, profile: &str, strict: bool) -> anyhow::Result<()> {
+    let findings = profile_errors(paths, profile);
+    for finding in &findings {
+        eprintln!("uo-aws-tui: {finding}");
+    }
+    if strict && !findings.is_empty() {
+        anyhow::bail!(
+            "profile {profile} has {} error finding(s) above; not activated (--strict)",
+            findings.len()
+        );
+    }
+    Ok(())
+}
+
 /// The findings that concern profile `profile` (its badge and details in
 /// the picker). Findings about the environment or whole files are left out.
 pub fn findings_for_profile<'a>(findings: &'a [Finding], profile: &str) -> Vec<&'a Finding> {

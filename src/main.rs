@@ -79,6 +79,7 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
             settings: settings.region,
         },
         no_write: args.choice.no_write,
+        strict: args.choice.strict,
         select_1: args.select_1,
         template: settings.profile_template,
         refresh: args.refresh,

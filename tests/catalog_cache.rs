@@ -188,6 +188,7 @@ async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
         concurrency: 8,
         regions: Default::default(),
         no_write: false,
+        strict: false,
         refresh: false,
         offline: false,
         select_1: false,

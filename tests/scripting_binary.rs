@@ -632,3 +632,72 @@ async fn nothing_is_written_or_run_on_a_config_botocore_rejects() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finding_about_the_chosen_profile_is_said_on_stderr_and_strict_refuses() {
+    let demo = DemoHome::new(3, 2).await;
+    std::fs::write(
+        &demo.paths().credentials,
+        "[127027105832_Billing]\naws_access_key_id = AKIASTALE\naws_secret_access_key = old\n",
+    )
+    .unwrap();
+    let credentials = format!("{}:1", demo.paths().credentials.display());
+    let marker = demo.home.path().join("ran");
+    let runs: [&[&str]; 3] = [
+        &["use", "management", "billing"],
+        &["pick", "--select-1", "management", "billing"],
+        &[
+            "exec",
+            "management billing",
+            "--",
+            "touch",
+            marker.to_str().unwrap(),
+        ],
+    ];
+    for args in runs {
+        let out = run(&demo, args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("error credentials-shadow {credentials}")),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("fix: delete [127027105832_Billing] from"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(marker.exists(), "exec ran the command after the warning");
+    std::fs::remove_file(&marker).unwrap();
+
+    let strict: [&[&str]; 3] = [
+        &["use", "--strict", "management", "billing"],
+        &["pick", "--strict", "--select-1", "management", "billing"],
+        &[
+            "exec",
+            "--strict",
+            "management billing",
+            "--",
+            "touch",
+            marker.to_str().unwrap(),
+        ],
+    ];
+    for args in strict {
+        let out = run(&demo, args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(stderr.contains("credentials-shadow"), "{args:?}: {stderr}");
+        assert!(stderr.contains("--strict"), "{args:?}: {stderr}");
+    }
+    assert!(!marker.exists(), "exec --strict ran nothing");
+
+    // A profile without findings: nothing said.
+    let out = run(&demo, &["use", "--strict", "management", "readonly"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("error "),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -6,7 +6,7 @@ use std::process::Command;
 use crate::aws::config::{AwsFile, FileKind};
 use crate::aws::sso_session::load_session;
 use crate::cli::ExecArgs;
-use crate::doctor::ensure_accepted;
+use crate::doctor::{ensure_accepted, warn_about_profile};
 use crate::env::Environment;
 use crate::exit::Exit;
 use crate::profile::{commit, region_for, RegionDefaults, Target, Write};
@@ -97,6 +97,7 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
             commit(&env, &target, row, rows)?
         }
     };
+    warn_about_profile(&env.paths, &choice.profile, args.strict)?;
     Ok(run_command(&choice, &args.command))
 }
 

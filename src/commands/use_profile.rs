@@ -3,7 +3,7 @@
 //! Enter would; anything else exits 1 with the candidates on stderr.
 
 use crate::cli::UseArgs;
-use crate::doctor::ensure_accepted;
+use crate::doctor::{ensure_accepted, warn_about_profile};
 use crate::env::Environment;
 use crate::exit::Exit;
 use crate::profile::{commit, RegionDefaults, Target, Write};
@@ -47,5 +47,6 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
         },
     };
     let choice = commit(&env, &target, row, rows)?;
+    warn_about_profile(&env.paths, &choice.profile, args.choice.strict)?;
     Ok(Exit::Done(activate(args.choice.emit, &choice)))
 }

@@ -15,6 +15,7 @@ use crate::aws::config::{AwsFile, FileKind};
 use crate::aws::sso_session::SsoSession;
 use crate::cache::{self, Plan};
 use crate::catalog::ProfileTemplate;
+use crate::doctor::warn_about_profile;
 use crate::env::Environment;
 use crate::event_loop;
 use crate::exit::Exit;
@@ -43,6 +44,9 @@ pub struct PickRequest {
     pub regions: RegionDefaults,
     /// `--no-write`: print the result without touching the config file.
     pub no_write: bool,
+    /// `--strict`: an error finding of `doctor` about the chosen profile
+    /// ends the pick with exit 2 instead of a note on stderr.
+    pub strict: bool,
     /// `--select-1`: when exactly one row matches the query once the whole
     /// catalog is listed, choose it without drawing.
     pub select_1: bool,
@@ -183,6 +187,7 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
                 if let Some(row) = single_match(&request.query, catalog.rows()) {
                     let target = request.target(&session);
                     let choice = commit(env, &target, row, catalog.rows())?;
+                    warn_about_profile(&env.paths, &choice.profile, request.strict)?;
                     return Ok(Exit::Done(activate(request.emit, &choice)));
                 }
             }
@@ -250,6 +255,7 @@ pub fn finish(
         Outcome::Chosen(row) => {
             let target = request.target(session);
             let choice = commit(env, &target, &row, app.catalog().rows())?;
+            warn_about_profile(&env.paths, &choice.profile, request.strict)?;
             Ok(Exit::Done(activate(request.emit, &choice)))
         }
         Outcome::Cancelled => Ok(Exit::Cancelled),

@@ -188,6 +188,7 @@ impl DemoHome {
             concurrency: 8,
             regions: Default::default(),
             no_write: false,
+            strict: false,
             select_1: false,
             template: Default::default(),
             refresh: false,
