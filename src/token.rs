@@ -186,3 +186,55 @@ pub async fn token_for(
         )),
     }
 }
+
+/// Whether a profile of `session` works for the next AWS command without a
+/// login, judged from the cache file alone at `now` (no network): the
+/// token is valid, or expired but refreshable (the AWS CLI and the SDKs
+/// refresh it themselves).
+///
+/// Errors: [`NeedsLogin`] as [`token_for`] gives it for a missing,
+/// unreadable, or expired and not refreshable token.
+pub fn check_usable(
+    env: &Environment,
+    session: &SsoSession,
+    now: OffsetDateTime,
+) -> Result<(), NeedsLogin> {
+    let token = read(env, session)?;
+    if !token.is_expired_at(now) {
+        return Ok(());
+    }
+    login::refreshable(&token, now).map_err(|why| {
+        NeedsLogin::new(
+            session,
+            Reason::NotRefreshable {
+                session: session.name.clone(),
+                why,
+            },
+        )
+    })
+}
+
+/// When the cached token of `session` expires (or expired), whatever its
+/// state; `None` when there is no readable token file. For the status bar,
+/// which shows the session's state also when the token cannot be used.
+pub fn stored_expiry(env: &Environment, session: &SsoSession) -> Option<OffsetDateTime> {
+    read(env, session).ok().map(|t| t.expires_at)
+}
+
+/// Whether this process has a controlling terminal (`/dev/tty` opens), where
+/// the picker draws.
+pub fn has_terminal() -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .is_ok()
+}
+
+/// Whether a login can run inline, as `uo-aws-tui login` does: a
+/// controlling terminal, and stderr (where the URL and code go) is a
+/// terminal. Without one, commands exit 2 with the [`NeedsLogin`] hint.
+pub fn can_sign_in_inline() -> bool {
+    use std::io::IsTerminal as _;
+    has_terminal() && std::io::stderr().is_terminal()
+}

@@ -285,3 +285,79 @@ async fn a_corrupt_or_old_format_cache_is_ignored_and_rebuilt() {
     cache::store(&path, "other", &found).unwrap();
     assert!(matches!(cache::load(&path, "uoregon"), Loaded::Unusable(_)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_token_that_cannot_be_refreshed_opens_the_login_panel_over_a_fresh_cache() {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+    use uo_aws_tui::aws::token_cache::{read_token, token_path, write_token};
+
+    let demo = DemoHome::new(12, 20).await;
+    warm(&demo).await;
+    let path = token_path(&demo.paths().sso_cache, "uoregon");
+    let mut token = read_token(&path).unwrap();
+    token.expires_at = OffsetDateTime::now_utc() - time::Duration::hours(1);
+    token.refresh_token = None;
+    write_token(&path, &token).unwrap();
+
+    let request = demo.request();
+    let (_, session) = demo.env.session(None).unwrap();
+    let (mut app, services) = picker::prepare_picker(&demo.env, &session, &request)
+        .await
+        .unwrap();
+    assert!(
+        !app.catalog().rows().is_empty(),
+        "the cached rows are shown"
+    );
+    let mut services = services.with_browser(uo_aws_tui::aws::login::Browser {
+        browser_var: None,
+        os: "linux".into(),
+        display: false,
+        ssh: false,
+        wsl: false,
+    });
+    let complete = Arc::new(tokio::sync::Notify::new());
+    let steps = vec![
+        common::Step::Sleep(Duration::from_millis(300)),
+        common::Step::Key(KeyCode::Char('c'), KeyModifiers::CONTROL),
+    ];
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let outcome = uo_aws_tui::event_loop::run(
+        &mut terminal,
+        &mut app,
+        common::script(steps, complete),
+        &mut services,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, Outcome::Interrupted);
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("log in to uoregon"), "{screen}");
+    assert!(
+        screen.contains("expired and cannot be refreshed"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("uoregon expired"),
+        "the status bar shows the session's state: {screen}"
+    );
+
+    // A row chosen anyway is not handed over: nothing written or printed.
+    let before = std::fs::read(&demo.paths().config).unwrap();
+    let row = app.catalog().rows()[0].clone();
+    let err =
+        picker::finish(&demo.env, &session, &app, Outcome::Chosen(row), &request).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("run: uo-aws-tui login --sso-session uoregon"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&demo.paths().config).unwrap(), before);
+}

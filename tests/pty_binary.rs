@@ -67,6 +67,12 @@ impl PtyChild {
     /// Starts `uo-aws-tui pick` with HOME and the portal endpoint of `demo`,
     /// nothing else from this process's environment.
     fn spawn_pick(demo: &common::DemoHome) -> PtyChild {
+        PtyChild::spawn(demo, &["pick"])
+    }
+
+    /// Starts `uo-aws-tui ARGS…` in the pty like [`PtyChild::spawn_pick`],
+    /// with the OIDC endpoint of `demo` too.
+    fn spawn(demo: &common::DemoHome, args: &[&str]) -> PtyChild {
         let _serial = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
         let size = Winsize {
             ws_row: ROWS,
@@ -83,8 +89,9 @@ impl PtyChild {
         let slave_err: OwnedFd = pty.slave;
 
         let mut cmd = Command::new(BIN);
-        cmd.arg("pick")
+        cmd.args(args)
             .env_clear()
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
             .env("HOME", demo.home.path())
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("TERM", "xterm-256color")
@@ -395,7 +402,7 @@ async fn typing_an_account_and_role_then_enter_prints_the_exports_and_writes_the
     let query = format!("{} {}", target.account_id, role);
     picker.send(query.as_bytes());
     let prompt = format!("uoregon › {query} ");
-    let detail = format!("new profile · us-west-2 · {profile}");
+    let detail = format!("new profile · us-west-2 (sso_region) · {profile}");
     let screen = picker.wait_for("the query typed and its row selected", |s| {
         s.lines()[0].starts_with(&prompt) && s.contains(&detail)
     });
@@ -466,4 +473,47 @@ async fn ctrl_c_interrupts_with_exit_130_and_empty_stdout() {
     assert_eq!(run.stdout, "");
     assert_eq!(std::fs::read(&demo.paths().config).unwrap(), before);
     assert_terminal_restored(&run);
+}
+
+/// Makes `demo`'s token expired an hour ago, without a refresh token.
+fn expire_token(demo: &common::DemoHome) {
+    use uo_aws_tui::aws::token_cache::{read_token, token_path, write_token};
+    let path = token_path(&demo.paths().sso_cache, "uoregon");
+    let mut token = read_token(&path).unwrap();
+    token.expires_at = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    token.refresh_token = None;
+    write_token(&path, &token).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn use_signs_in_on_the_terminal_when_the_token_cannot_be_refreshed() {
+    let demo = common::DemoHome::with_options(uo_aws_tui::sim::SimOptions {
+        auto_approve_device: true,
+        accounts: Some(3),
+        page_size: 2,
+        ..Default::default()
+    })
+    .await;
+    expire_token(&demo);
+    let child = PtyChild::spawn(&demo, &["use", "management", "billing"]);
+    child.wait_for_text("Logged in to sso-session uoregon");
+    let done = child.finish();
+    let screen = String::from_utf8_lossy(&done.screen_bytes).into_owned();
+    assert!(done.status.success(), "{screen}");
+    // The simulator approves the device at once, so the flow ends before
+    // a code is shown; what `login` says about the flow is on the terminal.
+    assert!(
+        screen.contains("signing in with a device code"),
+        "login's messages on the terminal: {screen}"
+    );
+    assert_eq!(
+        done.stdout,
+        "export AWS_PROFILE='127027105832_Billing'\nexport AWS_REGION='us-west-2'\nexport AWS_DEFAULT_REGION='us-west-2'\n",
+        "only the result on stdout"
+    );
+    let token = uo_aws_tui::aws::token_cache::read_token(
+        &uo_aws_tui::aws::token_cache::token_path(&demo.paths().sso_cache, "uoregon"),
+    )
+    .unwrap();
+    assert!(token.expires_at > time::OffsetDateTime::now_utc());
 }

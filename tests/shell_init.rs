@@ -638,3 +638,53 @@ fn uoa_clear_unsets_the_activation_without_running_the_picker() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_terminal_an_unusable_login_exits_2_with_the_hint_and_empty_stdout() {
+    let demo = common::DemoHome::new(3, 2).await;
+    {
+        use uo_aws_tui::aws::token_cache::{read_token, token_path, write_token};
+        let path = token_path(&demo.paths().sso_cache, "uoregon");
+        let mut token = read_token(&path).unwrap();
+        token.expires_at = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+        token.refresh_token = None;
+        write_token(&path, &token).unwrap();
+    }
+    let before = std::fs::read(&demo.paths().config).unwrap();
+    let marker = demo.home.path().join("ran");
+    let runs: [&[&str]; 4] = [
+        &["use", "management", "billing"],
+        &[
+            "pick",
+            "--select-1",
+            "--emit",
+            "vars",
+            "management",
+            "billing",
+        ],
+        &["pick", "management"],
+        &[
+            "exec",
+            "management billing",
+            "--",
+            "touch",
+            marker.to_str().unwrap(),
+        ],
+    ];
+    for args in runs {
+        let out = demo_command(&demo, args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            stderr.contains("expired and cannot be refreshed"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("run: uo-aws-tui login --sso-session uoregon"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!marker.exists(), "{args:?}");
+        assert_eq!(std::fs::read(&demo.paths().config).unwrap(), before);
+    }
+}

@@ -6,6 +6,7 @@ use std::process::Command;
 use crate::aws::config::{AwsFile, FileKind};
 use crate::aws::sso_session::load_session;
 use crate::cli::ExecArgs;
+use crate::commands::sign_in::sign_in_for;
 use crate::doctor::{ensure_accepted, warn_about_profile};
 use crate::env::Environment;
 use crate::exit::Exit;
@@ -64,12 +65,23 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
     ensure_accepted(&env.paths)?;
     let choice = match existing_choice(&env, args)? {
         Some((choice, session)) => {
-            token_for(&env, &session, Policy::Usable, OffsetDateTime::now_utc()).await?;
+            if let Err(needs) =
+                token_for(&env, &session, Policy::Usable, OffsetDateTime::now_utc()).await
+            {
+                sign_in_for(&env, needs.into()).await?;
+            }
             choice
         }
         None => {
             let settings = settings(&env)?;
-            let listed = list_with_settings(&env, &settings, args.sso_session.as_deref()).await?;
+            let requested = args.sso_session.as_deref();
+            let listed = match list_with_settings(&env, &settings, requested).await {
+                Ok(listed) => listed,
+                Err(e) => {
+                    sign_in_for(&env, e).await?;
+                    list_with_settings(&env, &settings, requested).await?
+                }
+            };
             let name = namer(&settings.profile_template, &listed.session.name);
             let rows = listed.catalog.rows();
             let resolution = resolve(&args.target, rows, &name);

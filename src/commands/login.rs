@@ -138,6 +138,20 @@ pub fn describe(step: &LoginStep) -> Option<String> {
 pub async fn run(args: &LoginArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
     let session = session(&env, args)?;
+    sign_in(&env, &session, args).await?;
+    Ok(Exit::Done(String::new()))
+}
+
+/// Signs in to `session` with the flow and options of `args`, every step
+/// and the result on stderr (stdout stays empty); what `login` does once
+/// its session is chosen, and what `use` and `exec` do inline.
+///
+/// Errors: the login failed (naming the session).
+pub async fn sign_in(
+    env: &Environment,
+    session: &SsoSession,
+    args: &LoginArgs,
+) -> anyhow::Result<()> {
     let browser = Browser::from_env();
     let options = LoginOptions {
         flow: choose_flow(args, &browser),
@@ -152,7 +166,7 @@ pub async fn run(args: &LoginArgs) -> anyhow::Result<Exit> {
             eprintln!("{text}");
         }
     };
-    let token = login::login(&env.paths.sso_cache, &session, &oidc, &options, &report)
+    let token = login::login(&env.paths.sso_cache, session, &oidc, &options, &report)
         .await
         .with_context(|| format!("login to sso-session {} failed", session.name))?;
     let left = token.expires_at - OffsetDateTime::now_utc();
@@ -164,5 +178,5 @@ pub async fn run(args: &LoginArgs) -> anyhow::Result<Exit> {
         left.whole_minutes() % 60,
         token_path(&env.paths.sso_cache, &session.name).display()
     );
-    Ok(Exit::Done(String::new()))
+    Ok(())
 }

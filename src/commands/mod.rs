@@ -8,5 +8,6 @@ pub mod list;
 pub mod login;
 pub mod logout;
 pub mod populate;
+pub mod sign_in;
 pub mod status;
 pub mod use_profile;

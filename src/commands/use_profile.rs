@@ -3,6 +3,7 @@
 //! Enter would; anything else exits 1 with the candidates on stderr.
 
 use crate::cli::UseArgs;
+use crate::commands::sign_in::sign_in_for;
 use crate::doctor::{ensure_accepted, warn_about_profile};
 use crate::env::Environment;
 use crate::exit::Exit;
@@ -17,7 +18,14 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
     ensure_accepted(&env.paths)?;
     let query = join_query(&args.query)?;
     let settings = settings(&env)?;
-    let listed = list_with_settings(&env, &settings, args.choice.sso_session.as_deref()).await?;
+    let session = args.choice.sso_session.as_deref();
+    let listed = match list_with_settings(&env, &settings, session).await {
+        Ok(listed) => listed,
+        Err(e) => {
+            sign_in_for(&env, e).await?;
+            list_with_settings(&env, &settings, session).await?
+        }
+    };
     let name = namer(&settings.profile_template, &listed.session.name);
     for warning in listed.warnings() {
         eprintln!("uo-aws-tui: warning: {warning}");

@@ -77,9 +77,10 @@ impl PickRequest {
 }
 
 /// The picker and its services for `session`: the cached catalog on screen
-/// first (no network call before it), then a listing when the cache is
-/// missing or stale or `--refresh` was given, none with `--offline`. A
-/// missing or unusable token opens the login panel with the reason.
+/// first (no network call before it, except refreshing a token that is no
+/// longer valid), then a listing when the cache is missing or stale or
+/// `--refresh` was given, none with `--offline`. A missing or unusable
+/// token opens the login panel with the reason, also over cached rows.
 ///
 /// Errors: the config file cannot be read.
 pub async fn prepare_picker(
@@ -104,9 +105,28 @@ pub async fn prepare_picker(
                 None
             }
         },
-        Plan::UseCache | Plan::Offline => token::stored(env, session, now).ok(),
+        // The cached rows need no token to be shown, but Enter hands over a
+        // profile of this session: a token that is not valid now is
+        // refreshed when it can be (a network call only then), and
+        // otherwise the login panel opens at once.
+        Plan::UseCache => match token::stored(env, session, now) {
+            Ok(token) => Some(token),
+            Err(_) => match token_for(env, session, Policy::Usable, now).await {
+                Ok(token) => Some(token),
+                Err(needs) => {
+                    app.begin_login(needs.reason.to_string());
+                    None
+                }
+            },
+        },
+        Plan::Offline => token::stored(env, session, now).ok(),
     };
-    app.set_session_expires_at(token.as_ref().map(|t| t.expires_at));
+    app.set_session_expires_at(
+        token
+            .as_ref()
+            .map(|t| t.expires_at)
+            .or_else(|| token::stored_expiry(env, session)),
+    );
     let services = PickServices::new(env, session, token.as_ref(), request.concurrency).with_cache(
         cache::catalog_path(&env.dirs, &session.name),
         cached,
@@ -173,6 +193,11 @@ pub fn new_app(
 pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exit> {
     crate::doctor::ensure_accepted(&env.paths)?;
     let (_, session) = env.session(request.sso_session.as_deref())?;
+    if !request.offline && !token::has_terminal() {
+        // No terminal for the login panel: a session that needs a login
+        // ends here, with the reason and the login command.
+        token_for(env, &session, Policy::Usable, OffsetDateTime::now_utc()).await?;
+    }
     let mut prefetched = None;
     if request.select_1 && !request.offline {
         let now = OffsetDateTime::now_utc();
@@ -240,10 +265,11 @@ fn first_frame_probe(app: &mut App) -> anyhow::Result<Exit> {
 }
 
 /// Turns the picker's outcome into the exit: commits the profile of a
-/// choice (in the picker's region) and renders the output.
+/// choice and renders the output.
 ///
-/// Errors: the profile cannot be written; the listing failed (a refused
-/// token asks for a login).
+/// Errors: the session's token is missing, or expired and not refreshable
+/// ([`NeedsLogin`]: nothing written or printed); the profile cannot be
+/// written; the listing failed (a refused token asks for a login).
 pub fn finish(
     env: &Environment,
     session: &SsoSession,
@@ -253,6 +279,7 @@ pub fn finish(
 ) -> anyhow::Result<Exit> {
     match outcome {
         Outcome::Chosen(row) => {
+            token::check_usable(env, session, OffsetDateTime::now_utc())?;
             let target = request.target(session);
             let choice = commit(env, &target, &row, app.catalog().rows())?;
             warn_about_profile(&env.paths, &choice.profile, request.strict)?;
