@@ -147,6 +147,8 @@ pub struct ProfileNote {
     pub code: &'static str,
     /// What is wrong, in one sentence.
     pub message: String,
+    /// What to do about it (the details pane shows it whole, wrapped).
+    pub fix: String,
 }
 
 /// What the config file already says about a profile name.

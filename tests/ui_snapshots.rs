@@ -235,10 +235,29 @@ async fn a_profile_with_a_doctor_finding_gets_a_badge_and_the_details_say_why() 
     let buffer = terminal.backend().buffer();
     assert_eq!(buffer[(2, 1)].symbol(), "!", "the first row has the badge");
     assert_eq!(buffer[(2, 2)].symbol(), " ", "the second row has none");
-    let details: String = (0..80)
-        .map(|x| buffer[(x, 21)].symbol().to_string())
-        .collect();
-    assert!(details.starts_with("! credentials-shadow: "), "{details}");
+    let screen = screen_text(&terminal);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with("! credentials-shadow: ")),
+        "{screen}"
+    );
+    // The whole fix, wrapped over as many lines as it needs, at every size.
+    let fix = &notes
+        .iter()
+        .find(|n| n.code == "credentials-shadow")
+        .unwrap()
+        .fix;
+    assert!(fix.contains(".aws/credentials"), "{fix}");
+    for (w, h) in [(80, 24), (60, 15), (40, 12)] {
+        let screen = screen_text(&render(&app, w, h));
+        let words: Vec<&str> = screen.split_whitespace().collect();
+        let shown = words.join(" ");
+        assert!(
+            shown.contains(&format!("fix: {fix}")),
+            "{w}x{h}: the whole fix {fix:?} in:\n{screen}"
+        );
+    }
 }
 
 /// The text of `terminal`'s rows, one string per row.

@@ -156,6 +156,7 @@ pub fn profile_notes(env: &Environment, config: &AwsFile) -> HashMap<String, Vec
                 error: f.severity == crate::doctor::Severity::Error,
                 code: f.code.as_str(),
                 message: f.message.clone(),
+                fix: f.fix.clone(),
             });
         }
     }

@@ -42,10 +42,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         return;
     }
+    // The details pane grows by the lines of a finding's fix, shown whole.
+    let fix_lines = note_fix_lines(app, frame.area().width as usize).len() as u16;
     let [prompt, list, details, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(DETAILS_HEIGHT),
+        Constraint::Length(DETAILS_HEIGHT + fix_lines),
         Constraint::Length(1),
     ])
     .areas(frame.area());
@@ -499,6 +501,62 @@ fn row_line(
     Line::from(out)
 }
 
+/// The fix of the selected row's first finding, `fix: …` word-wrapped to
+/// `width` columns (escaped; a word longer than a line is cut into
+/// pieces); empty when the row has no finding or a message takes the
+/// pane.
+fn note_fix_lines(app: &App, width: usize) -> Vec<String> {
+    let notes = app.selected().map(|r| app.row_notes(r)).unwrap_or(&[]);
+    match (app.message(), notes.first()) {
+        (None, Some(note)) => wrap(&format!("fix: {}", sanitize(&note.fix)), width.max(1)),
+        _ => Vec::new(),
+    }
+}
+
+/// `text` in lines of at most `width` columns, broken at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word = word.to_string();
+        loop {
+            let sep = usize::from(!line.is_empty());
+            if line.width() + sep + word.width() <= width {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word longer than a line: as much as fits, then the rest.
+            let mut cut = 0;
+            let mut used = 0;
+            for (i, c) in word.char_indices() {
+                let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                if used + w > width {
+                    break;
+                }
+                used += w;
+                cut = i + c.len_utf8();
+            }
+            let cut = cut.max(word.chars().next().map_or(0, char::len_utf8));
+            lines.push(word[..cut].to_string());
+            word = word[cut..].to_string();
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
     let width = area.width as usize;
     let block = Block::default().borders(Borders::TOP).border_style(dim());
@@ -562,6 +620,12 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
                 }),
             );
         }
+        // Then the whole fix, under the profile line (the pane grew for it).
+        lines.extend(
+            note_fix_lines(app, width)
+                .into_iter()
+                .map(|l| Line::styled(l, Style::default().fg(Color::Yellow))),
+        );
     }
     if let Some(message) = app.message() {
         // A note replaces the last line.
