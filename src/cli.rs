@@ -134,6 +134,8 @@ Exit codes: 0 every login valid or refreshable, 1 otherwise (or none), 2 error."
 Examples:
   uo-aws-tui doctor                   one finding per line: severity, code, file:line, fix
   uo-aws-tui doctor --json            the findings as a JSON array
+  uo-aws-tui doctor --fix --dry-run   the diffs of the safe fixes, nothing written
+  uo-aws-tui doctor --fix --yes       apply them (backups first), and comment out stale keys
 
 Checks ~/.aws/config, ~/.aws/credentials, the token cache and the AWS_* variables,
 e.g. static keys in the credentials file that terraform uses instead of your SSO profile.
@@ -282,8 +284,20 @@ pub struct StatusArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DoctorArgs {
     /// Print the findings as a JSON array.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "fix")]
     pub json: bool,
+    /// Apply the safe fixes (byte order mark, exact duplicate key lines,
+    /// inline comments on sso_* keys, accidentally indented keys), each
+    /// file backed up first, with the diff printed; then report.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: print the diffs, write nothing.
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
+    /// With --fix: also comment out static-key sections of the credentials
+    /// file that shadow an SSO profile, without asking.
+    #[arg(long, requires = "fix")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]

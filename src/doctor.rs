@@ -63,6 +63,9 @@ pub enum Code {
     NameNotPortable,
     /// A value with ` #` or ` ;`, which tools read differently.
     InlineComment,
+    /// An indented `key = value` line under a key with a value: every tool
+    /// reads it as more of that value, not as its own key.
+    ContinuedKey,
     /// A login that profiles use is expired and cannot be refreshed.
     TokenExpired,
     /// A login's token file cannot be read.
@@ -86,6 +89,7 @@ impl Code {
             Code::DefaultAmbiguous => "default-ambiguous",
             Code::NameNotPortable => "name-not-portable",
             Code::InlineComment => "inline-comment",
+            Code::ContinuedKey => "continued-key",
             Code::TokenExpired => "token-expired",
             Code::TokenUnreadable => "token-unreadable",
             Code::CacheUnreadable => "cache-unreadable",
@@ -222,6 +226,7 @@ pub fn diagnose(
         check_duplicates(config, file, &mut out);
         check_names(config, file, &mut out);
         check_inline_comments(config, file, &mut out);
+        check_continued_keys(config, file, &mut out);
     }
     if let Some(config) = config {
         check_default(config, &mut out);
@@ -587,6 +592,46 @@ fn check_names(config: Option<&AwsFile>, file: &AwsFile, out: &mut Vec<Finding>)
             format!("rename it, e.g. to {suggestion:?}, and update what refers to it"),
             concerned(config, section),
         ));
+    }
+}
+
+/// Whether `line` (trimmed) reads as `key = value`: a key of letters,
+/// digits and `_`, then `=`.
+pub fn looks_like_key_line(line: &str) -> bool {
+    line.split_once('=').is_some_and(|(key, _)| {
+        let key = key.trim();
+        !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+fn check_continued_keys(config: Option<&AwsFile>, file: &AwsFile, out: &mut Vec<Finding>) {
+    for section in &file.sections {
+        for entry in &section.entries {
+            let mut lines = entry.value.split('\n');
+            // A parent with an empty value opens a nested block (`s3 =`),
+            // whose indented `k = v` lines are meant.
+            if lines.next().is_none_or(|first| first.trim().is_empty()) {
+                continue;
+            }
+            for (offset, line) in lines.enumerate() {
+                if !looks_like_key_line(line.trim()) {
+                    continue;
+                }
+                out.push(finding(
+                    Code::ContinuedKey,
+                    Severity::Error,
+                    Some(&file.path),
+                    Some(entry.line + offset + 1),
+                    format!(
+                        "{:?} is indented, so the AWS CLI, botocore and the SDKs read it as more of {}'s value, not as its own key",
+                        line.trim(),
+                        entry.key
+                    ),
+                    "remove the indentation (`uo-aws-tui doctor --fix` does)".to_string(),
+                    concerned(config, section),
+                ));
+            }
+        }
     }
 }
 

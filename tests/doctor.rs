@@ -1,6 +1,8 @@
 //! `doctor`: every finding code from a minimal fixture (config, credentials,
 //! environment), a clean fixture, and the real binary's output and exits.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -594,4 +596,165 @@ fn binary_output_and_exit_codes() {
         stderr.contains(&format!("{}:2:", h.paths.config.display())),
         "{stderr}"
     );
+}
+
+// ---------------------------------------------------------------------------
+// doctor --fix
+
+/// What botocore reads from the home's files: the config's profiles and
+/// sso-sessions, and the credentials file's section names (each file
+/// parsed as the AWS CLI parses it; a file it rejects fails the script).
+fn botocore_view(home: &Path) -> serde_json::Value {
+    let script = "import json, os, botocore.configloader as c\n\
+        conf = c.load_config(os.environ['AWS_CONFIG_FILE'])\n\
+        cred = os.environ['AWS_SHARED_CREDENTIALS_FILE']\n\
+        creds = sorted(c.raw_config_parse(cred).keys()) if os.path.exists(cred) else []\n\
+        print(json.dumps({'profiles': conf.get('profiles', {}), 'sessions': conf.get('sso_sessions', {}), 'credentials': creds}))\n";
+    let out = Command::new(common::python())
+        .args(["-c", script])
+        .env_clear()
+        .env("AWS_CONFIG_FILE", home.join(".aws/config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join(".aws/credentials"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "botocore rejects the files: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The backup path `doctor --fix` printed for `file` (`backup: PATH`).
+fn printed_backup(stdout: &str) -> Vec<std::path::PathBuf> {
+    stdout
+        .lines()
+        .filter_map(|l| l.split_once("backup: ").map(|(_, p)| p.trim().into()))
+        .collect()
+}
+
+#[test]
+fn fix_applies_each_safe_fix_with_a_diff_and_a_backup_and_botocore_reads_the_result() {
+    let cases: [(&str, String, &str, &str); 4] = [
+        (
+            "bom",
+            format!("\u{feff}{}", base_config()),
+            "-\u{feff}[sso-session uo]",
+            "+[sso-session uo]",
+        ),
+        (
+            "duplicate key",
+            format!("{}region = us-west-2\n", base_config()),
+            "-region = us-west-2",
+            " sso_role_name = Admin",
+        ),
+        (
+            "inline comment",
+            base_config().replace("sso_role_name = Admin", "sso_role_name = Admin # main role"),
+            "+# main role",
+            "+sso_role_name = Admin",
+        ),
+        (
+            "continued key",
+            base_config().replace(
+                "sso_region = us-west-2\n",
+                "sso_region = us-west-2\n\tsso_registration_scopes = sso:account:access\n",
+            ),
+            "-\tsso_registration_scopes = sso:account:access",
+            "+sso_registration_scopes = sso:account:access",
+        ),
+    ];
+    for (what, config, removed, added) in cases {
+        let h = home(&config, None);
+        // --dry-run: the diff, nothing written, no backup.
+        let out = run_doctor(h.dir.path(), &[], &["--fix", "--dry-run"]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(stdout.contains(removed), "{what}: {stdout}");
+        assert!(stdout.contains(added), "{what}: {stdout}");
+        assert_eq!(
+            std::fs::read_to_string(&h.paths.config).unwrap(),
+            config,
+            "{what}"
+        );
+        assert!(printed_backup(&stdout).is_empty(), "{what}: {stdout}");
+
+        let out = run_doctor(h.dir.path(), &[], &["--fix"]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            stdout.contains(removed) && stdout.contains(added),
+            "{what}: {stdout}"
+        );
+        let backups = printed_backup(&stdout);
+        assert_eq!(backups.len(), 1, "{what}: {stdout}");
+        assert_eq!(
+            std::fs::read_to_string(&backups[0]).unwrap(),
+            config,
+            "{what}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{what}: nothing left: {stdout}");
+        let view = botocore_view(h.dir.path());
+        assert_eq!(
+            view["profiles"]["p"]["sso_role_name"], "Admin",
+            "{what}: {view}"
+        );
+        assert_eq!(
+            view["profiles"]["p"]["region"], "us-west-2",
+            "{what}: {view}"
+        );
+        assert_eq!(
+            view["sessions"]["uo"]["sso_region"], "us-west-2",
+            "{what}: {view}"
+        );
+        if what == "continued key" {
+            assert_eq!(
+                view["sessions"]["uo"]["sso_registration_scopes"],
+                "sso:account:access"
+            );
+        }
+    }
+}
+
+#[test]
+fn doctor_finds_a_key_that_continues_the_previous_value() {
+    let h = home(
+        &base_config().replace(
+            "sso_region = us-west-2\n",
+            "sso_region = us-west-2\n\tsso_registration_scopes = sso:account:access\n",
+        ),
+        None,
+    );
+    let out = run_doctor(h.dir.path(), &[], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "error continued-key {}:4:",
+            h.paths.config.display()
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn fix_comments_out_a_shadowing_credentials_section_only_with_yes() {
+    let credentials = "[p]\naws_access_key_id = AKIAOLD\naws_secret_access_key = old\n\n[other]\naws_access_key_id = AKIAKEEP\naws_secret_access_key = keep\n";
+    let h = home(&base_config(), Some(credentials));
+    let out = run_doctor(h.dir.path(), &[], &["--fix"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        std::fs::read_to_string(&h.paths.credentials).unwrap(),
+        credentials,
+        "no --yes and no terminal: untouched"
+    );
+    assert!(stdout.contains("--yes"), "{stdout}");
+    assert_eq!(out.status.code(), Some(1), "the finding stays: {stdout}");
+
+    let out = run_doctor(h.dir.path(), &[], &["--fix", "--yes"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(stdout.contains("+# [p]"), "{stdout}");
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let backups = printed_backup(&stdout);
+    assert_eq!(std::fs::read_to_string(&backups[0]).unwrap(), credentials);
+    let view = botocore_view(h.dir.path());
+    assert_eq!(view["credentials"], serde_json::json!(["other"]), "{view}");
 }
