@@ -20,6 +20,7 @@ pub mod favourites;
 pub mod keymap;
 pub mod pick;
 pub mod progress;
+pub mod row;
 pub mod scripting;
 pub mod search;
 pub mod sessions;

@@ -15,14 +15,14 @@ use aws_sdk_sso::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
-use super::limiter::{Limiter, LimiterConfig};
+use super::limiter::{Failure, Limiter, LimiterConfig};
 use crate::catalog::{Account, CatalogEvent};
 
 /// The largest page the portal accepts (`max_result` is 1..=100).
 pub const MAX_PAGE_SIZE: i32 = 100;
 
 /// How many ListAccountRoles calls run at once by default.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+pub use super::limiter::DEFAULT_CONCURRENCY;
 
 /// The portal endpoint override our own code honours: `AWS_ENDPOINT_URL_SSO`,
 /// then `AWS_ENDPOINT_URL` (the bare SDK crates read neither). Empty values
@@ -58,6 +58,16 @@ pub struct PortalError {
 }
 
 impl PortalError {
+    /// What this error means to the [`Limiter`]: a throttle and a transient
+    /// failure are retried, the rest is not.
+    pub fn failure(&self) -> Failure {
+        match self.kind {
+            PortalErrorKind::Throttled => Failure::Throttled,
+            PortalErrorKind::Transient => Failure::Transient,
+            PortalErrorKind::Unauthorized | PortalErrorKind::Other => Failure::Fatal,
+        }
+    }
+
     fn from_sdk<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> PortalError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -243,7 +253,7 @@ impl Portal {
     ) -> Result<(Vec<Account>, Option<String>), PortalError> {
         let out = self
             .limiter
-            .run(|| async {
+            .run(PortalError::failure, || async {
                 self.client
                     .list_accounts()
                     .access_token(&self.access_token)
@@ -276,7 +286,7 @@ impl Portal {
         loop {
             let out = self
                 .limiter
-                .run(|| async {
+                .run(PortalError::failure, || async {
                     self.client
                         .list_account_roles()
                         .access_token(&self.access_token)
@@ -394,7 +404,7 @@ impl Portal {
     /// Portal Logout: ends the access token's session on the service side.
     pub async fn logout(&self) -> Result<(), PortalError> {
         self.limiter
-            .run(|| async {
+            .run(PortalError::failure, || async {
                 self.client
                     .logout()
                     .access_token(&self.access_token)

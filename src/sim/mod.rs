@@ -39,12 +39,14 @@
 mod error;
 mod oidc;
 mod oidc_error;
+mod oidc_state;
 mod org;
 mod portal;
 mod state;
+mod wire;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -55,15 +57,16 @@ use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use error::{PortalError, ERROR_TYPE_HEADER};
-pub use oidc::{
-    pkce_s256, OidcClient, OidcCounts, AUTHORIZATION_CODE_GRANT, AUTHORIZATION_CODE_TTL,
-    DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT,
-};
+pub use error::PortalError;
+pub use oidc::{pkce_s256, AUTHORIZATION_CODE_TTL};
 pub use oidc_error::OidcError;
+pub use oidc_state::{
+    OidcClient, OidcCounts, AUTHORIZATION_CODE_GRANT, DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT,
+};
 pub use org::{Org, SimAccount};
 pub use portal::ROLE_CREDENTIALS_TTL;
 pub use state::BEARER_HEADER;
+pub use wire::ERROR_TYPE_HEADER;
 
 use state::SimState;
 
@@ -92,6 +95,13 @@ pub fn org_catalog(rows: usize) -> crate::catalog::Catalog {
         })
         .collect();
     crate::catalog::Catalog::restore(accounts, time::OffsetDateTime::now_utc())
+}
+
+/// Locks a mutex, carrying on with the data if a holder panicked.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// How long [`Simulator::shutdown`] waits for open requests before it stops

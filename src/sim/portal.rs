@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::error::PortalError;
 use super::state::{Listing, SimState, BASE64_ALPHABET, KEY_ID_ALPHABET};
+use super::wire::Params;
 
 /// Lifetime of role credentials handed out by GetRoleCredentials.
 pub const ROLE_CREDENTIALS_TTL: Duration = Duration::from_secs(3600);
@@ -175,102 +176,5 @@ fn page_limit(state: &SimState, params: &Params) -> Result<usize, PortalError> {
         Err(_) => Err(PortalError::invalid_request(format!(
             "Invalid value for max_result: '{raw}' is not an integer"
         ))),
-    }
-}
-
-/// Decoded query parameters, in any order.
-#[derive(Debug, Default)]
-pub(crate) struct Params(Vec<(String, String)>);
-
-impl Params {
-    /// Splits and percent-decodes a raw query string. `+` stays a literal `+`
-    /// (role names may contain it; no portal value contains a space).
-    ///
-    /// Errors: 400 `InvalidRequestException` for a parameter given twice, a
-    /// broken `%` escape or bytes that are not UTF-8.
-    pub(crate) fn parse(raw: Option<&str>) -> Result<Params, PortalError> {
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        for piece in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
-            let key = percent_decode(key)?;
-            let value = percent_decode(value)?;
-            if pairs.iter().any(|(k, _)| *k == key) {
-                return Err(PortalError::invalid_request(format!(
-                    "Query parameter {key} given more than once"
-                )));
-            }
-            pairs.push((key, value));
-        }
-        Ok(Params(pairs))
-    }
-
-    /// The decoded value of `name`, if present (possibly empty).
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The value of `name`, treating an empty value as absent.
-    pub(crate) fn optional(&self, name: &str) -> Option<&str> {
-        self.get(name).filter(|v| !v.is_empty())
-    }
-
-    /// The value of `name` (wire) / `member` (model).
-    ///
-    /// Errors: 400 `InvalidRequestException` when absent or empty.
-    pub(crate) fn required(&self, name: &str, member: &str) -> Result<&str, PortalError> {
-        self.optional(name).ok_or_else(|| {
-            PortalError::invalid_request(format!(
-                "1 validation error detected: Value null at '{member}' failed to satisfy \
-                 constraint: Member must not be null"
-            ))
-        })
-    }
-}
-
-/// Decodes `%XX` escapes into UTF-8 text.
-fn percent_decode(raw: &str) -> Result<String, PortalError> {
-    let bad = || PortalError::invalid_request("Malformed query string");
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).ok_or_else(bad)?;
-            let hex = std::str::from_utf8(hex).map_err(|_| bad())?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| bad())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_decoding() {
-        let p = Params::parse(Some(
-            "role_name=Read%3DOnly%2CAudit&account_id=012345678901&x",
-        ))
-        .expect("valid query");
-        assert_eq!(p.get("role_name"), Some("Read=Only,Audit"));
-        assert_eq!(p.get("account_id"), Some("012345678901"));
-        assert_eq!(p.get("x"), Some(""));
-        assert_eq!(p.optional("x"), None);
-        let p = Params::parse(Some("role_name=Data+Science&k=%C3%A9")).expect("valid query");
-        assert_eq!(p.get("role_name"), Some("Data+Science"));
-        assert_eq!(p.get("k"), Some("é"));
-        assert!(Params::parse(Some("a=%2")).is_err());
-        assert!(Params::parse(Some("a=%zz")).is_err());
-        assert!(Params::parse(Some("a=%FF")).is_err());
-        assert!(Params::parse(Some("a=1&a=2")).is_err());
-        assert!(Params::parse(None).expect("empty").get("a").is_none());
     }
 }

@@ -5,16 +5,16 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::HeaderMap;
 use sha1::{Digest, Sha1};
 
 use super::error::PortalError;
-use super::oidc::OidcState;
+use super::oidc_state::OidcState;
 use super::org::Org;
-use super::{RequestRecord, SimOptions};
+use super::{lock, RequestRecord, SimOptions};
 
 /// The portal's bearer header (note the underscore).
 pub const BEARER_HEADER: &str = "x-amz-sso_bearer_token";
@@ -230,11 +230,4 @@ impl SimState {
     pub(crate) fn requests(&self) -> Vec<RequestRecord> {
         lock(&self.log).iter().map(|(_, r)| r.clone()).collect()
     }
-}
-
-/// Locks a mutex, carrying on with the data if a holder panicked.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
