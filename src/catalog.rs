@@ -162,7 +162,9 @@ impl Catalog {
             match roles {
                 Ok(roles) => {
                     c.done.insert(id, false);
-                    c.rows.extend(roles.into_iter().map(|role| Row {
+                    let mut seen = HashSet::new();
+                    let roles = roles.into_iter().filter(|r| seen.insert(r.clone()));
+                    c.rows.extend(roles.map(|role| Row {
                         account: account.clone(),
                         kind: RowKind::Role(role),
                     }));
@@ -278,7 +280,8 @@ impl Catalog {
             .filter_map(|id| self.accounts.get(id))
     }
 
-    /// Folds one event in. Returns true when the rows changed.
+    /// Folds one event in. Returns true when the rows changed. A role listed
+    /// twice for one account makes one row.
     pub fn apply(&mut self, event: CatalogEvent) -> bool {
         match event {
             CatalogEvent::Accounts(page) => {
@@ -301,7 +304,8 @@ impl Catalog {
                     return false;
                 };
                 self.replace_outcome(&account_id, false);
-                for role in roles {
+                let mut seen = HashSet::new();
+                for role in roles.into_iter().filter(|r| seen.insert(r.clone())) {
                     self.insert(Row {
                         account: account.clone(),
                         kind: RowKind::Role(role),
@@ -450,6 +454,27 @@ mod tests {
             name: name.into(),
             email: format!("{id}@example.edu"),
         }
+    }
+
+    #[test]
+    fn a_role_listed_twice_makes_one_row() {
+        let mut c = Catalog::default();
+        c.apply(CatalogEvent::Accounts(vec![account("111111111111", "a")]));
+        c.apply(CatalogEvent::Roles {
+            account_id: "111111111111".into(),
+            roles: vec!["Admin".into(), "Read".into(), "Admin".into()],
+        });
+        let roles: Vec<_> = c.rows().iter().filter_map(Row::role).collect();
+        assert_eq!(roles, ["Admin", "Read"]);
+        assert_eq!(c.prepared().len(), 2);
+        let restored = Catalog::restore(
+            vec![(
+                account("111111111111", "a"),
+                Ok(vec!["Read".into(), "Read".into()]),
+            )],
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        assert_eq!(restored.rows().len(), 1);
     }
 
     #[test]

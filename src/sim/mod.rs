@@ -26,7 +26,9 @@
 //! [`SimOptions::rps`], 429 `TooManyRequestsException` for any request beyond
 //! the cap in a sliding one-second window; with
 //! [`SimOptions::failing_accounts`], 500 `InternalServerException` for those
-//! accounts' ListAccountRoles.
+//! accounts' ListAccountRoles; with [`SimOptions::accounts_paging`] and
+//! [`SimOptions::roles_paging`], a `nextToken` that repeats, never ends, or
+//! serves every page twice ([`Paging`]).
 //!
 //! The bearer is checked before anything else (401 even for a malformed
 //! request). GetRoleCredentials answers 403 `ForbiddenException` "No access"
@@ -153,6 +155,29 @@ pub struct SimOptions {
     /// Accounts whose ListAccountRoles answers 500 `InternalServerException`
     /// (changeable while running with [`Simulator::set_failing_accounts`]).
     pub failing_accounts: Vec<String>,
+    /// How ListAccounts hands out `nextToken`s. Default [`Paging::Normal`].
+    pub accounts_paging: Paging,
+    /// How ListAccountRoles hands out `nextToken`s. Default [`Paging::Normal`].
+    pub roles_paging: Paging,
+}
+
+/// How a paged call hands out `nextToken`s: correctly, or one of the faults
+/// a client must survive.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Paging {
+    /// A next token only while items remain; each token is new.
+    #[default]
+    Normal,
+    /// The first page's next token is answered with itself forever: every
+    /// call made with a token gets that same token back (and the page it
+    /// names), so the listing never moves on.
+    Repeat,
+    /// Every page has a new next token, forever: after the last page the
+    /// listing starts over from the first item.
+    Endless,
+    /// Every page is served twice, under two different tokens, then the
+    /// listing ends normally: each item arrives twice.
+    Duplicate,
 }
 
 impl Default for SimOptions {
@@ -171,6 +196,8 @@ impl Default for SimOptions {
             reject_refresh_tokens: false,
             rps: None,
             failing_accounts: Vec::new(),
+            accounts_paging: Paging::Normal,
+            roles_paging: Paging::Normal,
         }
     }
 }

@@ -14,6 +14,7 @@ use serde_json::json;
 use super::error::PortalError;
 use super::state::{Listing, SimState, BASE64_ALPHABET, KEY_ID_ALPHABET};
 use super::wire::Params;
+use super::Paging;
 
 /// Lifetime of role credentials handed out by GetRoleCredentials.
 pub const ROLE_CREDENTIALS_TTL: Duration = Duration::from_secs(3600);
@@ -41,6 +42,7 @@ async fn list_accounts(
         &state,
         &params,
         Listing::Accounts,
+        state.options.accounts_paging,
         &state.org.accounts,
         limit,
         "accountList",
@@ -55,25 +57,43 @@ async fn list_accounts(
 }
 
 /// One page of `items` (from the `next_token` cursor, at most `limit`) as
-/// `{"<member>":[…],"nextToken"?}`; a next token only when more remain.
+/// `{"<member>":[…],"nextToken"?}`. With [`Paging::Normal`], a next token
+/// only when more remain; the other modes are the faults described at
+/// [`Paging`].
+#[allow(clippy::too_many_arguments)]
 fn page<T>(
     state: &SimState,
     params: &Params,
     listing: Listing,
+    paging: Paging,
     items: &[T],
     limit: usize,
     member: &str,
     item_json: impl Fn(&T) -> serde_json::Value,
 ) -> Result<Response, PortalError> {
-    let start = match params.optional("next_token") {
+    let given = params.optional("next_token");
+    let (start, again) = match given {
         Some(token) => state.resume(token, &listing)?,
-        None => 0,
+        None => (0, false),
     };
     let end = items.len().min(start + limit);
     let list: Vec<_> = items[start.min(end)..end].iter().map(item_json).collect();
     let mut body = json!({ member: list });
-    if end < items.len() {
-        body["nextToken"] = state.issue_cursor(listing, end).into();
+    let next = match paging {
+        Paging::Normal => (end < items.len()).then(|| state.issue_cursor(listing, end, false)),
+        Paging::Repeat => Some(match given {
+            Some(token) => token.to_string(),
+            None => state.issue_cursor(listing, end, false),
+        }),
+        Paging::Endless => {
+            let at = if end < items.len() { end } else { 0 };
+            Some(state.issue_cursor(listing, at, false))
+        }
+        Paging::Duplicate if !again => Some(state.issue_cursor(listing, start, true)),
+        Paging::Duplicate => (end < items.len()).then(|| state.issue_cursor(listing, end, false)),
+    };
+    if let Some(token) = next {
+        body["nextToken"] = token.into();
     }
     Ok(Json(body).into_response())
 }
@@ -101,6 +121,7 @@ async fn list_account_roles(
         &state,
         &params,
         listing,
+        state.options.roles_paging,
         &account.roles,
         limit,
         "roleList",

@@ -42,6 +42,9 @@ pub(crate) enum Listing {
 struct Cursor {
     listing: Listing,
     offset: usize,
+    /// Whether the page at `offset` has been served once already
+    /// ([`super::Paging::Duplicate`]).
+    again: bool,
 }
 
 /// State shared by all requests of one simulator.
@@ -170,20 +173,33 @@ impl SimState {
         lock(&self.tokens).remove(token);
     }
 
-    /// A fresh paging token that resumes `listing` at `offset`.
-    pub(crate) fn issue_cursor(&self, listing: Listing, offset: usize) -> String {
+    /// A fresh paging token that resumes `listing` at `offset`; `again`
+    /// marks a page served a second time ([`super::Paging::Duplicate`]).
+    pub(crate) fn issue_cursor(&self, listing: Listing, offset: usize, again: bool) -> String {
         let token = self.secret("next-token", 64, URL_SAFE_ALPHABET);
-        lock(&self.cursors).insert(token.clone(), Cursor { listing, offset });
+        lock(&self.cursors).insert(
+            token.clone(),
+            Cursor {
+                listing,
+                offset,
+                again,
+            },
+        );
         token
     }
 
-    /// The offset a paging token resumes at.
+    /// The offset a paging token resumes at, and whether that page was
+    /// served once already.
     ///
     /// Errors: 400 `InvalidRequestException` when the token was not issued by
     /// this simulator for this very listing.
-    pub(crate) fn resume(&self, token: &str, listing: &Listing) -> Result<usize, PortalError> {
+    pub(crate) fn resume(
+        &self,
+        token: &str,
+        listing: &Listing,
+    ) -> Result<(usize, bool), PortalError> {
         match lock(&self.cursors).get(token) {
-            Some(cursor) if cursor.listing == *listing => Ok(cursor.offset),
+            Some(cursor) if cursor.listing == *listing => Ok((cursor.offset, cursor.again)),
             _ => Err(PortalError::invalid_request("Invalid pagination token")),
         }
     }
