@@ -155,6 +155,9 @@ pub struct SimOptions {
     /// Accounts whose ListAccountRoles answers 500 `InternalServerException`
     /// (changeable while running with [`Simulator::set_failing_accounts`]).
     pub failing_accounts: Vec<String>,
+    /// The organisation to serve instead of the built-in or generated one
+    /// (takes precedence over `accounts`); tests use it for untrusted names.
+    pub org: Option<Org>,
     /// How ListAccounts hands out `nextToken`s. Default [`Paging::Normal`].
     pub accounts_paging: Paging,
     /// How ListAccountRoles hands out `nextToken`s. Default [`Paging::Normal`].
@@ -196,6 +199,7 @@ impl Default for SimOptions {
             reject_refresh_tokens: false,
             rps: None,
             failing_accounts: Vec::new(),
+            org: None,
             accounts_paging: Paging::Normal,
             roles_paging: Paging::Normal,
         }

@@ -74,9 +74,10 @@ pub(crate) struct SimState {
 impl SimState {
     pub(crate) fn new(mut options: SimOptions) -> Self {
         options.page_size = options.page_size.max(1);
-        let org = match options.accounts {
-            Some(n) => Org::with_accounts(n),
-            None => Org::builtin(),
+        let org = match (options.org.take(), options.accounts) {
+            (Some(org), _) => org,
+            (None, Some(n)) => Org::with_accounts(n),
+            (None, None) => Org::builtin(),
         };
         let salt = SystemTime::now()
             .duration_since(UNIX_EPOCH)
