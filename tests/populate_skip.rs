@@ -2,12 +2,12 @@
 //! are hostile: a row it cannot write is skipped with an escaped warning,
 //! every other row is written, and the exit status says rows were skipped.
 
-mod common;
-
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use common::DemoHome;
-use uo_aws_tui::sim::{Org, SimAccount, SimOptions};
+use uo_aws_tui::aws::paths::AwsPaths;
+use uo_aws_tui::sim::{Org, SimAccount, SimOptions, Simulator};
 
 const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
 
@@ -35,18 +35,24 @@ async fn rows_with_a_line_break_a_control_character_or_a_comment_are_skipped_and
             account("222222222222", "Bell\u{7}Corp", &["Bell\u{7}", "Viewer"]),
         ],
     };
-    let demo = DemoHome::with_options(SimOptions {
-        org: Some(org),
-        ..SimOptions::default()
-    })
-    .await;
+    let sim = Simulator::start_with_org(
+        SimOptions::default(),
+        org,
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .expect("simulator starts");
+    let home = tempfile::tempdir().unwrap();
+    let paths = AwsPaths::under_home(home.path());
+    uo_aws_tui::demo::write_demo_files(&paths, &sim.issue_access_token(Duration::from_secs(3600)))
+        .unwrap();
     let out = Command::new(BIN)
         .arg("populate")
         .env_clear()
-        .env("HOME", demo.home.path())
+        .env("HOME", home.path())
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
+        .env("AWS_ENDPOINT_URL_SSO", sim.endpoint())
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", sim.endpoint())
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -77,7 +83,7 @@ async fn rows_with_a_line_break_a_control_character_or_a_comment_are_skipped_and
         "stderr is escaped: {stderr:?}"
     );
     let config = uo_aws_tui::aws::config::AwsFile::load(
-        &demo.paths().config,
+        &paths.config,
         uo_aws_tui::aws::config::FileKind::Config,
     )
     .unwrap();

@@ -9,7 +9,7 @@ use common::simulator;
 use tokio::sync::mpsc;
 use uo_aws_tui::aws::portal::{ListingLimits, Portal, PortalErrorKind};
 use uo_aws_tui::catalog::{Catalog, CatalogEvent};
-use uo_aws_tui::sim::{Paging, SimOptions};
+use uo_aws_tui::sim::{Paging, PagingFaults, SimOptions};
 
 async fn collect(portal: Portal) -> Vec<CatalogEvent> {
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -161,8 +161,10 @@ async fn faulty_portal(
     let sim = common::simulator_with(SimOptions {
         accounts: Some(accounts),
         page_size: 20,
-        accounts_paging,
-        roles_paging,
+        paging: PagingFaults {
+            accounts: accounts_paging,
+            roles: roles_paging,
+        },
         ..SimOptions::default()
     })
     .await;

@@ -26,9 +26,8 @@
 //! [`SimOptions::rps`], 429 `TooManyRequestsException` for any request beyond
 //! the cap in a sliding one-second window; with
 //! [`SimOptions::failing_accounts`], 500 `InternalServerException` for those
-//! accounts' ListAccountRoles; with [`SimOptions::accounts_paging`] and
-//! [`SimOptions::roles_paging`], a `nextToken` that repeats, never ends, or
-//! serves every page twice ([`Paging`]).
+//! accounts' ListAccountRoles; with [`SimOptions::paging`], a `nextToken`
+//! that repeats, never ends, or serves every page twice ([`Paging`]).
 //!
 //! The bearer is checked before anything else (401 even for a malformed
 //! request). GetRoleCredentials answers 403 `ForbiddenException` "No access"
@@ -155,13 +154,18 @@ pub struct SimOptions {
     /// Accounts whose ListAccountRoles answers 500 `InternalServerException`
     /// (changeable while running with [`Simulator::set_failing_accounts`]).
     pub failing_accounts: Vec<String>,
-    /// The organisation to serve instead of the built-in or generated one
-    /// (takes precedence over `accounts`); tests use it for untrusted names.
-    pub org: Option<Org>,
-    /// How ListAccounts hands out `nextToken`s. Default [`Paging::Normal`].
-    pub accounts_paging: Paging,
-    /// How ListAccountRoles hands out `nextToken`s. Default [`Paging::Normal`].
-    pub roles_paging: Paging,
+    /// How ListAccounts and ListAccountRoles hand out `nextToken`s.
+    /// Default: both [`Paging::Normal`].
+    pub paging: PagingFaults,
+}
+
+/// How each paged call hands out `nextToken`s.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PagingFaults {
+    /// ListAccounts.
+    pub accounts: Paging,
+    /// ListAccountRoles (of every account).
+    pub roles: Paging,
 }
 
 /// How a paged call hands out `nextToken`s: correctly, or one of the faults
@@ -199,9 +203,7 @@ impl Default for SimOptions {
             reject_refresh_tokens: false,
             rps: None,
             failing_accounts: Vec::new(),
-            org: None,
-            accounts_paging: Paging::Normal,
-            roles_paging: Paging::Normal,
+            paging: PagingFaults::default(),
         }
     }
 }
@@ -236,9 +238,27 @@ impl Simulator {
     ///
     /// Errors: the bind error (address in use, permission denied, …).
     pub async fn start(opts: SimOptions, addr: SocketAddr) -> std::io::Result<Simulator> {
+        Simulator::start_serving(opts, None, addr).await
+    }
+
+    /// Like [`Simulator::start`], serving `org` (tests use it for untrusted
+    /// names) instead of the organisation `opts.accounts` chooses.
+    pub async fn start_with_org(
+        opts: SimOptions,
+        org: Org,
+        addr: SocketAddr,
+    ) -> std::io::Result<Simulator> {
+        Simulator::start_serving(opts, Some(org), addr).await
+    }
+
+    async fn start_serving(
+        opts: SimOptions,
+        org: Option<Org>,
+        addr: SocketAddr,
+    ) -> std::io::Result<Simulator> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(SimState::new(opts));
+        let state = Arc::new(SimState::new(opts, org));
         let app = router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

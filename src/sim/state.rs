@@ -72,9 +72,11 @@ pub(crate) struct SimState {
 }
 
 impl SimState {
-    pub(crate) fn new(mut options: SimOptions) -> Self {
+    /// The state of a simulator serving `org`, or when `None` the
+    /// organisation `options.accounts` chooses.
+    pub(crate) fn new(mut options: SimOptions, org: Option<Org>) -> Self {
         options.page_size = options.page_size.max(1);
-        let org = match (options.org.take(), options.accounts) {
+        let org = match (org, options.accounts) {
             (Some(org), _) => org,
             (None, Some(n)) => Org::with_accounts(n),
             (None, None) => Org::builtin(),
