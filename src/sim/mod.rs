@@ -33,9 +33,9 @@
 //! request). GetRoleCredentials answers 403 `ForbiddenException` "No access"
 //! both for a role not assigned in the account and for an account that is not
 //! the caller's. Query parameters are accepted in any order; paging tokens are
-//! opaque, never repeat, stay valid for the simulator's lifetime and only
-//! continue the listing (ListAccounts, or ListAccountRoles of the same account)
-//! that issued them.
+//! opaque, stay valid for the simulator's lifetime and only continue the
+//! listing (ListAccounts, or ListAccountRoles of the same account) that issued
+//! them; with the default [`Paging::Normal`] they never repeat.
 
 mod error;
 mod oidc;
