@@ -24,6 +24,7 @@ pub mod listing;
 pub mod picker;
 pub mod profile;
 pub mod progress;
+pub mod row;
 pub mod scripting;
 pub mod search;
 pub mod sessions;
