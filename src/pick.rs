@@ -15,8 +15,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::app::{
-    App, ExistingProfile, LoginUpdate, Outcome, ProfileNote, SessionOp, SessionOpResult,
-    SessionSummary,
+    App, ExistingProfile, LoginUpdate, Outcome, ProfileNote, ServiceError, SessionOp,
+    SessionOpResult, SessionSummary, SwitchResult,
 };
 use crate::aws::config::{AwsFile, FileKind, SectionName};
 use crate::aws::config_edit::upsert_section;
@@ -442,10 +442,10 @@ pub struct PickServices {
 
 impl PickServices {
     /// `[sso-session name]` from the config file as it is now.
-    fn find_session(&self, name: &str) -> Result<SsoSession, String> {
-        let config =
-            AwsFile::load(&self.env.paths.config, FileKind::Config).map_err(|e| e.to_string())?;
-        load_session(&config, name).map_err(|e| e.to_string())
+    fn find_session(&self, name: &str) -> Result<SsoSession, ServiceError> {
+        let config = AwsFile::load(&self.env.paths.config, FileKind::Config)
+            .map_err(|e| ServiceError::Config(e.to_string()))?;
+        load_session(&config, name).map_err(|e| ServiceError::Config(e.to_string()))
     }
 
     /// Services for `session`; `token` is `None` when a login must come first.
@@ -632,7 +632,7 @@ impl Services for PickServices {
                     let _ = tx.send(LoginUpdate::Succeeded);
                 }
                 Err(e) => {
-                    let _ = tx.send(LoginUpdate::Failed(e.to_string()));
+                    let _ = tx.send(LoginUpdate::Failed(ServiceError::Login(e.to_string())));
                 }
             }
         });
@@ -671,7 +671,7 @@ impl Services for PickServices {
         rx
     }
 
-    fn switch_session(&mut self, name: &str) -> Result<(String, Option<OffsetDateTime>), String> {
+    fn switch_session(&mut self, name: &str) -> SwitchResult {
         let session = self.find_session(name)?;
         let token = read_token(&token_path(&self.env.paths.sso_cache, &session.name)).ok();
         let expires_at = token.as_ref().map(|t| t.expires_at);
@@ -682,9 +682,11 @@ impl Services for PickServices {
         Ok((region, expires_at))
     }
 
-    fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String> {
-        favourites::save(&self.favourites_path, favourites)
-            .map_err(|e| format!("{}: {e}", self.favourites_path.display()))
+    fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), ServiceError> {
+        favourites::save(&self.favourites_path, favourites).map_err(|e| ServiceError::File {
+            path: self.favourites_path.clone(),
+            message: e.to_string(),
+        })
     }
 }
 
@@ -692,13 +694,16 @@ impl Services for PickServices {
 async fn refresh_session(
     env: &Environment,
     session: &SsoSession,
-) -> Result<(String, Option<CachedToken>), String> {
+) -> Result<(String, Option<CachedToken>), ServiceError> {
     let path = token_path(&env.paths.sso_cache, &session.name);
-    let token = read_token(&path).map_err(|e| e.to_string())?;
+    let token = read_token(&path).map_err(|e| ServiceError::Token(e.to_string()))?;
     let oidc = Oidc::new(&session.region, env.oidc_endpoint.as_deref());
     let fresh = login::refresh(&env.paths.sso_cache, session, &token, &oidc)
         .await
-        .map_err(|e| format!("{}: {e}", session.name))?;
+        .map_err(|e| ServiceError::Aws {
+            session: session.name.clone(),
+            message: e.to_string(),
+        })?;
     Ok((
         format!(
             "refreshed {}: valid until {}",
@@ -713,12 +718,16 @@ async fn refresh_session(
 async fn logout_session(
     env: &Environment,
     session: &SsoSession,
-) -> Result<(String, Option<CachedToken>), String> {
-    let config = AwsFile::load(&env.paths.config, FileKind::Config).map_err(|e| e.to_string())?;
+) -> Result<(String, Option<CachedToken>), ServiceError> {
+    let config = AwsFile::load(&env.paths.config, FileKind::Config)
+        .map_err(|e| ServiceError::Config(e.to_string()))?;
     let removed =
         crate::commands::logout::logout_session(env, &config, &session.name, &session.region)
             .await
-            .map_err(|e| format!("{}: {e}", session.name))?;
+            .map_err(|e| ServiceError::Aws {
+                session: session.name.clone(),
+                message: e.to_string(),
+            })?;
     Ok((
         format!(
             "logged out of {} ({} token, {} cached credential files removed)",
@@ -981,13 +990,11 @@ pub fn finish(
         }
         Outcome::Cancelled => Ok(Exit::Cancelled),
         Outcome::Interrupted => Ok(Exit::Interrupted),
-        Outcome::Failed(message) if message.contains("UnauthorizedException") => {
-            Err(anyhow::anyhow!(
-                "sso-session {}: {message}\n  run: uo-aws-tui login --sso-session {}",
-                session.name,
-                session.name
-            ))
-        }
-        Outcome::Failed(message) => Err(anyhow::anyhow!("sso-session {}: {message}", session.name)),
+        Outcome::Failed(failed) if failed.unauthorized => Err(anyhow::anyhow!(
+            "sso-session {}: {failed}\n  run: uo-aws-tui login --sso-session {}",
+            session.name,
+            session.name
+        )),
+        Outcome::Failed(failed) => Err(anyhow::anyhow!("sso-session {}: {failed}", session.name)),
     }
 }
