@@ -103,7 +103,7 @@ fn draw_terraform(frame: &mut Frame, area: Rect, app: &App) {
 
 /// `in 3h12m`, `in 9m`, `2d ago`: how far `t` is from `now`.
 pub fn relative(now: time::OffsetDateTime, t: time::OffsetDateTime) -> String {
-    let span = crate::sessions::humanize((t - now).unsigned_abs());
+    let span = crate::duration::humanize((t - now).unsigned_abs());
     if t >= now {
         format!("in {span}")
     } else {
