@@ -315,7 +315,7 @@ impl App {
     pub fn restore_catalog(&mut self, catalog: Catalog, refreshing: bool) {
         self.roles.set_catalog(catalog);
         if refreshing {
-            self.roles.catalog_mut().begin_refresh();
+            self.roles.begin_refresh();
         }
         self.refilter(true);
     }
@@ -561,7 +561,7 @@ impl App {
                 let session = self.login.take().map(|l| l.session);
                 self.message = None;
                 if session.as_deref() == Some(self.session.as_str()) {
-                    self.roles.catalog_mut().begin_refresh();
+                    self.roles.begin_refresh();
                     self.effects.push(Effect::Refresh);
                 } else {
                     self.message = Some(format!("logged in to {}", session.unwrap_or_default()));
@@ -699,7 +699,7 @@ impl App {
             Action::Cancel => return Some(Outcome::Cancelled),
             Action::Interrupt => return Some(Outcome::Interrupted),
             Action::Refresh => {
-                self.roles.catalog_mut().begin_refresh();
+                self.roles.begin_refresh();
                 self.message = None;
                 self.effects.push(Effect::Refresh);
             }
@@ -736,11 +736,10 @@ impl App {
                 ..
             }
         );
-        if self.roles.catalog_mut().apply(event) {
+        if self.roles.apply_event(event) {
             self.refilter(true);
         }
-        let catalog = self.roles.catalog_mut();
-        if let Some(diff) = catalog.take_diff() {
+        if let Some(diff) = self.roles.take_diff() {
             self.message = Some(format!("refreshed: {diff}"));
         }
         let catalog = self.roles.catalog();
@@ -757,7 +756,7 @@ impl App {
             if catalog.rows().is_empty() {
                 return Some(Outcome::Failed(ListingFailed {
                     message,
-                    unauthorized: rejected,
+                    unauthorized: self.roles.rejected(),
                 }));
             }
             self.message = Some(message);

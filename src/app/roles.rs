@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::catalog::{Catalog, ProfileTemplate, Row, RowKind};
+use crate::catalog::{Catalog, CatalogDiff, CatalogEvent, ProfileTemplate, Row, RowKind};
 use crate::favourites::Favourite;
 use crate::search::{Filtered, Searcher};
 
@@ -75,6 +75,8 @@ pub struct RolesView {
     notes: HashMap<String, Vec<ProfileNote>>,
     /// How profiles are named (`profile_template` in settings.ini).
     template: ProfileTemplate,
+    /// Whether this pass ended because the portal rejected the access token.
+    rejected: bool,
 }
 
 impl RolesView {
@@ -91,6 +93,7 @@ impl RolesView {
             existing: HashMap::new(),
             notes: HashMap::new(),
             template: ProfileTemplate::default(),
+            rejected: false,
         }
     }
 
@@ -102,8 +105,32 @@ impl RolesView {
         &self.catalog
     }
 
-    pub(super) fn catalog_mut(&mut self) -> &mut Catalog {
-        &mut self.catalog
+    /// Whether the current listing pass ended because the portal rejected
+    /// the access token (until the next pass begins).
+    pub fn rejected(&self) -> bool {
+        self.rejected
+    }
+
+    /// Folds one listing event into the catalog; returns whether the rows changed.
+    pub(super) fn apply_event(&mut self, event: CatalogEvent) -> bool {
+        if let CatalogEvent::Fatal {
+            unauthorized: true, ..
+        } = event
+        {
+            self.rejected = true;
+        }
+        self.catalog.apply(event)
+    }
+
+    /// What the pass that just ended changed, once.
+    pub(super) fn take_diff(&mut self) -> Option<CatalogDiff> {
+        self.catalog.take_diff()
+    }
+
+    /// A new listing pass begins over the rows on screen.
+    pub(super) fn begin_refresh(&mut self) {
+        self.catalog.begin_refresh();
+        self.rejected = false;
     }
 
     /// The matching rows, best first.
@@ -171,6 +198,7 @@ impl RolesView {
     /// Replaces the rows (a restored cache, or none for a new session).
     pub(super) fn set_catalog(&mut self, catalog: Catalog) {
         self.catalog = catalog;
+        self.rejected = false;
     }
 
     /// Forgets the matches and the selection (another session is listed).

@@ -598,3 +598,35 @@ fn answers_of_the_services_reach_the_message_line() {
     assert_eq!(app.message(), Some("no [sso-session lab]"));
     assert_eq!(app.session, "uoregon");
 }
+
+#[test]
+fn a_listing_that_ends_after_its_token_was_rejected_says_so() {
+    let mut app = App::new("uoregon", "us-west-2", "");
+    app.begin_login("sso-session uoregon is not logged in");
+    app.take_effects();
+    // The login is running, so the rejection starts no second one…
+    let out = app.apply(CatalogEvent::Fatal {
+        message: "ListAccounts: the access token was rejected".into(),
+        unauthorized: true,
+    });
+    assert_eq!(out, None);
+    assert!(app.take_effects().is_empty());
+    // …and when the pass ends with nothing to pick, the outcome says why.
+    match app.apply(CatalogEvent::Complete) {
+        Some(Outcome::Failed(failed)) => assert!(failed.unauthorized, "{failed:?}"),
+        other => panic!("{other:?}"),
+    }
+    // A new pass forgets it.
+    app.update(Action::Refresh);
+    let out = app.apply(CatalogEvent::Fatal {
+        message: "ListAccounts: 500".into(),
+        unauthorized: false,
+    });
+    assert_eq!(
+        out,
+        Some(Outcome::Failed(ListingFailed {
+            message: "ListAccounts: 500".into(),
+            unauthorized: false
+        }))
+    );
+}
