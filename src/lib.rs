@@ -15,6 +15,7 @@ pub mod commands;
 pub mod demo;
 pub mod dirs;
 pub mod doctor;
+pub mod duration;
 pub mod env;
 pub mod event_loop;
 pub mod exit;
