@@ -7,6 +7,7 @@
 //! `uo-aws-tui demo` and the tests.
 
 pub mod app;
+pub mod atomic_file;
 pub mod aws;
 pub mod cache;
 pub mod catalog;
@@ -17,6 +18,7 @@ pub mod dirs;
 pub mod doctor;
 pub mod event_loop;
 pub mod favourites;
+pub mod file_kind;
 pub mod keymap;
 pub mod pick;
 pub mod progress;

@@ -79,7 +79,7 @@ fn profile_edit<'a>(
     name: &'a str,
     account: &'a str,
     region: &'a str,
-) -> impl FnOnce(&str) -> Result<String, ConfigError> + 'a {
+) -> impl FnMut(&str) -> Result<String, ConfigError> + 'a {
     move |text| {
         upsert_section(
             config,
@@ -324,9 +324,15 @@ fn a_symlinked_config_stays_a_link_and_its_target_gets_the_profile() {
     assert!(text.starts_with(BASE));
     assert!(text.contains("[profile p]\nsso_session = uoregon\nsso_account_id = 123456789012\n"));
     assert_eq!(read(outcome.backup().unwrap()), BASE);
-    // No stray temporary files next to the link or the target.
+    // No stray temporary files next to the link or the target; the lock
+    // sits beside the target.
     assert_eq!(fs::read_dir(fx.path("home/.aws")).unwrap().count(), 1);
-    assert_eq!(fs::read_dir(fx.path("home/dotfiles")).unwrap().count(), 1);
+    let mut names: Vec<String> = fs::read_dir(fx.path("home/dotfiles"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".aws-config.uo-aws-tui.lock", "aws-config"]);
 }
 
 #[test]
@@ -385,22 +391,22 @@ fn a_dangling_link_creates_its_target_with_mode_0600_and_no_backup() {
 }
 
 #[test]
-fn the_link_and_its_target_share_one_lock_and_other_files_do_not() {
+fn the_link_and_its_target_share_one_sidecar_lock_whatever_the_data_dir() {
     let fx = Fixture::new();
     fs::write(fx.path("home/real-config"), BASE).unwrap();
     symlink("../real-config", fx.config()).unwrap();
     let via_link = fx.writer().lock_path();
     let direct = ConfigWriter::new(&fx.path("home/real-config"), &fx.dirs).lock_path();
     let spelled = ConfigWriter::new(&fx.path("home/.aws/../real-config"), &fx.dirs).lock_path();
+    let elsewhere = AppDirs::under(&fx.path("other-app"));
+    let other_dirs = ConfigWriter::new(&fx.config(), &elsewhere).lock_path();
     let other = ConfigWriter::new(&fx.path("home/other-config"), &fx.dirs).lock_path();
     assert_eq!(via_link, direct);
     assert_eq!(spelled, direct);
+    assert_eq!(other_dirs, direct, "the data directory does not matter");
     assert_ne!(other, direct);
-    assert_eq!(direct.parent().unwrap(), fx.dirs.backups());
-    let name = direct.file_name().unwrap().to_str().unwrap();
-    let stem = name.strip_suffix(".lock").unwrap();
-    assert_eq!(stem.len(), 40);
-    assert!(stem.bytes().all(|b| b.is_ascii_hexdigit()));
+    let home = fs::canonicalize(fx.path("home")).unwrap();
+    assert_eq!(direct, home.join(".real-config.uo-aws-tui.lock"));
 }
 
 // ---------------------------------------------------------------------------
@@ -631,7 +637,8 @@ fn an_existing_mode_is_kept_and_a_new_file_is_0600() {
         read(&config),
         "[profile p]\nsso_session = uoregon\nsso_account_id = 1\nsso_role_name = Admin\nregion = r\n"
     );
-    assert_eq!(mode(&fresh.dirs.backups()), 0o700);
+    // The missing directories were made private.
+    assert_eq!(mode(&fresh.path("home/new/.aws")), 0o700);
 }
 
 #[test]
