@@ -45,6 +45,7 @@
 //! that keeps the file open across our swap and writes to it afterwards
 //! writes into the replaced file, and that write is lost.
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -53,7 +54,7 @@ use std::time::{Duration, Instant};
 use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 
-use super::config::{read_text, AwsFile, ConfigError, FileKind};
+use super::config::{read_text, AwsFile, ConfigError, FileKind, SectionName};
 use crate::atomic_file::{resolve_symlinks, Exchange, Staged, PRIVATE};
 use crate::dirs::AppDirs;
 
@@ -343,6 +344,8 @@ impl ConfigWriter {
             path: target.to_path_buf(),
             source,
         };
+        // The section names of `pending`, once needed.
+        let mut names = None;
         for round in 0..MAX_ROUNDS {
             let staged = Staged::new(target, pending.as_bytes(), PRIVATE).map_err(failed)?;
             let Some(before) = &expected else {
@@ -352,6 +355,7 @@ impl ConfigWriter {
                 // Someone created the file meanwhile: start over on theirs.
                 let theirs = read_current(target)?.unwrap_or_default();
                 pending = edit(&theirs)?;
+                names = None;
                 expected = Some(theirs);
                 continue;
             };
@@ -366,7 +370,7 @@ impl ConfigWriter {
                     }
                     drop(staged);
                     let theirs = now.unwrap_or_default();
-                    pending = take_in(target, before, &pending, &theirs, edit)?;
+                    pending = take_in(target, before, &pending, &theirs, &mut names, edit)?;
                     expected = Some(theirs);
                     continue;
                 }
@@ -374,6 +378,7 @@ impl ConfigWriter {
                     // The file was removed meanwhile: create it afresh.
                     drop(staged);
                     pending = edit("")?;
+                    names = None;
                     expected = None;
                     continue;
                 }
@@ -391,7 +396,7 @@ impl ConfigWriter {
                 staged.sync().map_err(failed)?;
                 break;
             }
-            let merged = take_in(target, before, &pending, &out, edit)?;
+            let merged = take_in(target, before, &pending, &out, &mut names, edit)?;
             expected = Some(std::mem::replace(&mut pending, merged));
         }
         Err(WriteError::Contended {
@@ -477,32 +482,40 @@ fn read_swapped_out(target: &Path, temp: &Path) -> Result<String, WriteError> {
 /// sections (the rest starts with a header or holds only blank lines and
 /// comments, and names no section `pending` has), the result is `pending`
 /// followed by that rest, byte for byte. Otherwise `edit` runs on `theirs`.
+///
+/// `names` caches the section names of `pending` between calls (`None`
+/// when unknown); it is updated to describe the returned text.
 fn take_in<F>(
     target: &Path,
     before: &str,
     pending: &str,
     theirs: &str,
+    names: &mut Option<HashSet<SectionName>>,
     edit: &mut F,
 ) -> Result<String, WriteError>
 where
     F: FnMut(&str) -> Result<String, ConfigError>,
 {
-    if let Some(added) = appended_sections(target, before, pending, theirs) {
+    if let Some(added) = appended_sections(target, before, pending, theirs, names) {
         let mut out = String::with_capacity(pending.len() + added.len());
         out.push_str(pending);
         out.push_str(added);
         return Ok(out);
     }
+    *names = None;
     Ok(edit(theirs)?)
 }
 
 /// The text `theirs` appends to `before` when that is whole sections that
-/// can follow `pending` unchanged; see [`take_in`].
+/// can follow `pending` unchanged; see [`take_in`]. On success `names`
+/// (the section names of `pending`, filled in when `None`) gains the
+/// appended sections.
 fn appended_sections<'t>(
     target: &Path,
     before: &str,
     pending: &str,
     theirs: &'t str,
+    names: &mut Option<HashSet<SectionName>>,
 ) -> Option<&'t str> {
     let added = theirs.strip_prefix(before)?;
     let line_ended = |t: &str| t.is_empty() || t.ends_with('\n');
@@ -513,9 +526,16 @@ fn appended_sections<'t>(
     if new.sections.is_empty() {
         return Some(added);
     }
-    let ours = AwsFile::parse(target, FileKind::Config, pending).ok()?;
-    let clash = new.sections.iter().any(|s| ours.section(&s.name).is_some());
-    (!clash).then_some(added)
+    if names.is_none() {
+        let ours = AwsFile::parse(target, FileKind::Config, pending).ok()?;
+        *names = Some(ours.sections.into_iter().map(|s| s.name).collect());
+    }
+    let known = names.as_mut()?;
+    if new.sections.iter().any(|s| known.contains(&s.name)) {
+        return None;
+    }
+    known.extend(new.sections.into_iter().map(|s| s.name));
+    Some(added)
 }
 
 /// The sidecar lock of `target`: `.<name>.uo-aws-tui.lock` in its
