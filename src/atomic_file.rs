@@ -166,7 +166,7 @@ impl Staged {
     /// `renameat2(RENAME_EXCHANGE)`, macOS `renamex_np(RENAME_SWAP)`): on
     /// [`Exchange::Swapped`] the new bytes are in place and the previous
     /// file is at [`Staged::temp_path`], removed when this is dropped.
-    /// Call [`Staged::sync`] once the swap is final.
+    /// Call [`Staged::finish`] once the swap is final.
     ///
     /// Errors: the target is missing (`NotFound`), or any other error of the
     /// swap; [`Exchange::Unsupported`] is not an error.
@@ -178,9 +178,15 @@ impl Staged {
         }
     }
 
-    /// Fsyncs the target's directory (unix), making a swap durable.
-    pub fn sync(&self) -> io::Result<()> {
-        sync_dir(&self.dir)
+    /// Ends a swap: removes the temporary path (after
+    /// [`Staged::exchange`], the previous target) and fsyncs the directory
+    /// (unix), making the swap and the removal durable.
+    ///
+    /// Errors: removing the file or syncing the directory.
+    pub fn finish(self) -> io::Result<()> {
+        let Staged { tmp, dir, .. } = self;
+        tmp.close()?;
+        sync_dir(&dir)
     }
 }
 

@@ -128,7 +128,8 @@ fn race_child_writes_one_profile() {
     let barrier = PathBuf::from(var("UO_RACE_BARRIER"));
     let profile = var("UO_RACE_PROFILE");
     let account = var("UO_RACE_ACCOUNT");
-    let writer = ConfigWriter::new(&config, &dirs);
+    // A loaded machine's fsyncs can take seconds: wait as long as the race.
+    let writer = ConfigWriter::new(&config, &dirs).with_lock_timeout(RACE_WAIT);
 
     fs::write(barrier.join(format!("ready-{profile}")), "").unwrap();
     let go = barrier.join("go");
@@ -648,4 +649,89 @@ fn an_edit_that_changes_nothing_on_a_missing_file_creates_nothing() {
     assert!(matches!(outcome, WriteOutcome::Unchanged { .. }));
     assert!(!fx.config().exists());
     assert_eq!(fx.backup_count(), 0);
+}
+
+// ---------------------------------------------------------------------------
+// Another program writing between our read and our swap
+
+#[test]
+fn sections_appended_after_the_read_are_kept_after_the_edit_and_the_edit_runs_once() {
+    let fx = Fixture::new();
+    fs::write(fx.config(), BASE).unwrap();
+    let config = fx.config();
+    let mut calls = 0;
+    let mut upsert = profile_edit(&config, "p", "123456789012", "us-east-1");
+    fx.writer()
+        .apply(|text| {
+            calls += 1;
+            // An editor appends (open, write, close) while we edit.
+            let mut file = fs::OpenOptions::new().append(true).open(&config).unwrap();
+            std::io::Write::write_all(&mut file, b"\n[profile editor]\nregion = eu-north-1\n")
+                .unwrap();
+            upsert(text)
+        })
+        .unwrap();
+    assert_eq!(calls, 1);
+    let text = read(&config);
+    assert!(text.starts_with(BASE), "{text}");
+    assert!(
+        text.ends_with(
+            "[profile p]\nsso_session = uoregon\nsso_account_id = 123456789012\nsso_role_name = Admin\nregion = us-east-1\n\n[profile editor]\nregion = eu-north-1\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_rewrite_after_the_read_gets_the_edit_applied_again_to_its_bytes() {
+    let fx = Fixture::new();
+    fs::write(fx.config(), BASE).unwrap();
+    let config = fx.config();
+    let rewritten = BASE.replace(
+        "[default]\nregion = us-west-2\n",
+        "[default]\nregion = ap-south-1\n",
+    );
+    let mut calls = 0;
+    let mut upsert = profile_edit(&config, "p", "123456789012", "us-east-1");
+    fx.writer()
+        .apply(|text| {
+            calls += 1;
+            if calls == 1 {
+                // `aws configure set` rewrites the file in place.
+                fs::write(&config, &rewritten).unwrap();
+            }
+            upsert(text)
+        })
+        .unwrap();
+    assert_eq!(calls, 2);
+    let text = read(&config);
+    assert!(text.starts_with(&rewritten), "{text}");
+    assert!(
+        text.contains("[profile p]\nsso_session = uoregon\n"),
+        "{text}"
+    );
+    // The backup holds what the first read saw.
+    let backups = fx.writer().backups().unwrap();
+    assert_eq!(read(backups.last().unwrap()), BASE);
+}
+
+#[test]
+fn a_stale_temp_file_of_a_dead_writer_is_removed_by_the_next_write() {
+    let fx = Fixture::new();
+    fs::write(fx.config(), BASE).unwrap();
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let leftover = fx.path(&format!("home/.aws/.config.uo-aws-tui.{dead}.Xy12Zq.tmp"));
+    fs::write(&leftover, BASE).unwrap();
+    fx.writer()
+        .apply(profile_edit(&fx.config(), "p", "1", "r"))
+        .unwrap();
+    assert!(!leftover.exists());
+    let mut names: Vec<String> = fs::read_dir(fx.path("home/.aws"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".config.uo-aws-tui.lock", "config"]);
 }

@@ -385,7 +385,7 @@ impl ConfigWriter {
                 Err(e) => return Err(failed(e)),
             };
             if out == *before {
-                staged.sync().map_err(failed)?;
+                staged.finish().map_err(failed)?;
                 return Ok(());
             }
             // Someone wrote between our read and the swap; `out` holds their
@@ -393,7 +393,7 @@ impl ConfigWriter {
             if round + 1 == MAX_ROUNDS {
                 // Giving up: put their bytes back rather than lose them.
                 staged.exchange().map_err(failed)?;
-                staged.sync().map_err(failed)?;
+                staged.finish().map_err(failed)?;
                 break;
             }
             let merged = take_in(target, before, &pending, &out, &mut names, edit)?;
