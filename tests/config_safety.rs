@@ -113,11 +113,12 @@ fn temp_files(dir: &Path) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_writers_with_different_data_dirs_lose_no_profile() {
-    let demo = DemoHome::new(12, 50).await;
+    let rounds = rounds(8);
+    // Every account has at least one role: enough rows for 4 per round.
+    let demo = DemoHome::new(rounds * 4, 50).await;
     let data = |i: usize| demo.home.path().join(format!("data-{i}"));
     let names = profiles(&demo, &data(0));
-    let rounds = rounds(8).min(names.len() / 4);
-    assert!(rounds >= 4, "only {} rows", names.len());
+    assert!(names.len() >= rounds * 4, "only {} rows", names.len());
     let mut written = Vec::new();
     for round in 0..rounds {
         let batch = &names[round * 4..round * 4 + 4];
