@@ -735,3 +735,30 @@ fn a_stale_temp_file_of_a_dead_writer_is_removed_by_the_next_write() {
     names.sort();
     assert_eq!(names, [".config.uo-aws-tui.lock", "config"]);
 }
+
+#[test]
+fn a_rewrite_the_edit_refuses_is_kept_and_the_error_returned() {
+    let fx = Fixture::new();
+    fs::write(fx.config(), BASE).unwrap();
+    let config = fx.config();
+    // Someone rewrites the file with `[profile p]` twice.
+    let doubled = format!("{BASE}\n[profile p]\nregion = a\n\n[profile p]\nregion = b\n");
+    let mut calls = 0;
+    let mut upsert = profile_edit(&config, "p", "123456789012", "us-east-1");
+    let err = fx
+        .writer()
+        .apply(|text| {
+            calls += 1;
+            if calls == 1 {
+                fs::write(&config, &doubled).unwrap();
+            }
+            upsert(text)
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, WriteError::Config(ConfigError::Duplicate { .. })),
+        "{err}"
+    );
+    assert_eq!(read(&config), doubled);
+    assert_eq!(fs::read_dir(fx.path("home/.aws")).unwrap().count(), 2);
+}

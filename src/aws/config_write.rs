@@ -276,7 +276,9 @@ impl ConfigWriter {
     ///
     /// `edit` receives the whole current text and returns the whole new
     /// text, or a [`ConfigError`] (which is returned as
-    /// [`WriteError::Config`]; nothing is written when the first call fails).
+    /// [`WriteError::Config`]; nothing is written when the first call fails,
+    /// and when a later call refuses another writer's bytes, those bytes are
+    /// what the file holds).
     /// It runs once, and again only when someone else changed the file after
     /// the read in a way other than appending whole sections: a change that
     /// is an append of whole sections (text starting with a `[header]`, none
@@ -396,7 +398,15 @@ impl ConfigWriter {
                 staged.finish().map_err(failed)?;
                 break;
             }
-            let merged = take_in(target, before, &pending, &out, &mut names, edit)?;
+            let merged = match take_in(target, before, &pending, &out, &mut names, edit) {
+                Ok(merged) => merged,
+                Err(e) => {
+                    // The edit refuses their bytes: put them back, unedited.
+                    staged.exchange().map_err(failed)?;
+                    staged.finish().map_err(failed)?;
+                    return Err(e);
+                }
+            };
             expected = Some(std::mem::replace(&mut pending, merged));
         }
         Err(WriteError::Contended {
