@@ -7,6 +7,7 @@
 //! `uo-aws-tui demo` and the tests.
 
 pub mod app;
+pub mod atomic_file;
 pub mod aws;
 pub mod cache;
 pub mod catalog;
@@ -20,6 +21,7 @@ pub mod env;
 pub mod event_loop;
 pub mod exit;
 pub mod favourites;
+pub mod file_kind;
 pub mod keymap;
 pub mod listing;
 pub mod picker;

@@ -348,7 +348,7 @@ fn scan_cache(sso_cache: &Path) -> Vec<CacheWarning> {
         if path.extension().is_none_or(|x| x != "json") || !path.is_file() {
             continue;
         }
-        let reason = match std::fs::read_to_string(&path) {
+        let reason = match crate::file_kind::read_to_string(&path) {
             Err(e) => Some(e.to_string()),
             Ok(text) => match serde_json::from_str::<Value>(&text) {
                 Err(e) => Some(format!("not JSON ({e})")),
