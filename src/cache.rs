@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 
-use crate::aws::config_edit::write_atomic;
+use crate::atomic_file::{write_atomic, PRIVATE};
 use crate::catalog::{Account, Catalog, CatalogEvent, RowKind};
 use crate::dirs::AppDirs;
 
@@ -163,7 +163,7 @@ pub enum Loaded {
 
 /// Reads the cached catalog of `session` at `path`.
 pub fn load(path: &Path, session: &str) -> Loaded {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::file_kind::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
         Err(e) => return Loaded::Unusable(format!("{}: {e}", path.display())),
@@ -220,7 +220,7 @@ pub fn store(path: &Path, session: &str, cached: &CachedCatalog) -> std::io::Res
         accounts: cached.accounts.clone(),
     };
     let json = serde_json::to_vec(&file).map_err(std::io::Error::other)?;
-    write_atomic(path, &json)
+    write_atomic(path, &json, PRIVATE)
 }
 
 /// Folds one listing pass as it streams by and, when it completes, stores

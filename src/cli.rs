@@ -151,7 +151,10 @@ Examples:
 
 Existing profiles are never changed. New ones carry `uo_aws_tui_managed = true`, the marker
 --prune looks for: profiles you wrote yourself are never removed. The whole run is one locked,
-backed-up, atomic write; a run with nothing new leaves the file byte for byte as it was.")]
+backed-up, atomic write; a run with nothing new leaves the file byte for byte as it was.
+A row that cannot be written (a line break, a control character or ` #` in its role name) is
+skipped with a warning and the others are written. Exit codes: 0 done, 2 an error, or rows
+were skipped.")]
     Populate(PopulateArgs),
     /// Print what undoes an activation: AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION unset.
     #[command(after_help = "\

@@ -7,8 +7,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use time::OffsetDateTime;
 
+use crate::atomic_file::{write_atomic, PRIVATE};
 use crate::aws::config::{FileKind, SectionName};
-use crate::aws::config_edit::{upsert_section, write_atomic};
+use crate::aws::config_edit::upsert_section;
 use crate::aws::paths::AwsPaths;
 use crate::aws::token_cache::{token_path, write_token, CachedToken};
 use crate::cli::DemoArgs;
@@ -50,7 +51,7 @@ pub fn write_demo_files(paths: &AwsPaths, access_token: &str) -> anyhow::Result<
         ],
     )?;
     if updated != text || !paths.config.exists() {
-        write_atomic(&paths.config, updated.as_bytes())
+        write_atomic(&paths.config, updated.as_bytes(), PRIVATE)
             .with_context(|| format!("{}: cannot write", paths.config.display()))?;
     }
     let token = CachedToken {

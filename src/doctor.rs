@@ -856,7 +856,7 @@ fn check_tokens(
             TokenState::Expired if !status.refreshable => {
                 let when = status
                     .expires_at
-                    .map(|t| sessions::expiry_phrase(t, now))
+                    .map(|t| crate::duration::expiry_phrase(t, now))
                     .unwrap_or_else(|| "expired".to_string());
                 out.push(finding(
                     Code::TokenExpired,

@@ -1,18 +1,24 @@
-//! The picker's one select loop: terminal events and listing events in,
-//! one redraw per batch, effects carried out, an [`Outcome`] out.
+//! The picker's loop. It only moves messages: [`Tasks::next`] waits for the
+//! next [`Msg`] from the terminal or a background task, [`App::update`]
+//! folds it in, the [`Effect`]s it asks for are carried out through
+//! [`Services`] (their answers are messages too), and a frame is drawn only
+//! when something changed and no more input is waiting.
 
 use std::collections::BTreeSet;
 
 use crossterm::event::Event;
-use futures::{Stream, StreamExt};
+use futures::{FutureExt as _, Stream, StreamExt};
 use ratatui::backend::Backend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
-use crate::app::{App, Effect, LoginUpdate, Outcome, SessionOp, SessionOpResult, SessionSummary};
+use crate::app::{
+    App, Effect, LoginUpdate, Msg, Outcome, ServiceError, SessionOp, SessionOpResult,
+    SessionSummary, SwitchResult, Update,
+};
 use crate::catalog::CatalogEvent;
 use crate::favourites::Favourite;
-use crate::keymap::Action;
+use crate::search::{FilterTask, Filtered};
 use crate::ui;
 
 /// What the loop needs from the outside world to carry out [`Effect`]s.
@@ -20,8 +26,8 @@ pub trait Services {
     /// Starts a listing pass; its events arrive on the returned channel (an
     /// earlier pass's channel is dropped, which stops that pass).
     fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent>;
-    /// Stores the favourites; `Err` holds a message for the user.
-    fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String>;
+    /// Stores the favourites.
+    fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), ServiceError>;
     /// Starts a login to `session` in the background; its progress arrives
     /// on the returned channel, ending with `Succeeded` (after which
     /// [`Services::list`] uses the new token, when `session` is the listed
@@ -37,10 +43,7 @@ pub trait Services {
     ) -> mpsc::UnboundedReceiver<SessionOpResult>;
     /// Makes `session` the listed one; returns the region profiles get and
     /// when its token expires, or why it cannot be used.
-    fn switch_session(
-        &mut self,
-        session: &str,
-    ) -> Result<(String, Option<time::OffsetDateTime>), String>;
+    fn switch_session(&mut self, session: &str) -> SwitchResult;
     /// Tells listings which accounts to fetch first: the selected one, then
     /// those matching the query. The default does nothing.
     fn prioritize(&mut self, _selected: Option<String>, _matching: Vec<String>) {}
@@ -50,19 +53,21 @@ pub trait Services {
     }
 }
 
-/// How many matching accounts a priority hint names at most.
-const PRIORITY_LIMIT: usize = 64;
+/// At most this many messages are folded in before a frame is drawn, so a
+/// flood of input still shows progress.
+const MAX_BATCH: usize = 4096;
 
 /// Runs the picker until it ends. `input` yields terminal events (crossterm's
 /// `EventStream` on a real terminal, a scripted stream in tests). Starts the
-/// first listing through `services` and draws after every batch of events.
+/// first listing through `services`, folds in every message already waiting,
+/// and draws when the screen changed.
 ///
 /// Returns the outcome, or an error when drawing or reading input failed
 /// (input ending counts as Ctrl-c).
 pub async fn run<B, S>(
     terminal: &mut Terminal<B>,
     app: &mut App,
-    mut input: S,
+    input: S,
     services: &mut dyn Services,
 ) -> anyhow::Result<Outcome>
 where
@@ -70,154 +75,198 @@ where
     B::Error: Send + Sync + 'static,
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
-    let mut catalog = None;
-    let mut login = None;
-    let mut ops = None;
-    // Ranks large catalogs off the draw path; answers come back on `filtered`.
-    let (filtered_tx, mut filtered) = mpsc::unbounded_channel();
-    let filter = crate::search::FilterTask::spawn(move |answer| {
-        let _ = filtered_tx.send(answer);
-    });
+    let mut tasks = Tasks::new(input);
     // The app may already want a login (no usable token) instead of a listing.
     if app.login_panel().is_none() {
-        catalog = Some(services.list());
+        tasks.catalog = Some(services.list());
     }
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let size = terminal.size()?;
+    let _ = app.update(Msg::Resized {
+        page: ui::list_height(size.height),
+    });
+    let mut changed = true;
+    if let Some(outcome) = settle(app, services, &mut tasks, &mut changed) {
+        return Ok(outcome);
+    }
     loop {
-        carry_out(app, services, &mut catalog, &mut login, &mut ops, &filter);
-        app.set_now(time::OffsetDateTime::now_utc());
-        if !app.progress().complete {
-            app.set_listing_stats(services.listing_stats());
+        if changed {
+            let _ = app.update(Msg::Tick(time::OffsetDateTime::now_utc()));
+            let _ = app.update(Msg::ListingStats(services.listing_stats()));
+            terminal.draw(|f| ui::draw(f, app))?;
         }
-        let size = terminal.size()?;
-        app.set_page_size(ui::list_height(size.height));
-        terminal.draw(|f| ui::draw(f, app))?;
-        tokio::select! {
-            event = input.next() => {
-                match event {
-                    None => return Ok(Outcome::Interrupted),
-                    Some(Err(e)) => return Err(e.into()),
-                    Some(Ok(Event::Key(key))) => {
-                        if let Some(outcome) = app.handle_key(key) {
-                            return Ok(outcome);
+        changed = false;
+        let mut msg = Some(tasks.next().await?);
+        let mut folded = 0;
+        // Fold in everything already waiting before the next frame.
+        while let Some(m) = msg {
+            match app.update(m) {
+                Update::Ended(outcome) => return Ok(outcome),
+                Update::Changed => changed = true,
+                Update::Unchanged => {}
+            }
+            if let Some(outcome) = settle(app, services, &mut tasks, &mut changed) {
+                return Ok(outcome);
+            }
+            folded += 1;
+            msg = if folded < MAX_BATCH {
+                tasks.next().now_or_never().transpose()?
+            } else {
+                None
+            };
+        }
+    }
+}
+
+/// The receiving ends of the picker's background work and its input.
+pub struct Tasks<S> {
+    input: S,
+    /// The running listing pass.
+    catalog: Option<mpsc::UnboundedReceiver<CatalogEvent>>,
+    /// The running login.
+    login: Option<mpsc::UnboundedReceiver<LoginUpdate>>,
+    /// The running refresh or logout.
+    ops: Option<mpsc::UnboundedReceiver<SessionOpResult>>,
+    /// Ranks large catalogs off the draw path; answers come back on `filtered`.
+    filter: FilterTask,
+    filtered: mpsc::UnboundedReceiver<Filtered>,
+    /// The clock for countdowns, once a second.
+    tick: tokio::time::Interval,
+}
+
+impl<S> Tasks<S>
+where
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    /// Nothing running yet; `input` is the terminal's events.
+    pub fn new(input: S) -> Tasks<S> {
+        let (filtered_tx, filtered) = mpsc::unbounded_channel();
+        let filter = FilterTask::spawn(move |answer| {
+            let _ = filtered_tx.send(answer);
+        });
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        Tasks {
+            input,
+            catalog: None,
+            login: None,
+            ops: None,
+            filter,
+            filtered,
+            tick,
+        }
+    }
+
+    /// The next message: a terminal event, a listing event, login progress,
+    /// a session-work result, a ranking answer or a clock tick. Err when
+    /// reading the terminal failed.
+    pub async fn next(&mut self) -> std::io::Result<Msg> {
+        loop {
+            tokio::select! {
+                event = self.input.next() => {
+                    match event {
+                        None => return Ok(Msg::InputEnded),
+                        Some(Err(e)) => return Err(e),
+                        Some(Ok(Event::Key(key))) => return Ok(Msg::Key(key)),
+                        Some(Ok(Event::Paste(text))) => return Ok(Msg::Paste(text)),
+                        Some(Ok(Event::Resize(_, height))) => {
+                            return Ok(Msg::Resized { page: ui::list_height(height) })
                         }
-                        if !app.progress().complete {
-                            // What the user looks at or types for is fetched first.
-                            let (selected, matching) = app.priority_hints(PRIORITY_LIMIT);
-                            services.prioritize(selected, matching);
-                        }
+                        Some(Ok(_)) => {}
                     }
-                    Some(Ok(Event::Paste(text))) => {
-                        for c in text.chars().filter(|c| !c.is_control()) {
-                            app.update(Action::Insert(c));
-                        }
+                }
+                update = recv(&mut self.login), if self.login.is_some() => {
+                    match update {
+                        None => self.login = None,
+                        Some(update) => return Ok(Msg::Login(update)),
                     }
-                    Some(Ok(_)) => {}
+                }
+                Some(answer) = self.filtered.recv() => {
+                    if let Some(answer) = self.filter.accept(answer) {
+                        return Ok(Msg::Filtered(answer));
+                    }
+                }
+                result = recv(&mut self.ops), if self.ops.is_some() => {
+                    match result {
+                        None => self.ops = None,
+                        Some(result) => return Ok(Msg::SessionOp(result)),
+                    }
+                }
+                _ = self.tick.tick() => return Ok(Msg::Tick(time::OffsetDateTime::now_utc())),
+                event = recv(&mut self.catalog), if self.catalog.is_some() => {
+                    match event {
+                        None => self.catalog = None,
+                        Some(event) => return Ok(Msg::Catalog(event)),
+                    }
                 }
             }
-            update = recv(&mut login), if login.is_some() => {
-                match update {
-                    None => login = None,
-                    Some(update) => app.apply_login(update),
-                }
+        }
+    }
+
+    /// Carries out one effect; an answer that is ready at once comes back
+    /// as a message (work in the background answers through [`Tasks::next`]).
+    fn carry_out(&mut self, effect: Effect, app: &App, services: &mut dyn Services) -> Option<Msg> {
+        match effect {
+            Effect::Filter => {
+                self.filter.submit(app.query(), app.catalog());
+                None
             }
-            Some(answer) = filtered.recv() => {
-                if let Some(answer) = filter.accept(answer) {
-                    if !app.apply_filtered(answer) {
-                        // The rows or the query changed meanwhile: ask again.
-                        filter.submit(app.query(), app.catalog());
-                    }
-                }
+            Effect::Refresh => {
+                self.catalog = Some(services.list());
+                None
             }
-            result = recv(&mut ops), if ops.is_some() => {
-                match result {
-                    None => ops = None,
-                    Some(result) => app.apply_session_op(result),
-                }
+            Effect::StopListing => {
+                self.catalog = None;
+                None
             }
-            // The login panel and the sessions' countdowns tick.
-            _ = tick.tick(), if app.login_panel().is_some() || app.view() == crate::app::View::Sessions => {}
-            event = recv(&mut catalog), if catalog.is_some() => {
-                match event {
-                    None => catalog = None,
-                    Some(event) => {
-                        if let Some(outcome) = app.apply(event) {
-                            return Ok(outcome);
-                        }
-                        // Fold everything already waiting before the next draw.
-                        while let Some(Ok(event)) = catalog.as_mut().map(|c| c.try_recv()) {
-                            if let Some(outcome) = app.apply(event) {
-                                return Ok(outcome);
-                            }
-                        }
-                    }
-                }
+            Effect::SaveFavourites(favourites) => {
+                Some(Msg::FavouritesSaved(services.save_favourites(&favourites)))
+            }
+            Effect::Login { session } => {
+                self.login = Some(services.login(&session));
+                None
+            }
+            Effect::LoadSessions => Some(Msg::SessionsLoaded(services.sessions())),
+            Effect::SessionOp { op, session } => {
+                self.ops = Some(services.session_op(op, &session));
+                None
+            }
+            Effect::SwitchSession { session } => {
+                let result = services.switch_session(&session);
+                Some(Msg::Switched { session, result })
+            }
+            Effect::Prioritize { selected, matching } => {
+                services.prioritize(selected, matching);
+                None
             }
         }
     }
 }
 
-/// Carries out the effects the app asked for since the last call.
-fn carry_out(
+/// Carries out the effects the app asked for, and those their answers ask
+/// for, until none is left; sets `changed` when an answer changed the
+/// screen. Returns the outcome if an answer ended the picker.
+fn settle<S>(
     app: &mut App,
     services: &mut dyn Services,
-    catalog: &mut Option<mpsc::UnboundedReceiver<CatalogEvent>>,
-    login: &mut Option<mpsc::UnboundedReceiver<LoginUpdate>>,
-    ops: &mut Option<mpsc::UnboundedReceiver<SessionOpResult>>,
-    filter: &crate::search::FilterTask,
-) {
-    // Carrying out an effect may ask for more (a switch lists again).
+    tasks: &mut Tasks<S>,
+    changed: &mut bool,
+) -> Option<Outcome>
+where
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+{
     loop {
         let effects = app.take_effects();
         if effects.is_empty() {
-            return;
+            return None;
         }
         for effect in effects {
-            carry_out_one(effect, app, services, catalog, login, ops, filter);
-        }
-    }
-}
-
-fn carry_out_one(
-    effect: Effect,
-    app: &mut App,
-    services: &mut dyn Services,
-    catalog: &mut Option<mpsc::UnboundedReceiver<CatalogEvent>>,
-    login: &mut Option<mpsc::UnboundedReceiver<LoginUpdate>>,
-    ops: &mut Option<mpsc::UnboundedReceiver<SessionOpResult>>,
-    filter: &crate::search::FilterTask,
-) {
-    {
-        match effect {
-            Effect::Filter => {
-                filter.submit(app.query(), app.catalog());
-            }
-            Effect::Refresh => *catalog = Some(services.list()),
-            Effect::SaveFavourites(favourites) => {
-                if let Err(message) = services.save_favourites(&favourites) {
-                    app.set_message(format!("favourites not saved: {message}"));
+            if let Some(msg) = tasks.carry_out(effect, app, services) {
+                match app.update(msg) {
+                    Update::Ended(outcome) => return Some(outcome),
+                    Update::Changed => *changed = true,
+                    Update::Unchanged => {}
                 }
             }
-            Effect::Login { session } => {
-                if session == app.session {
-                    // A listing with a rejected token is of no more use.
-                    *catalog = None;
-                }
-                *login = Some(services.login(&session));
-            }
-            Effect::LoadSessions => {
-                let sessions = services.sessions();
-                app.set_sessions(sessions);
-            }
-            Effect::SessionOp { op, session } => *ops = Some(services.session_op(op, &session)),
-            Effect::SwitchSession { session } => match services.switch_session(&session) {
-                Ok((region, expires_at)) => {
-                    *catalog = None;
-                    app.switch_session(&session, &region, expires_at);
-                }
-                Err(message) => app.set_message(message),
-            },
         }
     }
 }

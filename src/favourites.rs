@@ -33,7 +33,7 @@ pub fn favourites_path(data_dir: &Path) -> PathBuf {
 /// and callers start from an empty set without overwriting it until the user
 /// changes a favourite.
 pub fn load(path: &Path) -> Result<BTreeSet<Favourite>, String> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::file_kind::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
         Err(e) => return Err(format!("{}: {e}", path.display())),
@@ -58,7 +58,7 @@ pub fn save(path: &Path, favourites: &BTreeSet<Favourite>) -> io::Result<()> {
     };
     let mut text = serde_json::to_string_pretty(&file).map_err(io::Error::other)?;
     text.push('\n');
-    crate::aws::config_edit::write_atomic(path, text.as_bytes())
+    crate::atomic_file::write_atomic(path, text.as_bytes(), crate::atomic_file::PRIVATE)
 }
 
 #[cfg(test)]

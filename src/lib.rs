@@ -7,6 +7,7 @@
 //! `uo-aws-tui demo` and the tests.
 
 pub mod app;
+pub mod atomic_file;
 pub mod aws;
 pub mod cache;
 pub mod catalog;
@@ -15,16 +16,19 @@ pub mod commands;
 pub mod demo;
 pub mod dirs;
 pub mod doctor;
+pub mod duration;
 pub mod env;
 pub mod event_loop;
 pub mod exit;
 pub mod favourites;
+pub mod file_kind;
 pub mod keymap;
 pub mod listing;
 pub mod picker;
 pub mod profile;
 pub mod progress;
 pub mod repair;
+pub mod row;
 pub mod scripting;
 pub mod search;
 pub mod sessions;

@@ -7,7 +7,7 @@
 //! behind this module so it can be swapped.
 //!
 //! Staying fast on large catalogs: each row's haystack is [`Prepared`] once
-//! (the [`Catalog`] keeps them beside its rows), with
+//! (the [`Catalog`](crate::catalog::Catalog) keeps them beside its rows), with
 //! a bit set of the ASCII letters it holds; a row missing any ASCII character
 //! of the query is skipped before the matcher runs. When the query grows
 //! (the new one starts with the old) only the previous matches are scored
@@ -20,7 +20,7 @@ use std::sync::Arc;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use fuzzy_matcher::FuzzyMatcher;
 
-use crate::catalog::{Catalog, Row, RowKind};
+use crate::row::{Account, Row, RowKind};
 
 /// The text a row is matched against: `"{name} {id} {role} {email}"` (a failed
 /// row has no role part).
@@ -225,11 +225,6 @@ impl Searcher {
             .unwrap_or_default()
     }
 
-    /// [`Searcher::rank_prepared`] for the rows of `catalog`.
-    pub fn rank_catalog(&mut self, query: &str, catalog: &Catalog) -> Vec<usize> {
-        self.rank_prepared(query, catalog.prepared(), catalog.version())
-    }
-
     fn rank_cancellable(
         &mut self,
         query: &str,
@@ -310,7 +305,7 @@ impl Searcher {
     /// are unknown: the summed score of the terms that match, `None` when no
     /// term does (the others may name a role). Used to fetch likely matches
     /// first.
-    pub fn account_score(&self, query: &str, account: &crate::catalog::Account) -> Option<i64> {
+    pub fn account_score(&self, query: &str, account: &Account) -> Option<i64> {
         let hay = format!("{} {} {}", account.name, account.id, account.email);
         let mut folded = None;
         let mut any = false;
@@ -411,12 +406,6 @@ impl FilterTask {
             })
             .expect("the filter thread starts");
         FilterTask { jobs, latest }
-    }
-
-    /// Asks for the matches of `query` among `catalog`'s rows; returns the
-    /// request's generation (newer requests have larger ones).
-    pub fn submit(&self, query: &str, catalog: &Catalog) -> u64 {
-        self.submit_prepared(query, catalog.prepared().clone(), catalog.version())
     }
 
     /// [`FilterTask::submit`] with the haystacks and their version given.

@@ -348,7 +348,7 @@ fn scan_cache(sso_cache: &Path) -> Vec<CacheWarning> {
         if path.extension().is_none_or(|x| x != "json") || !path.is_file() {
             continue;
         }
-        let reason = match std::fs::read_to_string(&path) {
+        let reason = match crate::file_kind::read_to_string(&path) {
             Err(e) => Some(e.to_string()),
             Ok(text) => match serde_json::from_str::<Value>(&text) {
                 Err(e) => Some(format!("not JSON ({e})")),
@@ -363,44 +363,6 @@ fn scan_cache(sso_cache: &Path) -> Vec<CacheWarning> {
         }
     }
     warnings
-}
-
-/// A duration for people, the two largest units: `3h12m`, `2d`, `45s`.
-pub fn humanize(duration: Duration) -> String {
-    let secs = duration.as_secs();
-    let (days, hours, minutes, seconds) = (
-        secs / 86_400,
-        secs % 86_400 / 3_600,
-        secs % 3_600 / 60,
-        secs % 60,
-    );
-    let pair = |big: u64, big_unit: &str, small: u64, small_unit: &str| {
-        if small == 0 {
-            format!("{big}{big_unit}")
-        } else {
-            format!("{big}{big_unit}{small}{small_unit}")
-        }
-    };
-    if days > 0 {
-        pair(days, "d", hours, "h")
-    } else if hours > 0 {
-        pair(hours, "h", minutes, "m")
-    } else if minutes > 0 {
-        pair(minutes, "m", seconds, "s")
-    } else {
-        format!("{seconds}s")
-    }
-}
-
-/// `expires in 3h12m` or `expired 2d ago` for a token expiring at
-/// `expires_at`, seen at `now`.
-pub fn expiry_phrase(expires_at: OffsetDateTime, now: OffsetDateTime) -> String {
-    let left = expires_at - now;
-    if left.is_positive() {
-        format!("expires in {}", humanize(left.unsigned_abs()))
-    } else {
-        format!("expired {} ago", humanize(left.unsigned_abs()))
-    }
 }
 
 #[cfg(test)]
@@ -418,27 +380,5 @@ mod tests {
         assert_eq!(state_at(at(1), now), TokenState::Expiring);
         assert_eq!(state_at(at(0), now), TokenState::Expired);
         assert_eq!(state_at(at(-1), now), TokenState::Expired);
-    }
-
-    #[test]
-    fn durations_for_people() {
-        let s = Duration::from_secs;
-        assert_eq!(humanize(s(0)), "0s");
-        assert_eq!(humanize(s(45)), "45s");
-        assert_eq!(humanize(s(60)), "1m");
-        assert_eq!(humanize(s(61)), "1m1s");
-        assert_eq!(humanize(s(3 * 3600 + 12 * 60 + 5)), "3h12m");
-        assert_eq!(humanize(s(2 * 86_400)), "2d");
-        assert_eq!(humanize(s(2 * 86_400 + 3600 + 5)), "2d1h");
-        let now = datetime!(2026-01-01 12:00 UTC);
-        assert_eq!(
-            expiry_phrase(datetime!(2026-01-01 15:12 UTC), now),
-            "expires in 3h12m"
-        );
-        assert_eq!(
-            expiry_phrase(datetime!(2025-12-30 12:00 UTC), now),
-            "expired 2d ago"
-        );
-        assert_eq!(expiry_phrase(now, now), "expired 0s ago");
     }
 }

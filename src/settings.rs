@@ -70,7 +70,7 @@ impl Settings {
 
     /// Reads `path`; a missing file gives the defaults.
     pub fn load_file(path: &Path) -> Result<Settings, SettingsError> {
-        match std::fs::read_to_string(path) {
+        match crate::file_kind::read_to_string(path) {
             Ok(text) => Settings::parse(path, &text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
             Err(source) => Err(SettingsError::Io {

@@ -1,10 +1,22 @@
 //! The picker's terminal: `/dev/tty` in raw mode on the alternate screen,
-//! restored on every exit path (drop, early return, panic). Stdout is never
-//! touched, so it can carry the result.
+//! restored on every exit path (drop, early return, panic, and the signals
+//! [`RESTORE_SIGNALS`]). Stdout is never touched, so it can carry the result.
+//!
+//! Signals: while a [`TerminalGuard`] is open, SIGHUP, SIGINT, SIGQUIT and
+//! SIGTERM restore the terminal (raw mode off, alternate screen left, cursor
+//! shown, all on `/dev/tty`) and end the process with status 128 + the
+//! signal's number, writing nothing to stdout. A second one of them arriving
+//! during that restore ends the process at once (`_exit(128 + n)` from the
+//! handler). With no guard open they keep their default action. The handling
+//! is a [signal-hook] thread installed by the first guard and kept for the
+//! life of the process.
+//!
+//! [signal-hook]: https://docs.rs/signal-hook
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once, OnceLock};
 
 use crossterm::cursor::{Hide, Show};
 use crossterm::execute;
@@ -16,6 +28,18 @@ use ratatui::Terminal;
 
 /// The terminal device the picker draws on.
 pub const TTY_PATH: &str = "/dev/tty";
+
+/// The signals that, while a guard is open, restore the terminal and end
+/// the process with status 128 + the signal's number.
+pub const RESTORE_SIGNALS: [i32; 4] = [
+    signal_hook::consts::SIGHUP,
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGQUIT,
+    signal_hook::consts::SIGTERM,
+];
+
+/// Whether a [`TerminalGuard`] holds the terminal (raw, alternate screen).
+static LIVE: AtomicBool = AtomicBool::new(false);
 
 /// Why the picker could not start.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +61,12 @@ pub struct TerminalGuard {
 impl TerminalGuard {
     /// Opens `/dev/tty`, enters raw mode and the alternate screen, hides the
     /// cursor, and installs a panic hook that restores the terminal before
-    /// the panic message is printed.
+    /// the panic message is printed, and the handling of
+    /// [`RESTORE_SIGNALS`] (see the module notes) while the guard lives.
+    ///
+    /// Errors: [`TerminalError::NeedsTerminal`] without a controlling
+    /// terminal; [`TerminalError::Setup`] when raw mode, the alternate screen
+    /// or the signal handlers cannot be set up.
     pub fn open() -> Result<TerminalGuard, TerminalError> {
         let tty = OpenOptions::new()
             .read(true)
@@ -45,16 +74,23 @@ impl TerminalGuard {
             .open(TTY_PATH)
             .map_err(TerminalError::NeedsTerminal)?;
         install_panic_hook();
-        enable_raw_mode().map_err(TerminalError::Setup)?;
+        install_signal_handling().map_err(TerminalError::Setup)?;
+        LIVE.store(true, Ordering::SeqCst);
+        enable_raw_mode().map_err(|e| {
+            LIVE.store(false, Ordering::SeqCst);
+            TerminalError::Setup(e)
+        })?;
         let mut out = tty.try_clone().map_err(TerminalError::Setup)?;
         if let Err(e) = execute!(out, EnterAlternateScreen, Hide) {
-            let _ = disable_raw_mode();
+            restore();
+            LIVE.store(false, Ordering::SeqCst);
             return Err(TerminalError::Setup(e));
         }
         let terminal = match Terminal::new(CrosstermBackend::new(tty)) {
             Ok(t) => t,
             Err(e) => {
                 restore();
+                LIVE.store(false, Ordering::SeqCst);
                 return Err(TerminalError::Setup(e));
             }
         };
@@ -74,6 +110,7 @@ impl TerminalGuard {
             self.restored = true;
             let _ = self.terminal.backend_mut().flush();
             restore();
+            LIVE.store(false, Ordering::SeqCst);
         }
     }
 }
@@ -102,4 +139,47 @@ fn install_panic_hook() {
             previous(info);
         }));
     });
+}
+
+/// Installs, once per process, the handling of [`RESTORE_SIGNALS`]: in the
+/// handler, a signal that arrives while a restore is under way ends the
+/// process at once; otherwise it marks the restore as under way and wakes
+/// the `signals` thread, which restores the terminal and exits with
+/// 128 + n while a guard is open, and runs the signal's default action
+/// when none is.
+///
+/// Errors: the handlers or the thread could not be set up (the error of the
+/// first attempt is returned again on later calls).
+fn install_signal_handling() -> io::Result<()> {
+    static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+    INSTALLED
+        .get_or_init(|| spawn_signal_thread().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(io::Error::other)
+}
+
+fn spawn_signal_thread() -> io::Result<()> {
+    use signal_hook::flag;
+    let restoring = Arc::new(AtomicBool::new(false));
+    for signal in RESTORE_SIGNALS {
+        // Actions run in registration order: first "a second signal ends
+        // it now", then "this one starts the restore".
+        flag::register_conditional_shutdown(signal, 128 + signal, restoring.clone())?;
+        flag::register(signal, restoring.clone())?;
+    }
+    let mut signals = signal_hook::iterator::Signals::new(RESTORE_SIGNALS)?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                if LIVE.load(Ordering::SeqCst) {
+                    restore();
+                    std::process::exit(128 + signal);
+                }
+                // No picker on screen: what the signal would have done.
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+                std::process::exit(128 + signal);
+            }
+        })?;
+    Ok(())
 }

@@ -236,7 +236,7 @@ async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
         .await
         .unwrap();
     match pass(&mut app, &mut services).await {
-        Some(Outcome::Failed(m)) => assert!(m.contains("no cached catalog"), "{m}"),
+        Some(Outcome::Failed(m)) => assert!(m.message.contains("no cached catalog"), "{m}"),
         other => panic!("{other:?}"),
     }
     drop(home);

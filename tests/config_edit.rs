@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
+use uo_aws_tui::atomic_file::{write_atomic, PRIVATE};
 use uo_aws_tui::aws::config::{AwsFile, ConfigError, FileKind, SectionName};
-use uo_aws_tui::aws::config_edit::{upsert_section, write_atomic};
+use uo_aws_tui::aws::config_edit::upsert_section;
 
 const PATH: &str = "/home/user/.aws/config";
 
@@ -426,7 +427,7 @@ mod atomic {
     fn new_file_is_0600() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config");
-        write_atomic(&path, b"[default]\n").unwrap();
+        write_atomic(&path, b"[default]\n", PRIVATE).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"[default]\n");
         assert_eq!(mode(&path), 0o600);
         assert_eq!(names(dir.path()), ["config"]);
@@ -438,7 +439,7 @@ mod atomic {
         let path = dir.path().join("config");
         fs::write(&path, b"old contents\n").unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
-        write_atomic(&path, b"[default]\nregion = us-west-2\n").unwrap();
+        write_atomic(&path, b"[default]\nregion = us-west-2\n", PRIVATE).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"[default]\nregion = us-west-2\n");
         assert_eq!(mode(&path), 0o640);
         assert_eq!(names(dir.path()), ["config"]);
@@ -449,7 +450,7 @@ mod atomic {
         let dir = tempfile::tempdir().unwrap();
         let parent = dir.path().join(".aws");
         let path = parent.join("config");
-        write_atomic(&path, b"x").unwrap();
+        write_atomic(&path, b"x", PRIVATE).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"x");
         assert_eq!(mode(&parent), 0o700);
         assert_eq!(mode(&path), 0o600);
@@ -463,7 +464,7 @@ mod atomic {
         fs::set_permissions(&target, fs::Permissions::from_mode(0o644)).unwrap();
         let link = dir.path().join("config");
         std::os::unix::fs::symlink("real-config", &link).unwrap();
-        write_atomic(&link, b"new\n").unwrap();
+        write_atomic(&link, b"new\n", PRIVATE).unwrap();
         assert!(fs::symlink_metadata(&link)
             .unwrap()
             .file_type()
@@ -480,7 +481,7 @@ mod atomic {
         fs::write(&path, REALISTIC).unwrap();
         let text = fs::read_to_string(&path).unwrap();
         let out = edit_realistic(&text);
-        write_atomic(&path, out.as_bytes()).unwrap();
+        write_atomic(&path, out.as_bytes(), PRIVATE).unwrap();
         let loaded = AwsFile::load(&path, FileKind::Config).unwrap();
         assert_eq!(
             loaded

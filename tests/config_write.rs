@@ -79,7 +79,7 @@ fn profile_edit<'a>(
     name: &'a str,
     account: &'a str,
     region: &'a str,
-) -> impl FnOnce(&str) -> Result<String, ConfigError> + 'a {
+) -> impl FnMut(&str) -> Result<String, ConfigError> + 'a {
     move |text| {
         upsert_section(
             config,
@@ -128,7 +128,8 @@ fn race_child_writes_one_profile() {
     let barrier = PathBuf::from(var("UO_RACE_BARRIER"));
     let profile = var("UO_RACE_PROFILE");
     let account = var("UO_RACE_ACCOUNT");
-    let writer = ConfigWriter::new(&config, &dirs);
+    // A loaded machine's fsyncs can take seconds: wait as long as the race.
+    let writer = ConfigWriter::new(&config, &dirs).with_lock_timeout(RACE_WAIT);
 
     fs::write(barrier.join(format!("ready-{profile}")), "").unwrap();
     let go = barrier.join("go");
@@ -324,9 +325,15 @@ fn a_symlinked_config_stays_a_link_and_its_target_gets_the_profile() {
     assert!(text.starts_with(BASE));
     assert!(text.contains("[profile p]\nsso_session = uoregon\nsso_account_id = 123456789012\n"));
     assert_eq!(read(outcome.backup().unwrap()), BASE);
-    // No stray temporary files next to the link or the target.
+    // No stray temporary files next to the link or the target; the lock
+    // sits beside the target.
     assert_eq!(fs::read_dir(fx.path("home/.aws")).unwrap().count(), 1);
-    assert_eq!(fs::read_dir(fx.path("home/dotfiles")).unwrap().count(), 1);
+    let mut names: Vec<String> = fs::read_dir(fx.path("home/dotfiles"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".aws-config.uo-aws-tui.lock", "aws-config"]);
 }
 
 #[test]
@@ -385,22 +392,22 @@ fn a_dangling_link_creates_its_target_with_mode_0600_and_no_backup() {
 }
 
 #[test]
-fn the_link_and_its_target_share_one_lock_and_other_files_do_not() {
+fn the_link_and_its_target_share_one_sidecar_lock_whatever_the_data_dir() {
     let fx = Fixture::new();
     fs::write(fx.path("home/real-config"), BASE).unwrap();
     symlink("../real-config", fx.config()).unwrap();
     let via_link = fx.writer().lock_path();
     let direct = ConfigWriter::new(&fx.path("home/real-config"), &fx.dirs).lock_path();
     let spelled = ConfigWriter::new(&fx.path("home/.aws/../real-config"), &fx.dirs).lock_path();
+    let elsewhere = AppDirs::under(&fx.path("other-app"));
+    let other_dirs = ConfigWriter::new(&fx.config(), &elsewhere).lock_path();
     let other = ConfigWriter::new(&fx.path("home/other-config"), &fx.dirs).lock_path();
     assert_eq!(via_link, direct);
     assert_eq!(spelled, direct);
+    assert_eq!(other_dirs, direct, "the data directory does not matter");
     assert_ne!(other, direct);
-    assert_eq!(direct.parent().unwrap(), fx.dirs.backups());
-    let name = direct.file_name().unwrap().to_str().unwrap();
-    let stem = name.strip_suffix(".lock").unwrap();
-    assert_eq!(stem.len(), 40);
-    assert!(stem.bytes().all(|b| b.is_ascii_hexdigit()));
+    let home = fs::canonicalize(fx.path("home")).unwrap();
+    assert_eq!(direct, home.join(".real-config.uo-aws-tui.lock"));
 }
 
 // ---------------------------------------------------------------------------
@@ -631,7 +638,8 @@ fn an_existing_mode_is_kept_and_a_new_file_is_0600() {
         read(&config),
         "[profile p]\nsso_session = uoregon\nsso_account_id = 1\nsso_role_name = Admin\nregion = r\n"
     );
-    assert_eq!(mode(&fresh.dirs.backups()), 0o700);
+    // The missing directories were made private.
+    assert_eq!(mode(&fresh.path("home/new/.aws")), 0o700);
 }
 
 #[test]
@@ -641,4 +649,116 @@ fn an_edit_that_changes_nothing_on_a_missing_file_creates_nothing() {
     assert!(matches!(outcome, WriteOutcome::Unchanged { .. }));
     assert!(!fx.config().exists());
     assert_eq!(fx.backup_count(), 0);
+}
+
+// ---------------------------------------------------------------------------
+// Another program writing between our read and our swap
+
+#[test]
+fn sections_appended_after_the_read_are_kept_after_the_edit_and_the_edit_runs_once() {
+    let fx = Fixture::new();
+    fs::write(fx.config(), BASE).unwrap();
+    let config = fx.config();
+    let mut calls = 0;
+    let mut upsert = profile_edit(&config, "p", "123456789012", "us-east-1");
+    fx.writer()
+        .apply(|text| {
+            calls += 1;
+            // An editor appends (open, write, close) while we edit.
+            let mut file = fs::OpenOptions::new().append(true).open(&config).unwrap();
+            std::io::Write::write_all(&mut file, b"\n[profile editor]\nregion = eu-north-1\n")
+                .unwrap();
+            upsert(text)
+        })
+        .unwrap();
+    assert_eq!(calls, 1);
+    let text = read(&config);
+    assert!(text.starts_with(BASE), "{text}");
+    assert!(
+        text.ends_with(
+            "[profile p]\nsso_session = uoregon\nsso_account_id = 123456789012\nsso_role_name = Admin\nregion = us-east-1\n\n[profile editor]\nregion = eu-north-1\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_rewrite_after_the_read_gets_the_edit_applied_again_to_its_bytes() {
+    let fx = Fixture::new();
+    fs::write(fx.config(), BASE).unwrap();
+    let config = fx.config();
+    let rewritten = BASE.replace(
+        "[default]\nregion = us-west-2\n",
+        "[default]\nregion = ap-south-1\n",
+    );
+    let mut calls = 0;
+    let mut upsert = profile_edit(&config, "p", "123456789012", "us-east-1");
+    fx.writer()
+        .apply(|text| {
+            calls += 1;
+            if calls == 1 {
+                // `aws configure set` rewrites the file in place.
+                fs::write(&config, &rewritten).unwrap();
+            }
+            upsert(text)
+        })
+        .unwrap();
+    assert_eq!(calls, 2);
+    let text = read(&config);
+    assert!(text.starts_with(&rewritten), "{text}");
+    assert!(
+        text.contains("[profile p]\nsso_session = uoregon\n"),
+        "{text}"
+    );
+    // The backup holds what the first read saw.
+    let backups = fx.writer().backups().unwrap();
+    assert_eq!(read(backups.last().unwrap()), BASE);
+}
+
+#[test]
+fn a_stale_temp_file_of_a_dead_writer_is_removed_by_the_next_write() {
+    let fx = Fixture::new();
+    fs::write(fx.config(), BASE).unwrap();
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let leftover = fx.path(&format!("home/.aws/.config.uo-aws-tui.{dead}.Xy12Zq.tmp"));
+    fs::write(&leftover, BASE).unwrap();
+    fx.writer()
+        .apply(profile_edit(&fx.config(), "p", "1", "r"))
+        .unwrap();
+    assert!(!leftover.exists());
+    let mut names: Vec<String> = fs::read_dir(fx.path("home/.aws"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".config.uo-aws-tui.lock", "config"]);
+}
+
+#[test]
+fn a_rewrite_the_edit_refuses_is_kept_and_the_error_returned() {
+    let fx = Fixture::new();
+    fs::write(fx.config(), BASE).unwrap();
+    let config = fx.config();
+    // Someone rewrites the file with `[profile p]` twice.
+    let doubled = format!("{BASE}\n[profile p]\nregion = a\n\n[profile p]\nregion = b\n");
+    let mut calls = 0;
+    let mut upsert = profile_edit(&config, "p", "123456789012", "us-east-1");
+    let err = fx
+        .writer()
+        .apply(|text| {
+            calls += 1;
+            if calls == 1 {
+                fs::write(&config, &doubled).unwrap();
+            }
+            upsert(text)
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, WriteError::Config(ConfigError::Duplicate { .. })),
+        "{err}"
+    );
+    assert_eq!(read(&config), doubled);
+    assert_eq!(fs::read_dir(fx.path("home/.aws")).unwrap().count(), 2);
 }

@@ -213,3 +213,115 @@ async fn sessions_view_keys_drive_the_simulator() {
         .count();
     assert_eq!(logouts, 1);
 }
+
+/// A [`TestBackend`] that counts frames: every `Terminal::draw` ends with
+/// one flush.
+struct CountingBackend {
+    inner: TestBackend,
+    flushes: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl ratatui::backend::Backend for CountingBackend {
+    type Error = <TestBackend as ratatui::backend::Backend>::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
+    where
+        I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
+    {
+        self.inner.draw(content)
+    }
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> Result<ratatui::layout::Position, Self::Error> {
+        self.inner.get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+        &mut self,
+        position: P,
+    ) -> Result<(), Self::Error> {
+        self.inner.set_cursor_position(position)
+    }
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.inner.clear()
+    }
+    fn clear_region(&mut self, clear_type: ratatui::backend::ClearType) -> Result<(), Self::Error> {
+        self.inner.clear_region(clear_type)
+    }
+    fn size(&self) -> Result<ratatui::layout::Size, Self::Error> {
+        self.inner.size()
+    }
+    fn window_size(&mut self) -> Result<ratatui::backend::WindowSize, Self::Error> {
+        self.inner.window_size()
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        self.flushes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.flush()
+    }
+}
+
+/// Ten thousand keys queued at once (a paste without bracketed paste) are
+/// folded in batches: a handful of frames, not one per key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_queued_keys_draws_a_handful_of_frames() {
+    use futures::StreamExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const KEYS: usize = 10_000;
+    let demo = common::DemoHome::new(30, 20).await;
+    let request = demo.request();
+    let (_, session) = demo.env.session(None).unwrap();
+    let token = token::stored(&demo.env, &session, OffsetDateTime::now_utc()).unwrap();
+    let mut app = picker::new_app(&demo.env, &session, &request).unwrap();
+    let complete = Arc::new(Notify::new());
+    let mut services = common::Observed {
+        inner: PickServices::new(&demo.env, &session, Some(&token), 8),
+        complete: complete.clone(),
+    };
+    let flushes = Arc::new(AtomicUsize::new(0));
+    let before_burst = Arc::new(AtomicUsize::new(usize::MAX));
+    let mut terminal = Terminal::new(CountingBackend {
+        inner: TestBackend::new(80, 24),
+        flushes: flushes.clone(),
+    })
+    .unwrap();
+    let counted = (flushes.clone(), before_burst.clone());
+    // Wait for the listing, note the frames so far, then queue every key at once.
+    let wait = futures::stream::once(async move {
+        tokio::time::timeout(std::time::Duration::from_secs(20), complete.notified())
+            .await
+            .expect("the listing completes");
+        counted
+            .1
+            .store(counted.0.load(Ordering::SeqCst), Ordering::SeqCst);
+        futures::stream::iter(Vec::new())
+    });
+    let burst = futures::stream::once(async move {
+        let keys: Vec<std::io::Result<crossterm::event::Event>> = (0..KEYS)
+            .map(|i| {
+                let c = if i % 2 == 0 { 'a' } else { 'x' };
+                Ok(crossterm::event::Event::Key(
+                    crossterm::event::KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+                ))
+            })
+            .chain(std::iter::once(Ok(crossterm::event::Event::Key(
+                crossterm::event::KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+            ))))
+            .collect();
+        futures::stream::iter(keys)
+    });
+    let input = Box::pin(wait.chain(burst).flatten());
+    let outcome = event_loop::run(&mut terminal, &mut app, input, &mut services)
+        .await
+        .unwrap();
+    assert_eq!(outcome, Outcome::Cancelled);
+    assert_eq!(app.query().len(), KEYS, "every key reached the query");
+    let before = before_burst.load(Ordering::SeqCst);
+    assert_ne!(before, usize::MAX, "the listing completed first");
+    let frames = flushes.load(Ordering::SeqCst) - before;
+    assert!(frames <= 8, "{frames} frames for {KEYS} queued keys");
+}

@@ -10,7 +10,7 @@ mod common;
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd as _, OwnedFd};
 use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 
 use nix::fcntl::{fcntl, FcntlArg, FdFlag};
 use nix::pty::{openpty, Winsize};
+use nix::sys::signal::{kill, Signal};
 use nix::sys::termios::{tcgetattr, LocalFlags, Termios};
+use nix::unistd::Pid;
 use unicode_width::UnicodeWidthChar;
 use uo_aws_tui::catalog::profile_name;
 
@@ -61,6 +63,8 @@ struct Finished {
     screen_bytes: Vec<u8>,
     termios_after: Termios,
     initial_termios: Termios,
+    /// `stty -a` of the terminal after the child exited.
+    stty: String,
 }
 
 impl PtyChild {
@@ -202,12 +206,14 @@ impl PtyChild {
         let stdout = self.stdout.take().unwrap().join().unwrap();
         let termios_after = tcgetattr(&self.master).expect("tcgetattr on the master");
         let screen_bytes = std::mem::take(&mut self.output.0.lock().unwrap().bytes);
+        let stty = stty_all(&self.master);
         Finished {
             status,
             stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
             screen_bytes,
             termios_after,
             initial_termios: self.initial_termios.clone(),
+            stty,
         }
     }
 }
@@ -516,4 +522,68 @@ async fn use_signs_in_on_the_terminal_when_the_token_cannot_be_refreshed() {
     )
     .unwrap();
     assert!(token.expires_at > time::OffsetDateTime::now_utc());
+}
+
+/// `stty -a` of the terminal the picker ran in, as the user's shell sees it
+/// afterwards: the slave reopened from the master (`TIOCGPTPEER`, without
+/// becoming our controlling terminal) as `stty`'s stdin.
+fn stty_all(master: &File) -> String {
+    // SAFETY: TIOCGPTPEER takes open flags and returns a new descriptor,
+    // owned from here on.
+    let fd = unsafe {
+        libc::ioctl(
+            master.as_raw_fd(),
+            libc::TIOCGPTPEER,
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+        )
+    };
+    assert!(fd >= 0, "TIOCGPTPEER: {}", std::io::Error::last_os_error());
+    // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
+    let slave = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    let out = Command::new("stty")
+        .arg("-a")
+        .stdin(Stdio::from(slave))
+        .output()
+        .expect("stty runs");
+    assert!(out.status.success(), "stty -a: {out:?}");
+    String::from_utf8(out.stdout).expect("stty prints text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_terminating_signal_restores_the_terminal_and_exits_128_plus_n() {
+    let demo = common::DemoHome::new(40, 20).await;
+    let before = std::fs::read(&demo.paths().config).unwrap();
+    for signal in [
+        Signal::SIGTERM,
+        Signal::SIGINT,
+        Signal::SIGHUP,
+        Signal::SIGQUIT,
+    ] {
+        let mut picker = PtyChild::spawn_pick(&demo);
+        picker.wait_for_text(&listed_status(&demo));
+        picker.send(b"comp");
+        picker.wait_for_text("› comp");
+        let pid = Pid::from_raw(picker.child.id() as i32);
+        kill(pid, signal).expect("signal the picker");
+        let run = picker.finish();
+
+        assert_eq!(
+            run.status.code(),
+            Some(128 + signal as i32),
+            "{signal}: {:?}, stdout {:?}",
+            run.status,
+            run.stdout
+        );
+        assert_eq!(run.stdout, "", "{signal}: nothing on stdout");
+        assert_eq!(std::fs::read(&demo.paths().config).unwrap(), before);
+        assert_terminal_restored(&run);
+        let stty = &run.stty;
+        let words: Vec<&str> = stty.split_whitespace().collect();
+        for flag in ["icanon", "echo", "isig"] {
+            assert!(
+                words.contains(&flag),
+                "{signal}: stty -a shows {flag}:\n{stty}"
+            );
+        }
+    }
 }

@@ -11,7 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use time::macros::datetime;
-use uo_aws_tui::app::{App, LoginUpdate};
+use uo_aws_tui::app::{App, LoginUpdate, Msg};
 use uo_aws_tui::aws::login::{Flow, LoginStep};
 use uo_aws_tui::ui;
 
@@ -66,12 +66,12 @@ async fn screenshots_are_up_to_date() {
 
     app.begin_login("the access token of sso-session uoregon expired and cannot be refreshed");
     app.set_now(datetime!(2026-11-30 12:00:00 UTC));
-    app.apply_login(LoginUpdate::Step(LoginStep::Authorize {
+    app.update(Msg::Login(LoginUpdate::Step(LoginStep::Authorize {
         flow: Flow::DeviceCode,
         url: "https://device.sso.us-west-2.amazonaws.com/?user_code=WDJB-MJHT".into(),
         user_code: Some("WDJB-MJHT".into()),
         expires_at: datetime!(2026-11-30 12:09:41 UTC),
-    }));
+    })));
     stale.extend(check(&app, "login", "uo-aws-tui: the login panel"));
 
     assert!(

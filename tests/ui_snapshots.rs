@@ -128,30 +128,30 @@ fn matched_characters_are_highlighted_on_the_right_cells() {
 #[tokio::test]
 async fn login_panel_with_device_code_and_countdown() {
     use time::macros::datetime;
-    use uo_aws_tui::app::LoginUpdate;
+    use uo_aws_tui::app::{LoginUpdate, Msg, ServiceError};
     use uo_aws_tui::aws::login::{Flow, LoginStep};
     let (_demo, mut app) = demo_app().await;
     app.begin_login("the access token of sso-session uoregon expired and cannot be refreshed");
     app.set_now(datetime!(2026-11-30 12:00:00 UTC));
-    app.apply_login(LoginUpdate::Step(LoginStep::Authorize {
+    app.update(Msg::Login(LoginUpdate::Step(LoginStep::Authorize {
         flow: Flow::DeviceCode,
         url: "https://device.sso.us-west-2.amazonaws.com/?user_code=WDJB-MJHT".into(),
         user_code: Some("WDJB-MJHT".into()),
         expires_at: datetime!(2026-11-30 12:09:41 UTC),
-    }));
+    })));
     for (w, h) in [(80, 24), (60, 15)] {
         insta::assert_snapshot!(format!("login_panel_{w}x{h}"), render(&app, w, h).backend());
     }
-    app.apply_login(LoginUpdate::Failed(
+    app.update(Msg::Login(LoginUpdate::Failed(ServiceError::Login(
         "the sign-in was denied (access_denied)".into(),
-    ));
+    ))));
     insta::assert_snapshot!("login_panel_failed_80x24", render(&app, 80, 24).backend());
 }
 
 #[test]
 fn sessions_view_with_countdowns() {
     use time::macros::datetime;
-    use uo_aws_tui::app::SessionSummary;
+    use uo_aws_tui::app::{Msg, SessionSummary};
     let mut app = App::new("uoregon", "us-west-2", "");
     press(&mut app, KeyCode::Tab);
     app.set_now(datetime!(2026-11-30 12:00:00 UTC));
@@ -168,7 +168,7 @@ fn sessions_view_with_countdowns() {
         refreshable,
         profiles,
     };
-    app.set_sessions(vec![
+    app.update(Msg::SessionsLoaded(vec![
         row(
             Some("uoregon"),
             "https://d-1234567890.awsapps.com/start",
@@ -191,7 +191,7 @@ fn sessions_view_with_countdowns() {
             1,
         ),
         row(None, "https://legacy.awsapps.com/start", None, false, 2),
-    ]);
+    ]));
     press(&mut app, KeyCode::Down);
     for (w, h) in [(100, 20), (80, 24), (60, 15)] {
         insta::assert_snapshot!(format!("sessions_{w}x{h}"), render(&app, w, h).backend());

@@ -36,7 +36,7 @@ pub fn sso_files(cli_cache: &Path) -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .filter(|p| {
-            std::fs::read_to_string(p)
+            crate::file_kind::read_to_string(p)
                 .ok()
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok())
                 .is_some_and(|v| v.get("ProviderType").and_then(Value::as_str) == Some("sso"))

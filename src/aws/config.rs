@@ -509,7 +509,7 @@ pub(crate) fn scan(path: &Path, kind: FileKind, text: &str) -> Result<Scan, Conf
 /// Reads `path` as bytes and decodes it as UTF-8. Errors: `NotFound`, `Io`,
 /// or `Parse` naming the line of the first byte that is not UTF-8.
 pub fn read_text(path: &Path) -> Result<String, ConfigError> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::file_kind::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(ConfigError::NotFound {

@@ -3,7 +3,7 @@
 //! Edits work on the line model of [`super::config`] (the same reader that
 //! parses the file), change only the lines they must, and leave every other
 //! byte (comments, blank lines, spacing, key order, line terminators)
-//! exactly as it was. [`write_atomic`] then replaces the file.
+//! exactly as it was. [`crate::atomic_file::write_atomic`] then replaces the file.
 //!
 //! # Rules of [`upsert_section`]
 //!
@@ -51,9 +51,7 @@
 //!   in a blank line).
 //! * Every other byte stays as it was.
 
-use std::fs;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::config::{scan, ConfigError, FileKind, LineKind, SectionName};
 
@@ -479,94 +477,6 @@ fn verify(
         }
     }
     Ok(())
-}
-
-/// Follows symlinks from `path` to the file they finally name (which may not
-/// exist yet), so the target is replaced and the link kept. Gives up after 40
-/// links and returns the last path reached.
-pub(crate) fn resolve_symlinks(path: &Path) -> PathBuf {
-    let mut current = path.to_path_buf();
-    for _ in 0..40 {
-        match fs::symlink_metadata(&current) {
-            Ok(meta) if meta.file_type().is_symlink() => match fs::read_link(&current) {
-                Ok(target) => {
-                    current = match current.parent() {
-                        Some(parent) if target.is_relative() => parent.join(target),
-                        _ => target,
-                    };
-                }
-                Err(_) => break,
-            },
-            _ => break,
-        }
-    }
-    current
-}
-
-/// Atomically replaces `path` with `bytes`: writes a temporary file in the
-/// same directory, fsyncs it, renames it over `path`, then fsyncs the
-/// directory (unix), so readers see either the old or the new content.
-///
-/// * A symlink at `path` is followed and its target replaced (the link
-///   stays).
-/// * An existing file keeps its permission mode (e.g. 0640); a new file is
-///   created with mode 0600 (unix).
-/// * A missing parent directory is created (mode 0700 on unix).
-/// * On error the temporary file is removed and `path` is unchanged.
-///
-/// Errors: any `std::io::Error` from creating the directory, writing,
-/// syncing or renaming.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let path = resolve_symlinks(path);
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.exists() {
-        let mut builder = fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&dir)?;
-    }
-    let existing = match fs::metadata(&path) {
-        Ok(meta) => Some(meta.permissions()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e),
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{file_name}."))
-        .suffix(".tmp")
-        .tempfile_in(&dir)?;
-    let permissions = match existing {
-        Some(p) => p,
-        None => new_file_permissions(tmp.as_file())?,
-    };
-    tmp.as_file().set_permissions(permissions)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(&path).map_err(|e| e.error)?;
-    #[cfg(unix)]
-    fs::File::open(&dir)?.sync_all()?;
-    Ok(())
-}
-
-/// Permissions for a file we create: 0600 on unix; elsewhere the defaults.
-fn new_file_permissions(file: &fs::File) -> io::Result<fs::Permissions> {
-    #[cfg(unix)]
-    {
-        let _ = file;
-        use std::os::unix::fs::PermissionsExt;
-        Ok(fs::Permissions::from_mode(0o600))
-    }
-    #[cfg(not(unix))]
-    {
-        Ok(file.metadata()?.permissions())
-    }
 }
 
 #[cfg(test)]

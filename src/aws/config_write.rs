@@ -1,5 +1,5 @@
 //! Safe writes of the AWS config file: one locked read-edit-write cycle with
-//! a backup of the previous bytes.
+//! a backup of the previous bytes, that loses no concurrent edit.
 //!
 //! The picker changes the user's `~/.aws/config` only through
 //! [`ConfigWriter::apply`]. One call:
@@ -7,29 +7,45 @@
 //! 1. follows symlinks from the configured path to the file they finally
 //!    name (a chain of links, or a link whose target does not exist yet), so
 //!    the target is written and every link stays a link;
-//! 2. takes an exclusive lock on `<data dir>/backups/<key>.lock`, where
-//!    `<key>` is the lower-case hex SHA-1 of the resolved target's absolute
-//!    path (existing directories canonicalised), so two spellings of the
-//!    same file share one lock and different files never do; a lock held by
-//!    someone else is waited for up to [`LOCK_TIMEOUT`];
+//! 2. takes an exclusive lock on the sidecar `.<name>.uo-aws-tui.lock`
+//!    beside the target, in its directory with symlinks resolved
+//!    (`~/.aws/.config.uo-aws-tui.lock` for `~/.aws/config`), so every
+//!    uo-aws-tui process writing that file takes the same lock whatever its
+//!    XDG directories; a lock held by someone else is waited for up to
+//!    [`LOCK_TIMEOUT`]. The lock file is never removed (removing it would
+//!    let two writers hold two different locks);
 //! 3. re-reads the target under the lock (a missing file is the empty text)
-//!    and hands the text to the edit;
+//!    and hands the text to the edit. A target with more than one hard link
+//!    is refused ([`WriteError::HardLinked`]); a FIFO, socket or directory
+//!    is an error ([`crate::file_kind`]), never a wait;
 //! 4. when the edited text differs: saves the previous bytes as
 //!    `<data dir>/backups/<key>.<YYYYMMDDTHHMMSSZ>.<NNNN>.bak` (skipped when
-//!    the file did not exist), keeps only the newest [`BACKUPS_KEPT`] backups
-//!    of that file, then replaces the target with [`write_atomic`] (temp
-//!    file in the same directory, fsync, rename; mode kept, a new file gets
-//!    0600);
-//! 5. releases the lock, on every path including errors.
+//!    the file did not exist; `<key>` is the lower-case hex SHA-1 of the
+//!    target's absolute path, existing directories canonicalised), keeps
+//!    only the newest [`BACKUPS_KEPT`] backups of that file;
+//! 5. puts the new bytes in place without losing a write made by someone
+//!    else since the read (an editor, `aws configure set`): the new bytes
+//!    are staged in a temporary file ([`crate::atomic_file`]) and swapped
+//!    with the target atomically (Linux `renameat2(RENAME_EXCHANGE)`, macOS
+//!    `renamex_np(RENAME_SWAP)`); the swapped-out file is compared with what
+//!    the edit was based on. If someone wrote in between, their change is
+//!    taken into the new bytes and the swap repeated, until a swap takes out
+//!    exactly the expected bytes (see [`ConfigWriter::apply`] for how a
+//!    change is taken in). Where the filesystem cannot swap (e.g. NFS), the
+//!    target is re-read and compared just before a plain rename instead;
+//! 6. releases the lock, on every path including errors.
 //!
 //! An edit that fails (for example [`ConfigError::Duplicate`] when the
 //! section to edit appears twice) writes nothing and makes no backup.
 //!
 //! The lock is advisory (`flock` on unix through [`File::lock`]): it orders
-//! writers that use this module, in this and other processes; an editor
-//! that ignores it can still interleave, and then the atomic rename still
-//! guarantees that readers see either the old or the new file whole.
+//! writers that use this module, in this and other processes. Other
+//! programs ignore it; step 5 keeps their writes when they open, write and
+//! close the file (or rename a new file over it) before our swap. A program
+//! that keeps the file open across our swap and writes to it afterwards
+//! writes into the replaced file, and that write is lost.
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -38,8 +54,8 @@ use std::time::{Duration, Instant};
 use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 
-use super::config::{read_text, ConfigError};
-use super::config_edit::{resolve_symlinks, write_atomic};
+use super::config::{read_text, AwsFile, ConfigError, FileKind, SectionName};
+use crate::atomic_file::{resolve_symlinks, Exchange, Staged, PRIVATE};
 use crate::dirs::AppDirs;
 
 /// How long [`ConfigWriter::apply`] waits for a lock held by someone else
@@ -52,6 +68,16 @@ pub const BACKUPS_KEPT: usize = 10;
 /// How often a held lock is tried again while waiting.
 const LOCK_POLL: Duration = Duration::from_millis(20);
 
+/// How many times [`ConfigWriter::apply`] swaps new bytes in while other
+/// programs keep changing the file, before it stops with
+/// [`WriteError::Contended`]: 1 000 (each round takes a few milliseconds).
+pub const MAX_ROUNDS: usize = 1000;
+
+/// The sidecar lock's name beside a file named `name`.
+fn lock_name(name: &str) -> String {
+    format!(".{name}.uo-aws-tui.lock")
+}
+
 /// Writes one AWS config file safely; see the module documentation.
 ///
 /// Cheap to build; holds only paths. Every [`apply`](ConfigWriter::apply)
@@ -61,7 +87,7 @@ const LOCK_POLL: Duration = Duration::from_millis(20);
 pub struct ConfigWriter {
     /// The config path as given (may be a symlink, may not exist yet).
     config: PathBuf,
-    /// `<data dir>/backups`: backups and lock files.
+    /// `<data dir>/backups`: the backups.
     backups: PathBuf,
     /// How long to wait for a held lock.
     lock_timeout: Duration,
@@ -158,6 +184,34 @@ pub enum WriteError {
         #[source]
         source: io::Error,
     },
+    /// The config file has more than one hard link. Replacing it would
+    /// leave the other names with the old bytes; writing it in place could
+    /// leave it torn. Nothing was written.
+    #[error(
+        "{}: has {links} hard links; uo-aws-tui replaces the file as a whole, which would leave the other names with the old bytes, so it writes nothing. Fix: keep one name and make the others symbolic links to it (ln -sf {} OTHER-NAME), which are followed",
+        path.display(),
+        path.display()
+    )]
+    HardLinked {
+        /// The config file (symlinks resolved).
+        path: PathBuf,
+        /// Its number of hard links.
+        links: u64,
+    },
+    /// Other programs kept changing the file in a way that could not be
+    /// taken in for [`MAX_ROUNDS`] rounds. The file holds the other
+    /// writer's latest bytes (the last swap is undone), which may or may not
+    /// include this edit.
+    #[error(
+        "{}: kept changing while being written ({rounds} attempts); try again when other programs are done with it",
+        path.display()
+    )]
+    Contended {
+        /// The config file (symlinks resolved).
+        path: PathBuf,
+        /// How many rounds were tried.
+        rounds: usize,
+    },
     /// Replacing the config file failed; it is unchanged (the backup, if
     /// one was made, stays).
     #[error("{}: cannot write: {source}", path.display())]
@@ -200,10 +254,10 @@ impl ConfigWriter {
     }
 
     /// The lock file guarding the current [`target`](ConfigWriter::target):
-    /// `<data dir>/backups/<sha1 hex of the target's absolute path>.lock`.
+    /// `.<file name>.uo-aws-tui.lock` in the target's directory, symlinks
+    /// resolved (`~/.aws/.config.uo-aws-tui.lock`).
     pub fn lock_path(&self) -> PathBuf {
-        self.backups
-            .join(format!("{}.lock", file_key(&self.target())))
+        lock_path(&self.target())
     }
 
     /// The backups of the current target, oldest first (by name, which sorts
@@ -217,75 +271,163 @@ impl ConfigWriter {
 
     /// Edits the config file under the lock: re-reads it (missing = empty
     /// text), runs `edit` on the text, and when the result differs backs up
-    /// the previous bytes and atomically replaces the file; see the module
-    /// documentation for every step.
+    /// the previous bytes and replaces the file without losing a concurrent
+    /// write; see the module documentation for every step.
     ///
     /// `edit` receives the whole current text and returns the whole new
     /// text, or a [`ConfigError`] (which is returned as
-    /// [`WriteError::Config`] with nothing written). It runs at most once,
-    /// while the lock is held, so it should not block.
+    /// [`WriteError::Config`]; nothing is written when the first call fails,
+    /// and when a later call refuses another writer's bytes, those bytes are
+    /// what the file holds).
+    /// It runs once, and again only when someone else changed the file after
+    /// the read in a way other than appending whole sections: a change that
+    /// is an append of whole sections (text starting with a `[header]`, none
+    /// of whose sections our new text already has) is appended to the new
+    /// text as it is; any other change is taken in by running `edit` on the
+    /// other writer's bytes. Either way the swap is repeated until it takes
+    /// out exactly what was expected, at most [`MAX_ROUNDS`] times.
     ///
     /// Errors: [`WriteError::Lock`] / [`WriteError::LockTimeout`] (after
     /// waiting up to the lock timeout, 10 s by default),
-    /// [`WriteError::Config`] (the file is not UTF-8 or cannot be read, or
-    /// `edit` failed), [`WriteError::Backup`], [`WriteError::Write`]. The
-    /// lock is released on every path.
-    pub fn apply<F>(&self, edit: F) -> Result<WriteOutcome, WriteError>
+    /// [`WriteError::Config`] (the file is not UTF-8, not a regular file or
+    /// cannot be read, or `edit` failed), [`WriteError::HardLinked`],
+    /// [`WriteError::Backup`], [`WriteError::Write`],
+    /// [`WriteError::Contended`]. The lock is released on every path.
+    pub fn apply<F>(&self, mut edit: F) -> Result<WriteOutcome, WriteError>
     where
-        F: FnOnce(&str) -> Result<String, ConfigError>,
+        F: FnMut(&str) -> Result<String, ConfigError>,
     {
         let target = self.target();
         let key = file_key(&target);
-        let _lock = self.lock(&target, &key)?;
+        let _lock = self.lock(&target)?;
 
-        let (text, existed) = match read_text(&target) {
-            Ok(text) => (text, true),
-            Err(ConfigError::NotFound { .. }) => (String::new(), false),
-            Err(e) => return Err(e.into()),
-        };
+        let base = read_current(&target)?;
+        let text = base.clone().unwrap_or_default();
         let updated = edit(&text)?;
         if updated == text {
             return Ok(WriteOutcome::Unchanged { target });
         }
 
-        let backup = if existed {
-            let backup =
-                save_backup(&self.backups, &key, text.as_bytes()).map_err(|(path, source)| {
-                    WriteError::Backup {
-                        path,
-                        target: target.clone(),
-                        source,
-                    }
-                })?;
-            prune_backups(&self.backups, &key, BACKUPS_KEPT).map_err(|(path, source)| {
-                WriteError::Backup {
+        let backup = match &base {
+            Some(text) => {
+                let failed = |(path, source)| WriteError::Backup {
                     path,
                     target: target.clone(),
                     source,
-                }
-            })?;
-            Some(backup)
-        } else {
-            None
+                };
+                create_private_dir(&self.backups).map_err(|e| failed((self.backups.clone(), e)))?;
+                let backup = save_backup(&self.backups, &key, text.as_bytes()).map_err(failed)?;
+                prune_backups(&self.backups, &key, BACKUPS_KEPT).map_err(failed)?;
+                Some(backup)
+            }
+            None => None,
         };
 
-        write_atomic(&target, updated.as_bytes()).map_err(|source| WriteError::Write {
-            path: target.clone(),
-            source,
-        })?;
+        self.put(&target, base, updated, &mut edit)?;
         Ok(WriteOutcome::Written { target, backup })
     }
 
-    /// Opens (creating) the lock file for `key` and locks it exclusively,
-    /// polling while someone else holds it, for at most the lock timeout.
-    fn lock(&self, target: &Path, key: &str) -> Result<LockGuard, WriteError> {
-        let lock = self.backups.join(format!("{key}.lock"));
+    /// Puts `pending` (the edit of `expected`) in place of `target`, taking
+    /// in every change made by someone else: each round swaps `pending` in
+    /// and compares what came out with `expected`, the bytes we believe
+    /// were there; on a difference the change is merged into `pending`
+    /// ([`take_in`]) and `expected` becomes what we just put there.
+    fn put<F>(
+        &self,
+        target: &Path,
+        mut expected: Option<String>,
+        mut pending: String,
+        edit: &mut F,
+    ) -> Result<(), WriteError>
+    where
+        F: FnMut(&str) -> Result<String, ConfigError>,
+    {
+        let failed = |source: io::Error| WriteError::Write {
+            path: target.to_path_buf(),
+            source,
+        };
+        // The section names of `pending`, once needed.
+        let mut names = None;
+        for round in 0..MAX_ROUNDS {
+            let staged = Staged::new(target, pending.as_bytes(), PRIVATE).map_err(failed)?;
+            let Some(before) = &expected else {
+                if staged.create_new().map_err(failed)? {
+                    return Ok(());
+                }
+                // Someone created the file meanwhile: start over on theirs.
+                let theirs = read_current(target)?.unwrap_or_default();
+                pending = edit(&theirs)?;
+                names = None;
+                expected = Some(theirs);
+                continue;
+            };
+            let out = match staged.exchange() {
+                Ok(Exchange::Swapped) => read_swapped_out(target, staged.temp_path())?,
+                Ok(Exchange::Unsupported) => {
+                    // Compare, then rename: the window is the rename alone.
+                    let now = read_current(target)?;
+                    if now.as_deref() == Some(before.as_str()) {
+                        staged.replace().map_err(failed)?;
+                        return Ok(());
+                    }
+                    drop(staged);
+                    let theirs = now.unwrap_or_default();
+                    pending = take_in(target, before, &pending, &theirs, &mut names, edit)?;
+                    expected = Some(theirs);
+                    continue;
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    // The file was removed meanwhile: create it afresh.
+                    drop(staged);
+                    pending = edit("")?;
+                    names = None;
+                    expected = None;
+                    continue;
+                }
+                Err(e) => return Err(failed(e)),
+            };
+            if out == *before {
+                staged.finish().map_err(failed)?;
+                return Ok(());
+            }
+            // Someone wrote between our read and the swap; `out` holds their
+            // bytes and the target holds `pending`, which lacks them.
+            if round + 1 == MAX_ROUNDS {
+                // Giving up: put their bytes back rather than lose them.
+                staged.exchange().map_err(failed)?;
+                staged.finish().map_err(failed)?;
+                break;
+            }
+            let merged = match take_in(target, before, &pending, &out, &mut names, edit) {
+                Ok(merged) => merged,
+                Err(e) => {
+                    // The edit refuses their bytes: put them back, unedited.
+                    staged.exchange().map_err(failed)?;
+                    staged.finish().map_err(failed)?;
+                    return Err(e);
+                }
+            };
+            expected = Some(std::mem::replace(&mut pending, merged));
+        }
+        Err(WriteError::Contended {
+            path: target.to_path_buf(),
+            rounds: MAX_ROUNDS,
+        })
+    }
+
+    /// Opens (creating) the sidecar lock file of `target` and locks it
+    /// exclusively, polling while someone else holds it, for at most the
+    /// lock timeout.
+    fn lock(&self, target: &Path) -> Result<LockGuard, WriteError> {
+        let lock = lock_path(target);
         let failed = |source: io::Error| WriteError::Lock {
             lock: lock.clone(),
             target: target.to_path_buf(),
             source,
         };
-        create_private_dir(&self.backups).map_err(failed)?;
+        if let Some(dir) = lock.parent() {
+            create_private_dir(dir).map_err(failed)?;
+        }
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
@@ -309,6 +451,114 @@ impl ConfigWriter {
             std::thread::sleep(LOCK_POLL.min(self.lock_timeout - waited));
         }
     }
+}
+
+/// The text of `target` (`None` when missing). Errors: a target with more
+/// than one hard link ([`WriteError::HardLinked`]), and those of
+/// [`read_text`] (not a regular file, unreadable, not UTF-8).
+fn read_current(target: &Path) -> Result<Option<String>, WriteError> {
+    #[cfg(unix)]
+    if let Ok(meta) = fs::metadata(target) {
+        use std::os::unix::fs::MetadataExt;
+        if meta.is_file() && meta.nlink() > 1 {
+            return Err(WriteError::HardLinked {
+                path: target.to_path_buf(),
+                links: meta.nlink(),
+            });
+        }
+    }
+    match read_text(target) {
+        Ok(text) => Ok(Some(text)),
+        Err(ConfigError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The text swapped out to `temp` (the previous target). Errors as
+/// [`read_text`], naming `target`.
+fn read_swapped_out(target: &Path, temp: &Path) -> Result<String, WriteError> {
+    read_text(temp).map_err(|e| match e {
+        ConfigError::Io { source, .. } => WriteError::Write {
+            path: target.to_path_buf(),
+            source,
+        },
+        other => other.into(),
+    })
+}
+
+/// The new text that keeps both our edit and someone else's change:
+/// `pending` is our edit of `before`; `theirs` is what the file holds
+/// instead of `before`. When `theirs` is `before` followed by whole
+/// sections (the rest starts with a header or holds only blank lines and
+/// comments, and names no section `pending` has), the result is `pending`
+/// followed by that rest, byte for byte. Otherwise `edit` runs on `theirs`.
+///
+/// `names` caches the section names of `pending` between calls (`None`
+/// when unknown); it is updated to describe the returned text.
+fn take_in<F>(
+    target: &Path,
+    before: &str,
+    pending: &str,
+    theirs: &str,
+    names: &mut Option<HashSet<SectionName>>,
+    edit: &mut F,
+) -> Result<String, WriteError>
+where
+    F: FnMut(&str) -> Result<String, ConfigError>,
+{
+    if let Some(added) = appended_sections(target, before, pending, theirs, names) {
+        let mut out = String::with_capacity(pending.len() + added.len());
+        out.push_str(pending);
+        out.push_str(added);
+        return Ok(out);
+    }
+    *names = None;
+    Ok(edit(theirs)?)
+}
+
+/// The text `theirs` appends to `before` when that is whole sections that
+/// can follow `pending` unchanged; see [`take_in`]. On success `names`
+/// (the section names of `pending`, filled in when `None`) gains the
+/// appended sections.
+fn appended_sections<'t>(
+    target: &Path,
+    before: &str,
+    pending: &str,
+    theirs: &'t str,
+    names: &mut Option<HashSet<SectionName>>,
+) -> Option<&'t str> {
+    let added = theirs.strip_prefix(before)?;
+    let line_ended = |t: &str| t.is_empty() || t.ends_with('\n');
+    if !line_ended(before) || !line_ended(pending) {
+        return None;
+    }
+    let new = AwsFile::parse(target, FileKind::Config, added).ok()?;
+    if new.sections.is_empty() {
+        return Some(added);
+    }
+    if names.is_none() {
+        let ours = AwsFile::parse(target, FileKind::Config, pending).ok()?;
+        *names = Some(ours.sections.into_iter().map(|s| s.name).collect());
+    }
+    let known = names.as_mut()?;
+    if new.sections.iter().any(|s| known.contains(&s.name)) {
+        return None;
+    }
+    known.extend(new.sections.into_iter().map(|s| s.name));
+    Some(added)
+}
+
+/// The sidecar lock of `target`: `.<name>.uo-aws-tui.lock` in its
+/// directory, with the directory's path canonicalised as far as it exists.
+fn lock_path(target: &Path) -> PathBuf {
+    let absolute = std::path::absolute(target).unwrap_or_else(|_| target.to_path_buf());
+    let normal = canonical_prefix(&absolute);
+    let name = normal
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dir = normal.parent().map(Path::to_path_buf).unwrap_or_default();
+    dir.join(lock_name(&name))
 }
 
 /// An exclusive lock, released when dropped (also on unwinding).

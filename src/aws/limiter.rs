@@ -11,11 +11,12 @@
 //! step). Decreases are at least one window apart: the burst of 429s that one
 //! overload causes shrinks the rate once, not once per answer.
 //!
-//! A throttled call, and a call that met a 5xx, a timeout or a connection
-//! failure, is retried after an exponential backoff with jitter; other errors
-//! (401, 4xx) are returned at once. A 429 is never an authentication failure.
-//! The AWS SDK's own retries are disabled on the portal client, so every 429
-//! reaches this limiter.
+//! The caller says what each of its errors means ([`Failure`]): a throttled
+//! call, and a call that met a transient failure (a 5xx, a timeout or a
+//! connection failure), is retried after an exponential backoff with jitter;
+//! a fatal error (401, other 4xx) is returned at once. A 429 is never an
+//! authentication failure. The AWS SDK's own retries are disabled on the
+//! portal client, so every 429 reaches this limiter.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -25,7 +26,21 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::portal::{PortalError, PortalErrorKind};
+/// How many calls run at once by default (the portal's ListAccountRoles
+/// workers).
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// What a failed call means to the limiter, as the caller classifies its
+/// error for [`Limiter::run`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The service refused for load (429): retried, and the rate shrinks.
+    Throttled,
+    /// A 5xx, a timeout or a connection failure: retried at the same rate.
+    Transient,
+    /// Anything else: returned at once.
+    Fatal,
+}
 
 /// Knobs of a [`Limiter`]. Every delay is configurable so tests stay fast.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +78,7 @@ pub struct LimiterConfig {
 impl Default for LimiterConfig {
     fn default() -> Self {
         LimiterConfig {
-            concurrency: super::portal::DEFAULT_CONCURRENCY,
+            concurrency: DEFAULT_CONCURRENCY,
             initial_rate: 150.0,
             min_rate: 1.0,
             max_rate: 1000.0,
@@ -302,13 +317,19 @@ impl Limiter {
         }
     }
 
-    /// Runs `call` under the limiter: paced, retried with backoff on a
-    /// throttle (up to `max_throttled_attempts`) or a transient failure (up
-    /// to `max_attempts`); other errors come back at once.
-    pub async fn run<T, F, Fut>(&self, mut call: F) -> Result<T, PortalError>
+    /// Runs `call` under the limiter: paced, retried with backoff when
+    /// `classify` calls its error [`Failure::Throttled`] (up to
+    /// `max_throttled_attempts`) or [`Failure::Transient`] (up to
+    /// `max_attempts`); a [`Failure::Fatal`] error, and the last error once
+    /// the attempts are spent, come back as they are.
+    pub async fn run<T, E, F, Fut>(
+        &self,
+        classify: impl Fn(&E) -> Failure,
+        mut call: F,
+    ) -> Result<T, E>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, PortalError>>,
+        Fut: Future<Output = Result<T, E>>,
     {
         let mut throttles = 0u32;
         let mut failures = 0u32;
@@ -321,21 +342,21 @@ impl Limiter {
                 }
                 Err(e) => e,
             };
-            match err.kind {
-                PortalErrorKind::Throttled => {
+            match classify(&err) {
+                Failure::Throttled => {
                     self.on_throttle(&ticket);
                     throttles += 1;
                     if throttles >= self.config.max_throttled_attempts.max(1) {
                         return Err(err);
                     }
                 }
-                PortalErrorKind::Transient => {
+                Failure::Transient => {
                     failures += 1;
                     if failures >= self.config.max_attempts.max(1) {
                         return Err(err);
                     }
                 }
-                PortalErrorKind::Unauthorized | PortalErrorKind::Other => return Err(err),
+                Failure::Fatal => return Err(err),
             }
             drop(ticket);
             self.retries.fetch_add(1, Ordering::Relaxed);
@@ -378,12 +399,9 @@ impl Limiter {
 mod tests {
     use super::*;
 
-    fn error(kind: PortalErrorKind) -> PortalError {
-        PortalError {
-            kind,
-            code: None,
-            message: format!("{kind:?}"),
-        }
+    /// Test errors are their own classification.
+    fn kind(e: &Failure) -> Failure {
+        *e
     }
 
     fn quick() -> LimiterConfig {
@@ -435,11 +453,11 @@ mod tests {
         let limiter = Limiter::new(quick());
         let mut n = 0;
         let out = limiter
-            .run(|| {
+            .run(kind, || {
                 n += 1;
                 let r = match n {
-                    1 => Err(error(PortalErrorKind::Throttled)),
-                    2 => Err(error(PortalErrorKind::Transient)),
+                    1 => Err(Failure::Throttled),
+                    2 => Err(Failure::Transient),
                     _ => Ok(n),
                 };
                 async move { r }
@@ -450,22 +468,22 @@ mod tests {
 
         let mut n = 0;
         let out: Result<(), _> = limiter
-            .run(|| {
+            .run(kind, || {
                 n += 1;
-                async { Err(error(PortalErrorKind::Unauthorized)) }
+                async { Err(Failure::Fatal) }
             })
             .await;
-        assert_eq!(out.unwrap_err().kind, PortalErrorKind::Unauthorized);
+        assert_eq!(out.unwrap_err(), Failure::Fatal);
         assert_eq!(n, 1, "a 401 is not retried");
 
         let mut n = 0;
         let out: Result<(), _> = limiter
-            .run(|| {
+            .run(kind, || {
                 n += 1;
-                async { Err(error(PortalErrorKind::Transient)) }
+                async { Err(Failure::Transient) }
             })
             .await;
-        assert_eq!(out.unwrap_err().kind, PortalErrorKind::Transient);
+        assert_eq!(out.unwrap_err(), Failure::Transient);
         assert_eq!(n, 4, "the retry budget is max_attempts in all");
     }
 }

@@ -84,7 +84,7 @@ pub async fn logout_all(paths: &AwsPaths, endpoint: Option<&str>) -> std::io::Re
     };
     files.sort();
     for path in files {
-        let is_token = std::fs::read_to_string(&path)
+        let is_token = crate::file_kind::read_to_string(&path)
             .ok()
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
             .is_some_and(|v| v.get("accessToken").is_some());

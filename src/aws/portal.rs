@@ -3,8 +3,16 @@
 //! call through the session's adaptive [`Limiter`], streamed as
 //! [`CatalogEvent`]s. Accounts named in the [`PriorityHints`] have their
 //! roles fetched first.
+//!
+//! Every listing ends, whatever the portal answers ([`ListingLimits`]): a
+//! `nextToken` seen before in the same listing stops it with an error naming
+//! the call; so does a listing longer than its page cap, more accounts than
+//! the account cap, or more roles in all than the role cap. Accounts and
+//! (account, role) pairs that arrive twice are kept once.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -15,14 +23,99 @@ use aws_sdk_sso::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
-use super::limiter::{Limiter, LimiterConfig};
+use super::limiter::{Failure, Limiter, LimiterConfig};
 use crate::catalog::{Account, CatalogEvent};
 
 /// The largest page the portal accepts (`max_result` is 1..=100).
 pub const MAX_PAGE_SIZE: i32 = 100;
 
 /// How many ListAccountRoles calls run at once by default.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+pub use super::limiter::DEFAULT_CONCURRENCY;
+
+/// Bounds that end a listing whatever the portal answers, each far above
+/// any real organisation (an AWS organisation has at most a few thousand
+/// accounts by default and IAM Identity Center a few thousand permission
+/// sets per instance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListingLimits {
+    /// Pages of one ListAccounts listing. Default 10 000 (a million
+    /// accounts at 100 a page).
+    pub account_pages: usize,
+    /// Pages of one account's ListAccountRoles listing. Default 200
+    /// (20 000 roles in one account at 100 a page).
+    pub role_pages: usize,
+    /// Accounts in one listing. Default 100 000.
+    pub accounts: usize,
+    /// (account, role) rows in one listing, all accounts together.
+    /// Default 1 000 000.
+    pub roles: usize,
+}
+
+impl Default for ListingLimits {
+    fn default() -> Self {
+        ListingLimits {
+            account_pages: 10_000,
+            role_pages: 200,
+            accounts: 100_000,
+            roles: 1_000_000,
+        }
+    }
+}
+
+/// The `nextToken`s of one paged listing: ends it on a token seen before or
+/// past the page cap.
+struct Pages {
+    /// The call and what it lists, for errors: `ListAccounts`,
+    /// `ListAccountRoles of account 123456789012`.
+    call: String,
+    seen: HashSet<String>,
+    pages: usize,
+    max_pages: usize,
+}
+
+impl Pages {
+    fn new(call: String, max_pages: usize) -> Pages {
+        Pages {
+            call,
+            seen: HashSet::new(),
+            pages: 0,
+            max_pages: max_pages.max(1),
+        }
+    }
+
+    /// Counts one page that answered with `next`; returns the token to ask
+    /// for next (`None`: the listing is complete).
+    ///
+    /// Errors: `next` was seen before in this listing, or this page was the
+    /// last the cap allows and the portal offers another.
+    fn next(&mut self, next: Option<String>) -> Result<Option<String>, PortalError> {
+        self.pages += 1;
+        let Some(token) = next else {
+            return Ok(None);
+        };
+        if !self.seen.insert(token.clone()) {
+            return Err(self.stopped(format!(
+                "the portal sent the same nextToken again after {} pages",
+                self.pages
+            )));
+        }
+        if self.pages >= self.max_pages {
+            return Err(self.stopped(format!(
+                "more than {} pages (the limit; no real organisation has that many)",
+                self.max_pages
+            )));
+        }
+        Ok(Some(token))
+    }
+
+    fn stopped(&self, why: String) -> PortalError {
+        PortalError {
+            kind: PortalErrorKind::Other,
+            code: None,
+            message: format!("{}: {why}; the listing stopped there", self.call),
+        }
+    }
+}
 
 /// The portal endpoint override our own code honours: `AWS_ENDPOINT_URL_SSO`,
 /// then `AWS_ENDPOINT_URL` (the bare SDK crates read neither). Empty values
@@ -58,6 +151,16 @@ pub struct PortalError {
 }
 
 impl PortalError {
+    /// What this error means to the [`Limiter`]: a throttle and a transient
+    /// failure are retried, the rest is not.
+    pub fn failure(&self) -> Failure {
+        match self.kind {
+            PortalErrorKind::Throttled => Failure::Throttled,
+            PortalErrorKind::Transient => Failure::Transient,
+            PortalErrorKind::Unauthorized | PortalErrorKind::Other => Failure::Fatal,
+        }
+    }
+
     fn from_sdk<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> PortalError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -162,6 +265,7 @@ pub struct Portal {
     concurrency: usize,
     limiter: Arc<Limiter>,
     hints: PriorityHints,
+    limits: ListingLimits,
 }
 
 impl std::fmt::Debug for Portal {
@@ -206,7 +310,15 @@ impl Portal {
             concurrency: concurrency.max(1),
             limiter: Limiter::new(LimiterConfig::with_concurrency(concurrency)),
             hints: PriorityHints::default(),
+            limits: ListingLimits::default(),
         }
+    }
+
+    /// The same client ending its listings at `limits` instead of the
+    /// defaults.
+    pub fn with_limits(mut self, limits: ListingLimits) -> Portal {
+        self.limits = limits;
+        self
     }
 
     /// The same client sending every call through `limiter` (one per
@@ -243,7 +355,7 @@ impl Portal {
     ) -> Result<(Vec<Account>, Option<String>), PortalError> {
         let out = self
             .limiter
-            .run(|| async {
+            .run(PortalError::failure, || async {
                 self.client
                     .list_accounts()
                     .access_token(&self.access_token)
@@ -269,14 +381,25 @@ impl Portal {
     }
 
     /// Every role of `account_id` (all pages of ListAccountRoles, `max_result`
-    /// 100), each page through the limiter.
+    /// 100), each page through the limiter, each role once in the order
+    /// first seen.
+    ///
+    /// Errors: the call's own, after the limiter's retries; a `nextToken`
+    /// seen before in this listing, or more pages than
+    /// [`ListingLimits::role_pages`] (the message names the call and the
+    /// account).
     pub async fn list_roles(&self, account_id: &str) -> Result<Vec<String>, PortalError> {
         let mut roles = Vec::new();
+        let mut known = HashSet::new();
+        let mut pages = Pages::new(
+            format!("ListAccountRoles of account {account_id}"),
+            self.limits.role_pages,
+        );
         let mut next_token: Option<String> = None;
         loop {
             let out = self
                 .limiter
-                .run(|| async {
+                .run(PortalError::failure, || async {
                     self.client
                         .list_account_roles()
                         .access_token(&self.access_token)
@@ -288,14 +411,14 @@ impl Portal {
                         .map_err(|e| PortalError::from_sdk("ListAccountRoles", &e))
                 })
                 .await?;
-            roles.extend(
-                out.role_list()
-                    .iter()
-                    .filter_map(|r| r.role_name().map(str::to_string)),
-            );
-            match non_empty(out.next_token()) {
-                Some(t) if next_token.as_deref() != Some(t.as_str()) => next_token = Some(t),
-                _ => break,
+            for role in out.role_list().iter().filter_map(|r| r.role_name()) {
+                if known.insert(role.to_string()) {
+                    roles.push(role.to_string());
+                }
+            }
+            match pages.next(non_empty(out.next_token()))? {
+                Some(t) => next_token = Some(t),
+                None => break,
             }
         }
         Ok(roles)
@@ -305,10 +428,16 @@ impl Portal {
     /// arrive: each ListAccounts page, then each account's roles (or its
     /// failure, after the limiter's retries) while later pages are still
     /// loading; `Complete` at the end, or `Fatal` when ListAccounts itself
-    /// fails. `concurrency` workers take accounts from one queue, hinted
-    /// accounts ([`Portal::hints`]) first. Stops early when `tx` is closed.
+    /// fails or the listing passes a [`ListingLimits`] bound (nothing after
+    /// it then). `concurrency` workers take accounts from one queue, hinted
+    /// accounts ([`Portal::hints`]) first; an account listed twice is
+    /// fetched once. Stops early when `tx` is closed.
     pub async fn stream_catalog(&self, tx: mpsc::UnboundedSender<CatalogEvent>) {
         let queue = Arc::new(Mutex::new(Queue::default()));
+        // Roles received so far (all accounts), and whether a bound stopped
+        // the listing.
+        let role_count = Arc::new(AtomicUsize::new(0));
+        let stopped = Arc::new(AtomicBool::new(false));
         // One permit per queued account, plus one per worker once
         // ListAccounts is done (a worker that finds the queue empty then stops).
         let ready = Arc::new(Semaphore::new(0));
@@ -318,6 +447,8 @@ impl Portal {
             let queue = queue.clone();
             let ready = ready.clone();
             let tx = tx.clone();
+            let role_count = role_count.clone();
+            let stopped = stopped.clone();
             workers.spawn(async move {
                 loop {
                     let Ok(permit) = ready.acquire().await else {
@@ -330,35 +461,66 @@ impl Portal {
                     };
                     let Some(account_id) = next else { return };
                     let event = match portal.list_roles(&account_id).await {
-                        Ok(roles) => CatalogEvent::Roles { account_id, roles },
+                        Ok(roles) => {
+                            let total = role_count.fetch_add(roles.len(), Ordering::SeqCst)
+                                + roles.len();
+                            if total > portal.limits.roles {
+                                if !stopped.swap(true, Ordering::SeqCst) {
+                                    let _ = tx.send(CatalogEvent::Fatal {
+                                        unauthorized: false,
+                                        message: format!(
+                                            "ListAccountRoles: more than {} roles in all (the limit; no real organisation has that many); the listing stopped there",
+                                            portal.limits.roles
+                                        ),
+                                    });
+                                }
+                                return;
+                            }
+                            CatalogEvent::Roles { account_id, roles }
+                        }
                         Err(e) => CatalogEvent::RolesFailed {
                             account_id,
                             error: e.message,
                         },
                     };
-                    if tx.send(event).is_err() {
+                    if stopped.load(Ordering::SeqCst) || tx.send(event).is_err() {
                         return;
                     }
                 }
             });
         }
+        let fatal = |e: PortalError| CatalogEvent::Fatal {
+            unauthorized: e.kind == PortalErrorKind::Unauthorized,
+            message: e.message,
+        };
         let mut next_token = None;
-        let mut total = 0usize;
+        let mut pages = Pages::new("ListAccounts".to_string(), self.limits.account_pages);
+        // Every account id listed so far: one listed again is not fetched
+        // again.
+        let mut listed: HashSet<String> = HashSet::new();
         loop {
             let (accounts, next) = match self.list_accounts_page(next_token.take()).await {
                 Ok(page) => page,
                 Err(e) => {
                     workers.abort_all();
-                    let _ = tx.send(CatalogEvent::Fatal {
-                        unauthorized: e.kind == PortalErrorKind::Unauthorized,
-                        message: e.message,
-                    });
+                    let _ = tx.send(fatal(e));
                     return;
                 }
             };
-            total += accounts.len();
+            let accounts: Vec<Account> = accounts
+                .into_iter()
+                .filter(|a| listed.insert(a.id.clone()))
+                .collect();
+            if listed.len() > self.limits.accounts {
+                workers.abort_all();
+                let _ = tx.send(fatal(pages.stopped(format!(
+                    "more than {} accounts (the limit; no real organisation has that many)",
+                    self.limits.accounts
+                ))));
+                return;
+            }
             let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
-            if tx.send(CatalogEvent::Accounts(accounts)).is_err() {
+            if !accounts.is_empty() && tx.send(CatalogEvent::Accounts(accounts)).is_err() {
                 workers.abort_all();
                 return;
             }
@@ -374,15 +536,28 @@ impl Portal {
                 added
             };
             ready.add_permits(added);
-            match next {
-                Some(t) => next_token = Some(t),
-                None => break,
+            if stopped.load(Ordering::SeqCst) {
+                workers.abort_all();
+                return;
+            }
+            match pages.next(next) {
+                Ok(Some(t)) => next_token = Some(t),
+                Ok(None) => break,
+                Err(e) => {
+                    workers.abort_all();
+                    let _ = tx.send(fatal(e));
+                    return;
+                }
             }
         }
-        let _ = tx.send(CatalogEvent::AccountsComplete { total });
+        let _ = tx.send(CatalogEvent::AccountsComplete {
+            total: listed.len(),
+        });
         ready.add_permits(self.concurrency);
         while workers.join_next().await.is_some() {}
-        let _ = tx.send(CatalogEvent::Complete);
+        if !stopped.load(Ordering::SeqCst) {
+            let _ = tx.send(CatalogEvent::Complete);
+        }
     }
 }
 
@@ -394,7 +569,7 @@ impl Portal {
     /// Portal Logout: ends the access token's session on the service side.
     pub async fn logout(&self) -> Result<(), PortalError> {
         self.limiter
-            .run(|| async {
+            .run(PortalError::failure, || async {
                 self.client
                     .logout()
                     .access_token(&self.access_token)

@@ -151,7 +151,7 @@ pub fn registration_path(
 
 /// Reads the registration at `path`; `None` when missing or not a registration.
 pub fn read_registration(path: &Path) -> Option<Registration> {
-    Registration::from_json(&std::fs::read_to_string(path).ok()?)
+    Registration::from_json(&crate::file_kind::read_to_string(path).ok()?)
 }
 
 /// Writes `registration` to `path` (0600, temp file + rename).

@@ -252,7 +252,7 @@ impl serde_json::ser::Formatter for PythonFormatter {
 /// Returns `Err(TokenError::NotFound)` when there is no file and
 /// `Err(TokenError::Unreadable)` when it cannot be read or parsed.
 pub fn read_token(path: &Path) -> Result<CachedToken, TokenError> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::file_kind::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(TokenError::NotFound {
@@ -283,38 +283,12 @@ pub fn write_token(path: &Path, token: &CachedToken) -> Result<(), TokenError> {
     })
 }
 
-/// Writes `bytes` to `path` with mode 0600 through a temp file and rename;
-/// the parent directory is created with mode 0700 when missing.
+/// Writes `bytes` to `path` with mode 0600 through
+/// [`crate::atomic_file::write_atomic`] (temp file, fsync, rename); the
+/// parent directory is created with mode 0700 when missing. Token and
+/// registration files always get 0600, as the AWS CLI writes them.
 pub fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !dir.exists() {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            builder.mode(0o700);
-        }
-        builder.create(dir)?;
-    }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".uo-aws-tui-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::atomic_file::write_atomic(path, bytes, crate::atomic_file::Mode::Exactly(0o600))
 }
 
 #[cfg(test)]

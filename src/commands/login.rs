@@ -171,11 +171,10 @@ pub async fn sign_in(
         .with_context(|| format!("login to sso-session {} failed", session.name))?;
     let left = token.expires_at - OffsetDateTime::now_utc();
     eprintln!(
-        "Logged in to sso-session {} until {} ({}h{:02}m); token in {}",
+        "Logged in to sso-session {} until {} ({}); token in {}",
         session.name,
         format_timestamp(token.expires_at),
-        left.whole_hours(),
-        left.whole_minutes() % 60,
+        crate::duration::hours_minutes(left),
         token_path(&env.paths.sso_cache, &session.name).display()
     );
     Ok(())

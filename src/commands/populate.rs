@@ -8,12 +8,18 @@
 //!   removes only sections with that marker, of this sso-session, whose
 //!   account or role the complete listing no longer has. An account whose
 //!   roles could not be listed keeps its profiles.
-//! * Two rows that map to one profile name stop the run before anything is
-//!   written, naming both rows.
+//! * A row whose profile cannot be written (a role name or account id with a
+//!   line break, a control character, ` #`…: whatever the config editor
+//!   refuses) is skipped with a warning naming it, escaped; the other rows
+//!   are written, and the run exits 2 ([`SKIPPED_EXIT`]) so scripts see that
+//!   profiles are missing. Skipped rows take no part in name collisions.
+//! * Two writable rows that map to one profile name stop the run before
+//!   anything is written, naming both rows (the template needs changing).
 //! * `--dry-run` prints a unified diff (made with the `similar` crate) of
 //!   what would change and writes nothing.
 
 use std::collections::{BTreeMap, HashSet};
+use std::io::Write as _;
 use std::path::Path;
 
 use crate::aws::config::{read_text, AwsFile, ConfigError, FileKind, SectionName};
@@ -40,6 +46,68 @@ pub struct Plan {
     pub foreign: Vec<(String, String)>,
     /// Our stale profiles removed by `--prune`.
     pub removed: Vec<String>,
+}
+
+/// The exit status of a run that skipped rows it cannot write (the others
+/// were written): 2, the status of an error, since profiles a script may
+/// expect are missing; not 1, which means a query matched nothing.
+pub const SKIPPED_EXIT: u8 = 2;
+
+/// A selected row whose profile cannot be written, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub account_id: String,
+    pub account_name: String,
+    pub role: String,
+    /// The config editor's reason.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Skipped {
+    /// `account ID (NAME) role ROLE: REASON`, control characters escaped.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::ui::text::sanitize;
+        write!(
+            f,
+            "account {} ({}) role {}: {}",
+            sanitize(&self.account_id),
+            sanitize(&self.account_name),
+            sanitize(&self.role),
+            sanitize(&self.reason)
+        )
+    }
+}
+
+/// Why the profile of role row `row` cannot be written, if it cannot: its
+/// section is tried on an empty file, so the rule is the config editor's own
+/// (line breaks, control characters, surrounding whitespace, ` #`/` ;` in a
+/// value). `None` for a writable row and for a failed row.
+pub fn unwritable(
+    row: &Row,
+    session: &SsoSession,
+    region: &str,
+    name: &impl Fn(&Row) -> String,
+) -> Option<Skipped> {
+    let role = row.role()?;
+    let choice = profile::choice(session, region, row, name(row))?;
+    let err = upsert_section(
+        Path::new("config"),
+        FileKind::Config,
+        "",
+        &SectionName::Profile(choice.profile.clone()),
+        &profile_keys(&choice, true),
+    )
+    .err()?;
+    let reason = match err {
+        ConfigError::Invalid { message, .. } => message,
+        other => other.to_string(),
+    };
+    Some(Skipped {
+        account_id: row.account.id.clone(),
+        account_name: row.account.name.clone(),
+        role: role.to_string(),
+        reason,
+    })
 }
 
 /// Two or more rows that map to one profile name.
@@ -244,15 +312,6 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     let mut selected = selected;
     selected.sort_by(|a, b| a.base_cmp(b));
     let name = namer(&settings.profile_template, &listed.session.name);
-    let clashes = collisions(&selected, rows, &name);
-    if !clashes.is_empty() {
-        let lines: Vec<String> = clashes.iter().map(|c| format!("  {c}")).collect();
-        anyhow::bail!(
-            "{} profile name(s) would be shared by two rows; nothing written:\n{}",
-            clashes.len(),
-            lines.join("\n")
-        );
-    }
     // New profiles only: no existing region, and populate has no --region.
     let (region, _) = region_for(
         &RegionDefaults {
@@ -262,9 +321,36 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
         None,
         &listed.session.region,
     );
+    let region = region.as_str();
+    // Rows that cannot be written are left out, collisions included.
+    let writable: Vec<Row> = rows
+        .iter()
+        .filter(|r| unwritable(r, &listed.session, region, &name).is_none())
+        .cloned()
+        .collect();
+    let mut skipped = Vec::new();
+    selected.retain(|r| match unwritable(r, &listed.session, region, &name) {
+        Some(s) => {
+            skipped.push(s);
+            false
+        }
+        None => true,
+    });
+    for s in &skipped {
+        eprintln!("uo-aws-tui: warning: skipped {s}");
+    }
+    let clashes = collisions(&selected, &writable, &name);
+    if !clashes.is_empty() {
+        let lines: Vec<String> = clashes.iter().map(|c| format!("  {c}")).collect();
+        anyhow::bail!(
+            "{} profile name(s) would be shared by two rows; nothing written:\n{}",
+            clashes.len(),
+            lines.join("\n")
+        );
+    }
     let request = Request {
         session: &listed.session,
-        region: &region,
+        region,
         selected: &selected,
         all: rows,
         prune: args.prune,
@@ -308,12 +394,24 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
         );
     }
     let verb = if args.dry_run { "would be" } else { "were" };
+    let skips = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(", {} skipped (see the warnings)", skipped.len())
+    };
     eprintln!(
-        "uo-aws-tui: populate: {} (profiles that {verb} changed in {})",
+        "uo-aws-tui: populate: {}{skips} (profiles that {verb} changed in {})",
         summary(&plan),
         path.display()
     );
-    Ok(Exit::Done(text_out))
+    if skipped.is_empty() {
+        return Ok(Exit::Done(text_out));
+    }
+    // What was written still goes to stdout; the status says rows are missing.
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text_out.as_bytes())?;
+    stdout.flush()?;
+    Ok(Exit::Status(SKIPPED_EXIT))
 }
 
 #[cfg(test)]
@@ -396,6 +494,29 @@ mod tests {
             text.contains("role Read=Only") && text.contains("role Read,Only"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn rows_that_cannot_be_written_are_named_with_escapes() {
+        let s = session();
+        let good = row("111111111111", "Admin");
+        assert_eq!(unwritable(&good, &s, "us-west-2", &default_name), None);
+        for bad in ["Read\nOnly", "Bell\u{7}", "Ops #1"] {
+            let r = row("111111111111", bad);
+            let skipped = unwritable(&r, &s, "us-west-2", &default_name)
+                .unwrap_or_else(|| panic!("{bad:?} cannot be written"));
+            let text = skipped.to_string();
+            assert!(!text.chars().any(char::is_control), "{text:?}");
+            assert!(
+                text.starts_with("account 111111111111 (acct 111111111111) role "),
+                "{text}"
+            );
+        }
+        let r = row("111111111111", "Read\nOnly");
+        assert!(unwritable(&r, &s, "us-west-2", &default_name)
+            .unwrap()
+            .to_string()
+            .contains("role Read\\nOnly: cannot write sso_role_name"));
     }
 
     #[test]

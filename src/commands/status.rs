@@ -65,7 +65,7 @@ pub fn render_table(discovery: &Discovery, now: OffsetDateTime) -> String {
             s.state.label().to_string(),
             match (s.state, s.expires_at) {
                 (TokenState::Unreadable, _) | (_, None) => "-".to_string(),
-                (_, Some(t)) => sessions::expiry_phrase(t, now),
+                (_, Some(t)) => crate::duration::expiry_phrase(t, now),
             },
             if s.refreshable { "yes" } else { "no" }.to_string(),
             s.profiles.len().to_string(),

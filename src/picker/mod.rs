@@ -288,9 +288,9 @@ pub fn finish(
         }
         Outcome::Cancelled => Ok(Exit::Cancelled),
         Outcome::Interrupted => Ok(Exit::Interrupted),
-        Outcome::Failed(message) if message.contains("UnauthorizedException") => {
-            Err(NeedsLogin::rejected(session, message).into())
+        Outcome::Failed(failed) if failed.unauthorized => {
+            Err(NeedsLogin::rejected(session, failed.message).into())
         }
-        Outcome::Failed(message) => Err(anyhow::anyhow!("sso-session {}: {message}", session.name)),
+        Outcome::Failed(failed) => Err(anyhow::anyhow!("sso-session {}: {failed}", session.name)),
     }
 }

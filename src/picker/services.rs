@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
-use crate::app::{LoginUpdate, SessionOp, SessionOpResult, SessionSummary};
+use crate::app::{
+    LoginUpdate, ServiceError, SessionOp, SessionOpResult, SessionSummary, SwitchResult,
+};
 use crate::aws::config::{AwsFile, FileKind};
 use crate::aws::limiter::{Limiter, LimiterConfig};
 use crate::aws::login::{self, Browser, Flow, LoginOptions, LoginStep, Oidc};
@@ -47,10 +49,10 @@ pub struct PickServices {
 
 impl PickServices {
     /// `[sso-session name]` from the config file as it is now.
-    fn find_session(&self, name: &str) -> Result<SsoSession, String> {
-        let config =
-            AwsFile::load(&self.env.paths.config, FileKind::Config).map_err(|e| e.to_string())?;
-        load_session(&config, name).map_err(|e| e.to_string())
+    fn find_session(&self, name: &str) -> Result<SsoSession, ServiceError> {
+        let config = AwsFile::load(&self.env.paths.config, FileKind::Config)
+            .map_err(|e| ServiceError::Config(e.to_string()))?;
+        load_session(&config, name).map_err(|e| ServiceError::Config(e.to_string()))
     }
 
     /// Services for `session`; `token` is `None` when a login must come first.
@@ -237,7 +239,7 @@ impl Services for PickServices {
                     let _ = tx.send(LoginUpdate::Succeeded);
                 }
                 Err(e) => {
-                    let _ = tx.send(LoginUpdate::Failed(e.to_string()));
+                    let _ = tx.send(LoginUpdate::Failed(ServiceError::Login(e.to_string())));
                 }
             }
         });
@@ -276,7 +278,7 @@ impl Services for PickServices {
         rx
     }
 
-    fn switch_session(&mut self, name: &str) -> Result<(String, Option<OffsetDateTime>), String> {
+    fn switch_session(&mut self, name: &str) -> SwitchResult {
         let session = self.find_session(name)?;
         let (usable, expires_at) =
             match token::stored(&self.env, &session, OffsetDateTime::now_utc()) {
@@ -292,9 +294,11 @@ impl Services for PickServices {
         Ok((region, expires_at))
     }
 
-    fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String> {
-        favourites::save(&self.favourites_path, favourites)
-            .map_err(|e| format!("{}: {e}", self.favourites_path.display()))
+    fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), ServiceError> {
+        favourites::save(&self.favourites_path, favourites).map_err(|e| ServiceError::File {
+            path: self.favourites_path.clone(),
+            message: e.to_string(),
+        })
     }
 }
 
@@ -302,10 +306,10 @@ impl Services for PickServices {
 async fn refresh_session(
     env: &Environment,
     session: &SsoSession,
-) -> Result<(String, Option<CachedToken>), String> {
+) -> Result<(String, Option<CachedToken>), ServiceError> {
     let fresh = token_for(env, session, Policy::Refreshed, OffsetDateTime::now_utc())
         .await
-        .map_err(|e| e.reason.to_string())?;
+        .map_err(|e| ServiceError::Token(e.reason.to_string()))?;
     Ok((
         format!(
             "refreshed {}: valid until {}",
@@ -320,8 +324,9 @@ async fn refresh_session(
 async fn logout_session(
     env: &Environment,
     session: &SsoSession,
-) -> Result<(String, Option<CachedToken>), String> {
-    let config = AwsFile::load(&env.paths.config, FileKind::Config).map_err(|e| e.to_string())?;
+) -> Result<(String, Option<CachedToken>), ServiceError> {
+    let config = AwsFile::load(&env.paths.config, FileKind::Config)
+        .map_err(|e| ServiceError::Config(e.to_string()))?;
     let removed = crate::aws::logout::logout_session(
         &env.paths,
         env.portal_endpoint.as_deref(),
@@ -330,7 +335,10 @@ async fn logout_session(
         &session.region,
     )
     .await
-    .map_err(|e| format!("{}: {e}", session.name))?;
+    .map_err(|e| ServiceError::Aws {
+        session: session.name.clone(),
+        message: e.to_string(),
+    })?;
     Ok((
         format!(
             "logged out of {} ({} token, {} cached credential files removed)",

@@ -1,14 +1,12 @@
 //! Portal error responses as the IAM Identity Center portal sends them.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+
+use super::wire::{error_response, BadQuery};
 
 /// Namespace of portal error shapes in the `__type` body member.
 const PORTAL_NAMESPACE: &str = "com.amazonaws.switchboard.portal";
-
-/// The error-type header (`x-amzn-ErrorType`; header names are case-insensitive
-/// and travel lower-case).
-pub const ERROR_TYPE_HEADER: &str = "x-amzn-errortype";
 
 /// A portal (`SSO` service) error.
 ///
@@ -124,20 +122,9 @@ impl IntoResponse for PortalError {
     }
 }
 
-/// An error answer as AWS services send them: `status`, `Content-Type:
-/// application/json`, `x-amzn-ErrorType: <shape>` (the only place every SDK
-/// reads the error type from) and `body`. Shared by the portal and OIDC errors.
-pub(crate) fn error_response(
-    status: StatusCode,
-    shape: &'static str,
-    body: &serde_json::Value,
-) -> Response {
-    let mut response = (status, body.to_string()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(ERROR_TYPE_HEADER, HeaderValue::from_static(shape));
-    response
+impl From<BadQuery> for PortalError {
+    /// A malformed query is a 400 `InvalidRequestException`.
+    fn from(bad: BadQuery) -> Self {
+        PortalError::invalid_request(bad.0)
+    }
 }

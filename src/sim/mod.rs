@@ -26,25 +26,28 @@
 //! [`SimOptions::rps`], 429 `TooManyRequestsException` for any request beyond
 //! the cap in a sliding one-second window; with
 //! [`SimOptions::failing_accounts`], 500 `InternalServerException` for those
-//! accounts' ListAccountRoles.
+//! accounts' ListAccountRoles; with [`SimOptions::paging`], a `nextToken`
+//! that repeats, never ends, or serves every page twice ([`Paging`]).
 //!
 //! The bearer is checked before anything else (401 even for a malformed
 //! request). GetRoleCredentials answers 403 `ForbiddenException` "No access"
 //! both for a role not assigned in the account and for an account that is not
 //! the caller's. Query parameters are accepted in any order; paging tokens are
-//! opaque, never repeat, stay valid for the simulator's lifetime and only
-//! continue the listing (ListAccounts, or ListAccountRoles of the same account)
-//! that issued them.
+//! opaque, stay valid for the simulator's lifetime and only continue the
+//! listing (ListAccounts, or ListAccountRoles of the same account) that issued
+//! them; with the default [`Paging::Normal`] they never repeat.
 
 mod error;
 mod oidc;
 mod oidc_error;
+mod oidc_state;
 mod org;
 mod portal;
 mod state;
+mod wire;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -55,15 +58,16 @@ use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use error::{PortalError, ERROR_TYPE_HEADER};
-pub use oidc::{
-    pkce_s256, OidcClient, OidcCounts, AUTHORIZATION_CODE_GRANT, AUTHORIZATION_CODE_TTL,
-    DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT,
-};
+pub use error::PortalError;
+pub use oidc::{pkce_s256, AUTHORIZATION_CODE_TTL};
 pub use oidc_error::OidcError;
+pub use oidc_state::{
+    OidcClient, OidcCounts, AUTHORIZATION_CODE_GRANT, DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT,
+};
 pub use org::{Org, SimAccount};
 pub use portal::ROLE_CREDENTIALS_TTL;
 pub use state::BEARER_HEADER;
+pub use wire::ERROR_TYPE_HEADER;
 
 use state::SimState;
 
@@ -92,6 +96,13 @@ pub fn org_catalog(rows: usize) -> crate::catalog::Catalog {
         })
         .collect();
     crate::catalog::Catalog::restore(accounts, time::OffsetDateTime::now_utc())
+}
+
+/// Locks a mutex, carrying on with the data if a holder panicked.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// How long [`Simulator::shutdown`] waits for open requests before it stops
@@ -143,6 +154,37 @@ pub struct SimOptions {
     /// Accounts whose ListAccountRoles answers 500 `InternalServerException`
     /// (changeable while running with [`Simulator::set_failing_accounts`]).
     pub failing_accounts: Vec<String>,
+    /// How ListAccounts and ListAccountRoles hand out `nextToken`s.
+    /// Default: both [`Paging::Normal`].
+    pub paging: PagingFaults,
+}
+
+/// How each paged call hands out `nextToken`s.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PagingFaults {
+    /// ListAccounts.
+    pub accounts: Paging,
+    /// ListAccountRoles (of every account).
+    pub roles: Paging,
+}
+
+/// How a paged call hands out `nextToken`s: correctly, or one of the faults
+/// a client must survive.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Paging {
+    /// A next token only while items remain; each token is new.
+    #[default]
+    Normal,
+    /// The first page's next token is answered with itself forever: every
+    /// call made with a token gets that same token back (and the page it
+    /// names), so the listing never moves on.
+    Repeat,
+    /// Every page has a new next token, forever: after the last page the
+    /// listing starts over from the first item.
+    Endless,
+    /// Every page is served twice, under two different tokens, then the
+    /// listing ends normally: each item arrives twice.
+    Duplicate,
 }
 
 impl Default for SimOptions {
@@ -161,6 +203,7 @@ impl Default for SimOptions {
             reject_refresh_tokens: false,
             rps: None,
             failing_accounts: Vec::new(),
+            paging: PagingFaults::default(),
         }
     }
 }
@@ -195,9 +238,27 @@ impl Simulator {
     ///
     /// Errors: the bind error (address in use, permission denied, …).
     pub async fn start(opts: SimOptions, addr: SocketAddr) -> std::io::Result<Simulator> {
+        Simulator::start_serving(opts, None, addr).await
+    }
+
+    /// Like [`Simulator::start`], serving `org` (tests use it for untrusted
+    /// names) instead of the organisation `opts.accounts` chooses.
+    pub async fn start_with_org(
+        opts: SimOptions,
+        org: Org,
+        addr: SocketAddr,
+    ) -> std::io::Result<Simulator> {
+        Simulator::start_serving(opts, Some(org), addr).await
+    }
+
+    async fn start_serving(
+        opts: SimOptions,
+        org: Option<Org>,
+        addr: SocketAddr,
+    ) -> std::io::Result<Simulator> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(SimState::new(opts));
+        let state = Arc::new(SimState::new(opts, org));
         let app = router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

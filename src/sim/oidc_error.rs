@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::error::error_response;
+use super::wire::error_response;
 
 /// An OIDC (`SSO OIDC` service) error.
 ///

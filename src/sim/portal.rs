@@ -13,6 +13,8 @@ use serde_json::json;
 
 use super::error::PortalError;
 use super::state::{Listing, SimState, BASE64_ALPHABET, KEY_ID_ALPHABET};
+use super::wire::Params;
+use super::Paging;
 
 /// Lifetime of role credentials handed out by GetRoleCredentials.
 pub const ROLE_CREDENTIALS_TTL: Duration = Duration::from_secs(3600);
@@ -40,6 +42,7 @@ async fn list_accounts(
         &state,
         &params,
         Listing::Accounts,
+        state.options.paging.accounts,
         &state.org.accounts,
         limit,
         "accountList",
@@ -54,25 +57,43 @@ async fn list_accounts(
 }
 
 /// One page of `items` (from the `next_token` cursor, at most `limit`) as
-/// `{"<member>":[…],"nextToken"?}`; a next token only when more remain.
+/// `{"<member>":[…],"nextToken"?}`. With [`Paging::Normal`], a next token
+/// only when more remain; the other modes are the faults described at
+/// [`Paging`].
+#[allow(clippy::too_many_arguments)]
 fn page<T>(
     state: &SimState,
     params: &Params,
     listing: Listing,
+    paging: Paging,
     items: &[T],
     limit: usize,
     member: &str,
     item_json: impl Fn(&T) -> serde_json::Value,
 ) -> Result<Response, PortalError> {
-    let start = match params.optional("next_token") {
+    let given = params.optional("next_token");
+    let (start, again) = match given {
         Some(token) => state.resume(token, &listing)?,
-        None => 0,
+        None => (0, false),
     };
     let end = items.len().min(start + limit);
     let list: Vec<_> = items[start.min(end)..end].iter().map(item_json).collect();
     let mut body = json!({ member: list });
-    if end < items.len() {
-        body["nextToken"] = state.issue_cursor(listing, end).into();
+    let next = match paging {
+        Paging::Normal => (end < items.len()).then(|| state.issue_cursor(listing, end, false)),
+        Paging::Repeat => Some(match given {
+            Some(token) => token.to_string(),
+            None => state.issue_cursor(listing, end, false),
+        }),
+        Paging::Endless => {
+            let at = if end < items.len() { end } else { 0 };
+            Some(state.issue_cursor(listing, at, false))
+        }
+        Paging::Duplicate if !again => Some(state.issue_cursor(listing, start, true)),
+        Paging::Duplicate => (end < items.len()).then(|| state.issue_cursor(listing, end, false)),
+    };
+    if let Some(token) = next {
+        body["nextToken"] = token.into();
     }
     Ok(Json(body).into_response())
 }
@@ -100,6 +121,7 @@ async fn list_account_roles(
         &state,
         &params,
         listing,
+        state.options.paging.roles,
         &account.roles,
         limit,
         "roleList",
@@ -175,102 +197,5 @@ fn page_limit(state: &SimState, params: &Params) -> Result<usize, PortalError> {
         Err(_) => Err(PortalError::invalid_request(format!(
             "Invalid value for max_result: '{raw}' is not an integer"
         ))),
-    }
-}
-
-/// Decoded query parameters, in any order.
-#[derive(Debug, Default)]
-pub(crate) struct Params(Vec<(String, String)>);
-
-impl Params {
-    /// Splits and percent-decodes a raw query string. `+` stays a literal `+`
-    /// (role names may contain it; no portal value contains a space).
-    ///
-    /// Errors: 400 `InvalidRequestException` for a parameter given twice, a
-    /// broken `%` escape or bytes that are not UTF-8.
-    pub(crate) fn parse(raw: Option<&str>) -> Result<Params, PortalError> {
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        for piece in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
-            let key = percent_decode(key)?;
-            let value = percent_decode(value)?;
-            if pairs.iter().any(|(k, _)| *k == key) {
-                return Err(PortalError::invalid_request(format!(
-                    "Query parameter {key} given more than once"
-                )));
-            }
-            pairs.push((key, value));
-        }
-        Ok(Params(pairs))
-    }
-
-    /// The decoded value of `name`, if present (possibly empty).
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The value of `name`, treating an empty value as absent.
-    pub(crate) fn optional(&self, name: &str) -> Option<&str> {
-        self.get(name).filter(|v| !v.is_empty())
-    }
-
-    /// The value of `name` (wire) / `member` (model).
-    ///
-    /// Errors: 400 `InvalidRequestException` when absent or empty.
-    pub(crate) fn required(&self, name: &str, member: &str) -> Result<&str, PortalError> {
-        self.optional(name).ok_or_else(|| {
-            PortalError::invalid_request(format!(
-                "1 validation error detected: Value null at '{member}' failed to satisfy \
-                 constraint: Member must not be null"
-            ))
-        })
-    }
-}
-
-/// Decodes `%XX` escapes into UTF-8 text.
-fn percent_decode(raw: &str) -> Result<String, PortalError> {
-    let bad = || PortalError::invalid_request("Malformed query string");
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).ok_or_else(bad)?;
-            let hex = std::str::from_utf8(hex).map_err(|_| bad())?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| bad())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_decoding() {
-        let p = Params::parse(Some(
-            "role_name=Read%3DOnly%2CAudit&account_id=012345678901&x",
-        ))
-        .expect("valid query");
-        assert_eq!(p.get("role_name"), Some("Read=Only,Audit"));
-        assert_eq!(p.get("account_id"), Some("012345678901"));
-        assert_eq!(p.get("x"), Some(""));
-        assert_eq!(p.optional("x"), None);
-        let p = Params::parse(Some("role_name=Data+Science&k=%C3%A9")).expect("valid query");
-        assert_eq!(p.get("role_name"), Some("Data+Science"));
-        assert_eq!(p.get("k"), Some("é"));
-        assert!(Params::parse(Some("a=%2")).is_err());
-        assert!(Params::parse(Some("a=%zz")).is_err());
-        assert!(Params::parse(Some("a=%FF")).is_err());
-        assert!(Params::parse(Some("a=1&a=2")).is_err());
-        assert!(Params::parse(None).expect("empty").get("a").is_none());
     }
 }

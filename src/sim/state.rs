@@ -5,16 +5,16 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::HeaderMap;
 use sha1::{Digest, Sha1};
 
 use super::error::PortalError;
-use super::oidc::OidcState;
+use super::oidc_state::OidcState;
 use super::org::Org;
-use super::{RequestRecord, SimOptions};
+use super::{lock, RequestRecord, SimOptions};
 
 /// The portal's bearer header (note the underscore).
 pub const BEARER_HEADER: &str = "x-amz-sso_bearer_token";
@@ -42,6 +42,9 @@ pub(crate) enum Listing {
 struct Cursor {
     listing: Listing,
     offset: usize,
+    /// Whether the page at `offset` has been served once already
+    /// ([`super::Paging::Duplicate`]).
+    again: bool,
 }
 
 /// State shared by all requests of one simulator.
@@ -69,11 +72,14 @@ pub(crate) struct SimState {
 }
 
 impl SimState {
-    pub(crate) fn new(mut options: SimOptions) -> Self {
+    /// The state of a simulator serving `org`, or when `None` the
+    /// organisation `options.accounts` chooses.
+    pub(crate) fn new(mut options: SimOptions, org: Option<Org>) -> Self {
         options.page_size = options.page_size.max(1);
-        let org = match options.accounts {
-            Some(n) => Org::with_accounts(n),
-            None => Org::builtin(),
+        let org = match (org, options.accounts) {
+            (Some(org), _) => org,
+            (None, Some(n)) => Org::with_accounts(n),
+            (None, None) => Org::builtin(),
         };
         let salt = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -170,20 +176,33 @@ impl SimState {
         lock(&self.tokens).remove(token);
     }
 
-    /// A fresh paging token that resumes `listing` at `offset`.
-    pub(crate) fn issue_cursor(&self, listing: Listing, offset: usize) -> String {
+    /// A fresh paging token that resumes `listing` at `offset`; `again`
+    /// marks a page served a second time ([`super::Paging::Duplicate`]).
+    pub(crate) fn issue_cursor(&self, listing: Listing, offset: usize, again: bool) -> String {
         let token = self.secret("next-token", 64, URL_SAFE_ALPHABET);
-        lock(&self.cursors).insert(token.clone(), Cursor { listing, offset });
+        lock(&self.cursors).insert(
+            token.clone(),
+            Cursor {
+                listing,
+                offset,
+                again,
+            },
+        );
         token
     }
 
-    /// The offset a paging token resumes at.
+    /// The offset a paging token resumes at, and whether that page was
+    /// served once already.
     ///
     /// Errors: 400 `InvalidRequestException` when the token was not issued by
     /// this simulator for this very listing.
-    pub(crate) fn resume(&self, token: &str, listing: &Listing) -> Result<usize, PortalError> {
+    pub(crate) fn resume(
+        &self,
+        token: &str,
+        listing: &Listing,
+    ) -> Result<(usize, bool), PortalError> {
         match lock(&self.cursors).get(token) {
-            Some(cursor) if cursor.listing == *listing => Ok(cursor.offset),
+            Some(cursor) if cursor.listing == *listing => Ok((cursor.offset, cursor.again)),
             _ => Err(PortalError::invalid_request("Invalid pagination token")),
         }
     }
@@ -230,11 +249,4 @@ impl SimState {
     pub(crate) fn requests(&self) -> Vec<RequestRecord> {
         lock(&self.log).iter().map(|(_, r)| r.clone()).collect()
     }
-}
-
-/// Locks a mutex, carrying on with the data if a holder panicked.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -3,30 +3,13 @@
 //! rectangles where a cell has a background or is reversed.
 
 use ratatui::buffer::Buffer;
-use ratatui::style::{Color, Modifier};
+use ratatui::style::Modifier;
+
+use super::theme::{svg_rgb as rgb, SVG_BACKGROUND as BACKGROUND, SVG_FOREGROUND as FOREGROUND};
 
 /// Width and height of one terminal cell, in SVG user units.
 const CELL_W: f32 = 8.4;
 const CELL_H: f32 = 17.0;
-const FOREGROUND: &str = "#d8dee9";
-const BACKGROUND: &str = "#1e2430";
-
-/// The colour of `c` as `#rrggbb`, `None` for the terminal's default.
-fn rgb(c: Color) -> Option<&'static str> {
-    Some(match c {
-        Color::Reset => return None,
-        Color::Black => "#2e3440",
-        Color::Red | Color::LightRed => "#e06c75",
-        Color::Green | Color::LightGreen => "#98c379",
-        Color::Yellow | Color::LightYellow => "#e5c07b",
-        Color::Blue | Color::LightBlue => "#61afef",
-        Color::Magenta | Color::LightMagenta => "#c678dd",
-        Color::Cyan | Color::LightCyan => "#56b6c2",
-        Color::Gray | Color::White => "#d8dee9",
-        Color::DarkGray => "#7f848e",
-        _ => FOREGROUND,
-    })
-}
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -107,7 +90,7 @@ mod tests {
     #[test]
     fn runs_colours_and_escaping() {
         let mut buffer = Buffer::empty(Rect::new(0, 0, 10, 1));
-        buffer.set_string(0, 0, "a<b", Style::default().fg(Color::Green));
+        buffer.set_string(0, 0, "a<b", crate::ui::theme::terraform());
         buffer.set_string(3, 0, "&", Style::default().add_modifier(Modifier::REVERSED));
         let svg = to_svg(&buffer, "t");
         assert!(svg.contains(">a&lt;b</text>"), "{svg}");

@@ -262,7 +262,10 @@ impl Services for Observed {
         out
     }
 
-    fn save_favourites(&mut self, favourites: &BTreeSet<Favourite>) -> Result<(), String> {
+    fn save_favourites(
+        &mut self,
+        favourites: &BTreeSet<Favourite>,
+    ) -> Result<(), uo_aws_tui::app::ServiceError> {
         self.inner.save_favourites(favourites)
     }
 
@@ -282,10 +285,7 @@ impl Services for Observed {
         self.inner.session_op(op, session)
     }
 
-    fn switch_session(
-        &mut self,
-        session: &str,
-    ) -> Result<(String, Option<time::OffsetDateTime>), String> {
+    fn switch_session(&mut self, session: &str) -> uo_aws_tui::app::SwitchResult {
         self.inner.switch_session(session)
     }
 

@@ -1,0 +1,99 @@
+//! The Sessions view: every login the files know, and which row is selected.
+
+use time::OffsetDateTime;
+
+use crate::sessions::{state_at, TokenState};
+
+/// One row of the Sessions view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    /// The sso-session name; `None` for a legacy start URL used by profiles.
+    pub name: Option<String>,
+    pub start_url: String,
+    pub region: String,
+    /// When the access token expires (`None`: no readable token).
+    pub expires_at: Option<OffsetDateTime>,
+    /// Whether the token file could not be parsed.
+    pub unreadable: bool,
+    /// Whether the token can be refreshed (refresh token and an unexpired registration).
+    pub refreshable: bool,
+    /// How many profiles use it.
+    pub profiles: usize,
+}
+
+impl SessionSummary {
+    /// Its state at `now` (live: the view counts down).
+    pub fn state(&self, now: OffsetDateTime) -> TokenState {
+        match (self.unreadable, self.expires_at) {
+            (true, _) => TokenState::Unreadable,
+            (false, None) => TokenState::NotLoggedIn,
+            (false, Some(t)) => state_at(t, now),
+        }
+    }
+
+    /// The row of a discovered login.
+    pub fn from_status(s: &crate::sessions::SessionStatus) -> SessionSummary {
+        SessionSummary {
+            name: s.session.clone(),
+            start_url: s.start_url.clone().unwrap_or_default(),
+            region: s.region.clone().unwrap_or_default(),
+            expires_at: s.expires_at,
+            unreadable: s.state == TokenState::Unreadable,
+            refreshable: s.refreshable,
+            profiles: s.profiles.len(),
+        }
+    }
+}
+
+/// Work on a session other than a login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionOp {
+    Refresh,
+    Logout,
+}
+
+/// The Sessions view's rows and selection.
+#[derive(Debug, Default)]
+pub struct SessionsView {
+    rows: Vec<SessionSummary>,
+    /// Index into `rows`.
+    selected: usize,
+}
+
+impl SessionsView {
+    pub fn rows(&self) -> &[SessionSummary] {
+        &self.rows
+    }
+
+    /// Index of the selected row.
+    pub fn selected_index(&self) -> usize {
+        self.selected
+    }
+
+    /// The selected row's sso-session name (`None`: a legacy start URL, or no row).
+    pub fn selected_name(&self) -> Option<String> {
+        self.rows.get(self.selected).and_then(|s| s.name.clone())
+    }
+
+    /// The row of sso-session `name`.
+    pub fn find(&self, name: &str) -> Option<&SessionSummary> {
+        self.rows.iter().find(|s| s.name.as_deref() == Some(name))
+    }
+
+    pub(super) fn up(&mut self) {
+        self.selected = self.selected.saturating_sub(1);
+    }
+
+    pub(super) fn down(&mut self) {
+        self.selected = (self.selected + 1).min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Sets the rows, keeping the selection on the same name.
+    pub(super) fn set_rows(&mut self, rows: Vec<SessionSummary>) {
+        let keep = self.rows.get(self.selected).map(|s| s.name.clone());
+        self.rows = rows;
+        self.selected = keep
+            .and_then(|name| self.rows.iter().position(|s| s.name == name))
+            .unwrap_or(0);
+    }
+}
