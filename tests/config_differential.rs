@@ -370,9 +370,11 @@ fn check_case(
     match (&botocore, &ours) {
         (Ok(b), Ok(o)) if b == o => {}
         (Err(_), Err(_)) => {}
-        _ => return fail(format!(
+        _ => {
+            return fail(format!(
             "reader disagrees with botocore on {text:?}\n botocore: {botocore:?}\n ours: {ours:?}"
-        )),
+        ))
+        }
     }
     // (b) the production upsert.
     let choice = Choice {

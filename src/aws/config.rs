@@ -83,9 +83,10 @@
 //!   section replaces the earlier one (no merge); [`AwsFile::profile`]
 //!   returns the later one.
 //!
-//! Where this reader and the Rust SDK disagree (inline comments, `:`
-//! delimiters, indented comments, `[DEFAULT]`…) is described in
-//! `doctor`; the reader itself follows botocore only.
+//! The Rust SDK reads some of these differently (inline comments, `:`
+//! delimiters, indented comments, `[DEFAULT]`; see the reference's parser
+//! comparison); `doctor` reports the ones it checks. This reader follows
+//! botocore only.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};

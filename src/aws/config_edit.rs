@@ -22,15 +22,27 @@
 //!   - a missing key gets a new `key = value` line right after the last
 //!     entry of the section (after its continuation lines, before any blank
 //!     or comment lines that precede the next header); in a section without
-//!     entries, right after the header. New lines come in the given order.
+//!     entries, right after the header. New lines come in the given order,
+//!     indented like the section's last entry line (in a section without
+//!     entries: like the next header), so that no later line changes from
+//!     entry or header to continuation (botocore compares indents).
 //! * Missing section: appended at the end as the header line followed by
 //!   `key = value` lines in the given order. An empty text becomes just the
 //!   section; otherwise the section is separated from the text before it by
 //!   exactly one blank line (a missing final line terminator is added first;
 //!   no blank line is added when the text already ends with one).
-//! * New lines end in `\r\n` when the first line terminator of the text is
-//!   `\r\n`, else in `\n`; a last line without terminator gets one when a
-//!   line is added after it.
+//! * New lines end like the first line terminator of the text (`\n`,
+//!   `\r\n` or `\r`; `\n` when there is none), except that a lone `\r` is
+//!   never put before a `\n` (the two would read as one `\r\n`); a last
+//!   line without terminator gets one when a line is added after it.
+//! * The result is checked by reading it as botocore does
+//!   ([`AwsFile::botocore_view`]): it must read the section once with every
+//!   requested value, and every other key and section as before. Otherwise
+//!   nothing is returned: [`ConfigError::Refused`] names the file and line.
+//!   A file botocore rejects because of the target section (a repeated key,
+//!   a nested line without `=`) is refused the same way; one it rejects
+//!   because of another section is still edited, checked by our own
+//!   reading of the target only.
 //! * An empty value is written as `key =`.
 //! * When nothing changes the input is returned unchanged, so the same
 //!   upsert applied twice gives byte-identical text.
