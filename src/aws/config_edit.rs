@@ -208,7 +208,10 @@ enum LineEdit {
 /// * [`ConfigError::Invalid`] for a key or value with `\r`/`\n`, a value with
 ///   surrounding whitespace or an inline-comment-like ` #`/` ;`, a key given
 ///   twice, or a section name that would need quoting (whitespace, quotes,
-///   brackets, backslashes, empty).
+///   brackets, backslashes, empty);
+/// * [`ConfigError::Refused`] (file and line) when botocore would read the
+///   edited text differently from what was intended, or cannot read the
+///   target section of `text`.
 pub fn upsert_section(
     path: &Path,
     kind: FileKind,
