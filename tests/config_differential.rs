@@ -532,3 +532,61 @@ fn reader_and_upsert_agree_with_botocore() {
         "more than 1% of readable files were refused: {counts:?}"
     );
 }
+
+/// `use` through the real binary: a target profile botocore cannot read is
+/// refused with exit 2, file and line, and nothing written; a key written
+/// with a no-break space before `=` is updated in place, not repeated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn use_refuses_with_file_and_line_and_updates_keys_botocore_sees() {
+    let demo = common::DemoHome::new(3, 2).await;
+    let config = demo.paths().config.clone();
+    let original = std::fs::read_to_string(&config).unwrap();
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_uo-aws-tui"))
+            .args(["use", "127027105832_Billing"])
+            .env_clear()
+            .env("HOME", demo.home.path())
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+
+    let broken = format!("{original}\n[profile 127027105832_Billing]\nregion = a\nregion = b\n");
+    std::fs::write(&config, &broken).unwrap();
+    let line = broken.lines().count();
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:{line}: ", config.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing written"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), broken);
+
+    let nbsp = format!("{original}\n[profile 127027105832_Billing]\nsso_session\u{a0}= other\n");
+    std::fs::write(&config, &nbsp).unwrap();
+    let out = run();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::read_to_string(&config).unwrap();
+    assert!(after.starts_with(&original), "{after}");
+    assert!(after.contains("sso_session\u{a0}= uoregon\n"), "{after}");
+    assert_eq!(
+        after.matches("sso_session").count(),
+        nbsp.matches("sso_session").count()
+    );
+    let mut worker = Worker::start();
+    let view = worker.read(&after).expect("botocore reads the edited file");
+    assert_eq!(
+        view["profiles"]["127027105832_Billing"]["sso_session"],
+        "uoregon"
+    );
+}
