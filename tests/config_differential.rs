@@ -16,7 +16,7 @@
 //!
 //! botocore runs in one long-lived Python worker
 //! (`tests/support/botocore_worker.py`) under `PYTHONUTF8=1`. The number of
-//! cases is `UO_AWS_TUI_DIFF_CASES` (default 3000); the long run is
+//! cases is `UO_AWS_TUI_DIFF_CASES` (default 2000); the long run is
 //! `UO_AWS_TUI_DIFF_CASES=100000 cargo test --test config_differential -- --nocapture`.
 
 mod common;
@@ -482,7 +482,7 @@ fn reader_and_upsert_agree_with_botocore() {
     let cases: u32 = std::env::var("UO_AWS_TUI_DIFF_CASES")
         .ok()
         .map(|v| v.parse().expect("UO_AWS_TUI_DIFF_CASES is a number"))
-        .unwrap_or(3000);
+        .unwrap_or(2000);
     let worker = RefCell::new(Worker::start());
     let counts = RefCell::new(Counts::default());
     let mut runner = TestRunner::new(Config {
