@@ -7,7 +7,7 @@
 //!
 //! (a) `AwsFile::botocore_view` equals what botocore's `configloader`
 //!     returns for the same bytes (or both reject the file);
-//! (b) after the production upsert of a profile (`pick::profile_keys` into
+//! (b) after the production upsert of a profile (`profile::profile_keys` into
 //!     `config_edit::upsert_section`, as `use` and `populate` do), every
 //!     byte before the target section and from the next section on is
 //!     unchanged, and botocore reads the intended profile with the intended
@@ -31,7 +31,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Value};
 use uo_aws_tui::aws::config::{AwsFile, ConfigError, FileKind, SectionName};
 use uo_aws_tui::aws::config_edit::upsert_section;
-use uo_aws_tui::pick::profile_keys;
+use uo_aws_tui::profile::profile_keys;
 use uo_aws_tui::shell::Choice;
 
 /// The botocore worker: one request and one reply per line.
