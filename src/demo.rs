@@ -126,10 +126,10 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
     sim.shutdown().await;
     let exit = exit?;
     if let Exit::Done(_) = exit {
-        eprintln!(
+        crate::output::note(format!(
             "demo: the profile was written to {} (the simulator has stopped)",
             paths.config.display()
-        );
+        ));
     }
     Ok(exit)
 }
@@ -159,9 +159,7 @@ async fn serve(args: &DemoArgs) -> anyhow::Result<Exit> {
         out.push_str(&describe_home(home, &paths));
     }
     out.push_str("Ctrl-C stops it.\n");
-    print!("{out}");
-    use std::io::Write;
-    std::io::stdout().flush().ok();
+    crate::output::stdout(&out).ok();
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;

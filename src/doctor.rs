@@ -335,7 +335,7 @@ pub fn profile_errors(paths: &AwsPaths, profile: &str) -> Vec<Finding> {
 pub fn warn_about_profile(paths: &AwsPaths, profile: &str, strict: bool) -> anyhow::Result<()> {
     let findings = profile_errors(paths, profile);
     for finding in &findings {
-        eprintln!("uo-aws-tui: {finding}");
+        crate::output::error(finding);
     }
     if strict && !findings.is_empty() {
         anyhow::bail!(

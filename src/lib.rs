@@ -24,6 +24,7 @@ pub mod favourites;
 pub mod file_kind;
 pub mod keymap;
 pub mod listing;
+pub mod output;
 pub mod picker;
 pub mod profile;
 pub mod progress;

@@ -4,7 +4,7 @@
 //! terminal, storing complete passes in the catalog cache, and matching a
 //! query against the listed rows with the picker's [`Searcher`].
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -103,7 +103,7 @@ impl StderrProgress {
             self.shown_at = Instant::now();
             let line =
                 crate::progress::progress_line(catalog.progress(), catalog.rows().len(), None);
-            let _ = write!(std::io::stderr(), "\r\x1b[2K{line}");
+            crate::output::progress(Some(&line));
         }
     }
 }
@@ -117,7 +117,7 @@ impl Default for StderrProgress {
 impl Drop for StderrProgress {
     fn drop(&mut self) {
         if self.show {
-            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+            crate::output::progress(None);
         }
     }
 }

@@ -1,4 +1,3 @@
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -6,6 +5,7 @@ use uo_aws_tui::aws::portal::DEFAULT_CONCURRENCY;
 use uo_aws_tui::cli::{Cli, Command, PickArgs};
 use uo_aws_tui::env::Environment;
 use uo_aws_tui::exit::Exit;
+use uo_aws_tui::output;
 use uo_aws_tui::picker::{self, PickRequest};
 use uo_aws_tui::settings::Settings;
 
@@ -45,15 +45,10 @@ fn main() -> ExitCode {
     match result {
         Ok(exit) => {
             if let Exit::NoChoice(message) = &exit {
-                eprintln!("uo-aws-tui: {message}");
+                output::error(message);
             }
             if let Exit::Done(text) = &exit {
-                let mut stdout = std::io::stdout().lock();
-                if stdout
-                    .write_all(text.as_bytes())
-                    .and_then(|_| stdout.flush())
-                    .is_err()
-                {
+                if output::stdout(text).is_err() {
                     return ExitCode::from(2);
                 }
             }
@@ -89,6 +84,6 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
 }
 
 fn fail(e: &anyhow::Error) -> ExitCode {
-    eprintln!("uo-aws-tui: {e:#}");
+    output::error(output::chain(e.chain()));
     ExitCode::from(2)
 }

@@ -159,7 +159,7 @@ pub fn render(emit: Emit, choice: &Choice, unset: &[&str]) -> String {
         Emit::Terraform => terraform_block(&choice.profile, &choice.region),
         Emit::Vars => format!("{}\n{}\n", choice.profile, choice.region),
         Emit::Json => {
-            let mut out = serde_json::to_string(choice).expect("a choice serialises");
+            let mut out = crate::output::json(choice, false).expect("a choice serialises");
             out.push('\n');
             out
         }
@@ -177,7 +177,7 @@ pub fn activate(emit: Emit, choice: &Choice) -> String {
         _ => Vec::new(),
     };
     if let Some(note) = unset_note(&unset) {
-        eprintln!("{note}");
+        crate::output::note(note);
     }
     render(emit, choice, &unset)
 }

@@ -38,8 +38,8 @@ pub fn report(
     let findings = diagnose(paths, config.as_ref(), credentials.as_ref(), env, now);
     let stdout = if json {
         let array: Vec<Value> = findings.iter().map(Finding::to_json).collect();
-        let mut text = serde_json::to_string_pretty(&Value::Array(array))
-            .expect("JSON values always serialise");
+        let mut text =
+            crate::output::json(&Value::Array(array), true).expect("JSON values always serialise");
         text.push('\n');
         text
     } else if findings.is_empty() {
@@ -106,7 +106,10 @@ fn confirm(path: &Path, names: &[String]) -> bool {
     else {
         return false;
     };
-    let shown: Vec<String> = names.iter().map(|n| format!("[{n}]")).collect();
+    let shown: Vec<String> = names
+        .iter()
+        .map(|n| format!("[{}]", crate::output::escape(n)))
+        .collect();
     let mut writer = &tty;
     let _ = write!(
         writer,

@@ -87,7 +87,7 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
             let resolution = resolve(&args.target, rows, &name);
             let Resolution::One(row) = resolution else {
                 for warning in listed.warnings() {
-                    eprintln!("uo-aws-tui: warning: {warning}");
+                    crate::output::warn(warning);
                 }
                 return Ok(Exit::NoChoice(refusal(
                     &args.target,
@@ -121,7 +121,7 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
 /// not found, 126 when it could not be executed.
 fn run_command(choice: &Choice, command: &[std::ffi::OsString]) -> Exit {
     let Some((program, rest)) = command.split_first() else {
-        eprintln!("uo-aws-tui: exec: no command given after --");
+        crate::output::error("exec: no command given after --");
         return Exit::Status(2);
     };
     let mut cmd = Command::new(program);
@@ -134,15 +134,15 @@ fn run_command(choice: &Choice, command: &[std::ffi::OsString]) -> Exit {
         cmd.env(name, value);
     }
     if let Some(note) = unset_note(&unset) {
-        eprintln!("{note}");
+        crate::output::note(note);
     }
     let error = start(&mut cmd);
     let shown = program.to_string_lossy();
     if error.kind() == std::io::ErrorKind::NotFound {
-        eprintln!("uo-aws-tui: exec: {shown}: command not found");
+        crate::output::note(format!("uo-aws-tui: exec: {shown}: command not found"));
         Exit::Status(127)
     } else {
-        eprintln!("uo-aws-tui: exec: {shown}: cannot run: {error}");
+        crate::output::note(format!("uo-aws-tui: exec: {shown}: cannot run: {error}"));
         Exit::Status(126)
     }
 }

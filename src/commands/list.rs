@@ -25,26 +25,7 @@ pub struct Entry {
 /// The TSV header line (without terminator).
 pub const TSV_HEADER: &str = "account_id\taccount_name\temail\trole_name\tprofile\tprofile_exists";
 
-/// A field for TSV: `\` as `\\`, tab `\t`, newline `\n`, carriage return
-/// `\r`, other control characters `\xNN` (or `\u{…}` above U+00FF), so a
-/// field never splits a line or a column and the escaping can be undone.
-pub fn tsv_field(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() && (c as u32) < 0x100 => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::output::tsv_field;
 
 /// The entries as TSV: the header, then one line per entry.
 pub fn to_tsv(entries: &[Entry]) -> String {
@@ -72,10 +53,10 @@ pub fn to_table(entries: &[Entry]) -> String {
         .iter()
         .map(|e| {
             [
-                e.account_id.clone(),
-                crate::ui::text::sanitize(&e.account_name),
-                crate::ui::text::sanitize(&e.role_name),
-                e.profile.clone(),
+                crate::output::escape(&e.account_id),
+                crate::output::escape(&e.account_name),
+                crate::output::escape(&e.role_name),
+                crate::output::escape(&e.profile),
                 if e.profile_exists { "yes" } else { "no" }.to_string(),
             ]
         })
@@ -110,7 +91,7 @@ pub async fn run(args: &ListArgs) -> anyhow::Result<Exit> {
     let settings = settings(&env)?;
     let listed = list_with_settings(&env, &settings, args.sso_session.as_deref()).await?;
     for warning in listed.warnings() {
-        eprintln!("uo-aws-tui: warning: {warning}");
+        crate::output::warn(warning);
     }
     let existing: HashSet<&str> = listed.config.profiles().map(|(name, _)| name).collect();
     let rows = listed.catalog.rows();
@@ -135,7 +116,7 @@ pub async fn run(args: &ListArgs) -> anyhow::Result<Exit> {
         })
         .collect();
     let text = if args.json {
-        let mut json = serde_json::to_string_pretty(&entries)?;
+        let mut json = crate::output::json(&entries, true)?;
         json.push('\n');
         json
     } else if args.tsv {

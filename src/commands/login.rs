@@ -68,10 +68,10 @@ fn session(env: &Environment, args: &LoginArgs) -> anyhow::Result<SsoSession> {
     if let (Some(name), Some(url)) = (&args.sso_session, &args.start_url) {
         if !exists(name) {
             create_session(env, name, url, &args.sso_region)?;
-            eprintln!(
+            crate::output::note(format!(
                 "added [sso-session {name}] to {}",
                 env.paths.config.display()
-            );
+            ));
             let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
             return Ok(choose_session(&config, Some(name), None)?);
         }
@@ -94,9 +94,9 @@ pub fn choose_flow(args: &LoginArgs, browser: &Browser) -> Flow {
     }
     if !args.no_browser {
         if let Err(reason) = browser.usable() {
-            eprintln!(
+            crate::output::note(format!(
                 "No browser can be used here ({reason}): signing in with a device code instead."
-            );
+            ));
             return Flow::DeviceCode;
         }
     }
@@ -163,19 +163,19 @@ pub async fn sign_in(
     let oidc = Oidc::new(&session.region, login::endpoint_from_env().as_deref());
     let report = |step: LoginStep| {
         if let Some(text) = describe(&step) {
-            eprintln!("{text}");
+            crate::output::note(text);
         }
     };
     let token = login::login(&env.paths.sso_cache, session, &oidc, &options, &report)
         .await
         .with_context(|| format!("login to sso-session {} failed", session.name))?;
     let left = token.expires_at - OffsetDateTime::now_utc();
-    eprintln!(
+    crate::output::note(format!(
         "Logged in to sso-session {} until {} ({}); token in {}",
         session.name,
         format_timestamp(token.expires_at),
         crate::duration::hours_minutes(left),
         token_path(&env.paths.sso_cache, &session.name).display()
-    );
+    ));
     Ok(())
 }

@@ -25,14 +25,17 @@ pub async fn run(args: &LogoutArgs) -> anyhow::Result<Exit> {
         )
         .await?;
         if removed.tokens.is_empty() {
-            eprintln!("sso-session {} was not logged in here.", session.name);
+            crate::output::note(format!(
+                "sso-session {} was not logged in here.",
+                session.name
+            ));
         }
         removed
     };
-    eprintln!(
+    crate::output::note(format!(
         "Removed {} token file(s) and {} cached role credential file(s).",
         removed.tokens.len(),
         removed.role_credentials.len()
-    );
+    ));
     Ok(Exit::Done(String::new()))
 }

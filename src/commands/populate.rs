@@ -19,7 +19,6 @@
 //!   what would change and writes nothing.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write as _;
 use std::path::Path;
 
 use crate::aws::config::{read_text, AwsFile, ConfigError, FileKind, SectionName};
@@ -299,7 +298,7 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     let settings = settings(&env)?;
     let listed = list_with_settings(&env, &settings, args.sso_session.as_deref()).await?;
     for warning in listed.warnings() {
-        eprintln!("uo-aws-tui: warning: {warning} (its profiles are left alone)");
+        crate::output::warn(format!("{warning} (its profiles are left alone)"));
     }
     let rows = listed.catalog.rows();
     let query = args.query.join(" ");
@@ -337,7 +336,7 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
         None => true,
     });
     for s in &skipped {
-        eprintln!("uo-aws-tui: warning: skipped {s}");
+        crate::output::warn(format!("skipped {s}"));
     }
     let clashes = collisions(&selected, &writable, &name);
     if !clashes.is_empty() {
@@ -381,17 +380,17 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
             text_out.push_str(&format!("removed {p}\n"));
         }
         if let Some(backup) = outcome.backup() {
-            eprintln!(
+            crate::output::note(format!(
                 "uo-aws-tui: backup of the previous config: {}",
                 backup.display()
-            );
+            ));
         }
     }
     let plan = plan.expect("the edit ran");
     for (profile, points) in &plan.foreign {
-        eprintln!(
+        crate::output::note(format!(
             "uo-aws-tui: warning: profile {profile} already exists for {points}; left as it is"
-        );
+        ));
     }
     let verb = if args.dry_run { "would be" } else { "were" };
     let skips = if skipped.is_empty() {
@@ -399,18 +398,16 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     } else {
         format!(", {} skipped (see the warnings)", skipped.len())
     };
-    eprintln!(
+    crate::output::note(format!(
         "uo-aws-tui: populate: {}{skips} (profiles that {verb} changed in {})",
         summary(&plan),
         path.display()
-    );
+    ));
     if skipped.is_empty() {
         return Ok(Exit::Done(text_out));
     }
     // What was written still goes to stdout; the status says rows are missing.
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text_out.as_bytes())?;
-    stdout.flush()?;
+    crate::output::stdout(&text_out)?;
     Ok(Exit::Status(SKIPPED_EXIT))
 }
 

@@ -21,7 +21,7 @@ pub async fn sign_in_for(env: &Environment, error: anyhow::Error) -> anyhow::Res
     if !can_sign_in_inline() {
         return Err(needs.into());
     }
-    eprintln!("uo-aws-tui: {}; signing in", needs.reason);
+    crate::output::note(format!("uo-aws-tui: {}; signing in", needs.reason));
     let (_, session) = env.session(Some(&needs.session))?;
     let args = LoginArgs {
         sso_session: Some(session.name.clone()),

@@ -122,8 +122,8 @@ pub fn report(paths: &AwsPaths, json: bool, now: OffsetDateTime) -> Result<Repor
     warnings.extend(discovery.warnings.iter().map(|w| w.to_string()));
     let stdout = if json {
         let array: Vec<Value> = discovery.sessions.iter().map(session_json).collect();
-        let mut text = serde_json::to_string_pretty(&Value::Array(array))
-            .expect("JSON values always serialise");
+        let mut text =
+            crate::output::json(&Value::Array(array), true).expect("JSON values always serialise");
         text.push('\n');
         text
     } else if discovery.sessions.is_empty() {
@@ -146,7 +146,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<Exit> {
         .ok_or_else(|| anyhow::anyhow!("cannot find the home directory (set HOME)"))?;
     let report = report(&paths, args.json, OffsetDateTime::now_utc())?;
     for warning in &report.warnings {
-        eprintln!("uo-aws-tui: warning: {warning}");
+        crate::output::warn(warning);
     }
     print_and_exit(&report.stdout, report.code)
 }
@@ -154,10 +154,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<Exit> {
 /// Writes `stdout` and maps `code` (0 or 1) to an [`Exit`] whose own text is
 /// empty, so nothing is printed twice.
 pub(crate) fn print_and_exit(stdout: &str, code: u8) -> anyhow::Result<Exit> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    out.write_all(stdout.as_bytes())?;
-    out.flush()?;
+    crate::output::stdout(stdout)?;
     Ok(if code == 0 {
         Exit::Done(String::new())
     } else {

@@ -28,7 +28,7 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
     };
     let name = namer(&settings.profile_template, &listed.session.name);
     for warning in listed.warnings() {
-        eprintln!("uo-aws-tui: warning: {warning}");
+        crate::output::warn(warning);
     }
     let rows = listed.catalog.rows();
     let resolution = resolve(&query, rows, &name);

@@ -260,7 +260,7 @@ fn first_frame_probe(app: &mut App) -> anyhow::Result<Exit> {
                 .map(str::to_string)
         })
     {
-        eprintln!("{line}");
+        crate::output::note(line);
     }
     Ok(Exit::Cancelled)
 }

@@ -2,26 +2,9 @@
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// `s` with every control character escaped (`\u{1b}` shows as `\x1b`, a
-/// newline as `\n`), so text from the network can never move the cursor,
-/// change colours or break a row.
-pub fn sanitize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            match c {
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
-                c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+/// `s` with every hidden character escaped: the one escape of the output
+/// boundary, [`crate::output::escape`].
+pub use crate::output::escape as sanitize;
 
 /// `s` cut to at most `width` terminal columns, ending in `…` when cut.
 pub fn truncate(s: &str, width: usize) -> String {
@@ -76,9 +59,9 @@ mod tests {
 }
 
 /// How one char of untrusted text is shown: itself, or its escape for a
-/// control character (see [`sanitize`]).
+/// hidden character (see [`sanitize`]).
 fn shown(c: char) -> String {
-    if c.is_control() {
+    if crate::output::is_hidden(c) {
         sanitize(c.encode_utf8(&mut [0; 4]))
     } else {
         c.to_string()
