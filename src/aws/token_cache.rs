@@ -173,7 +173,21 @@ fn take_string(map: &mut Map<String, Value>, key: &str) -> Result<Option<String>
     match map.remove(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(format!("{key} is not a string ({other})")),
+        Some(other) => Err(format!("{key} is {}, expected a string", json_kind(&other))),
+    }
+}
+
+/// What kind of JSON value `value` is, for errors that must not show it
+/// (a token field may hold a secret whatever its type): `an array`,
+/// `an object`, `a number`, `a boolean`, `a string`, `null`.
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -295,6 +309,25 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn field_errors_name_the_type_never_the_value() {
+        for (field, value, kind) in [
+            ("accessToken", r#"["SECRETVALUE"]"#, "an array"),
+            ("accessToken", r#"{"t":"SECRETVALUE"}"#, "an object"),
+            ("refreshToken", "1234567890123", "a number"),
+            ("clientSecret", r#"["SECRETVALUE"]"#, "an array"),
+            ("startUrl", "true", "a boolean"),
+        ] {
+            let mut text =
+                String::from(r#"{"accessToken": "tok", "expiresAt": "2030-01-01T00:00:00Z""#);
+            text = text.replace(&format!(r#""{field}": "tok", "#), "");
+            text.push_str(&format!(r#", "{field}": {value}}}"#));
+            let reason = CachedToken::from_json(&text).unwrap_err();
+            assert_eq!(reason, format!("{field} is {kind}, expected a string"));
+            assert!(!reason.contains("SECRETVALUE") && !reason.contains("1234567890123"));
+        }
+    }
 
     #[test]
     fn file_names_follow_the_sha1_rule() {
