@@ -8,8 +8,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
+use aws_sdk_ssooidc::config::http::HttpResponse;
 use aws_sdk_ssooidc::config::{BehaviorVersion, Region};
-use aws_sdk_ssooidc::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ssooidc::error::{ProvideErrorMetadata, SdkError};
 use base64::Engine as _;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
@@ -139,10 +140,9 @@ pub enum LoginError {
     },
 }
 
-fn service_error<E, R>(operation: &'static str, err: &SdkError<E, R>) -> LoginError
+fn service_error<E>(operation: &'static str, err: &SdkError<E, HttpResponse>) -> LoginError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     match err.code() {
         Some(code) => LoginError::Service {
@@ -152,7 +152,7 @@ where
         },
         None => LoginError::Transport {
             operation,
-            message: DisplayErrorContext(err).to_string(),
+            message: crate::aws::portal::failure_line(err, false),
         },
     }
 }

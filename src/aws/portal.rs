@@ -19,7 +19,7 @@ use std::time::Duration;
 use aws_sdk_sso::config::http::HttpResponse;
 use aws_sdk_sso::config::retry::RetryConfig;
 use aws_sdk_sso::config::{BehaviorVersion, Region};
-use aws_sdk_sso::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
@@ -186,7 +186,7 @@ impl PortalError {
             ),
             (_, Some(code), Some(msg)) => format!("{operation}: {code}: {msg}"),
             (_, Some(code), None) => format!("{operation}: {code}"),
-            _ => format!("{operation}: {}", DisplayErrorContext(err)),
+            _ => format!("{operation}: {}", failure_line(err, true)),
         };
         PortalError {
             kind,
@@ -194,6 +194,38 @@ impl PortalError {
             message,
         }
     }
+}
+
+/// One line for an SDK failure without a service error message: for a
+/// response, its HTTP status, its error type (`x-amzn-ErrorType`) and, when
+/// `quote_body`, at most the first 200 bytes of its body, escaped (never for
+/// a service whose answers carry tokens); otherwise the causes, each once.
+pub fn failure_line<E>(err: &SdkError<E, HttpResponse>, quote_body: bool) -> String
+where
+    E: std::error::Error + 'static,
+{
+    let Some(response) = err.raw_response() else {
+        return crate::output::error_chain(err);
+    };
+    let what = match err {
+        SdkError::ResponseError(_) => "malformed response",
+        _ => "error response",
+    };
+    let mut out = format!("{what}, HTTP {}", response.status().as_u16());
+    if let Some(kind) = response.headers().get("x-amzn-errortype") {
+        out.push_str(&format!(
+            ", {}",
+            crate::output::excerpt(kind.as_bytes(), 100)
+        ));
+    }
+    match response.body().bytes() {
+        _ if !quote_body => {}
+        Some(body) if !body.is_empty() => {
+            out.push_str(&format!(": {}", crate::output::excerpt(body, 200)))
+        }
+        _ => out.push_str(" (empty body)"),
+    }
+    out
 }
 
 /// Accounts whose roles should be fetched first: the selected row's account
