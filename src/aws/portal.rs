@@ -207,11 +207,13 @@ where
     let Some(response) = err.raw_response() else {
         return crate::output::error_chain(err);
     };
-    let what = match err {
-        SdkError::ResponseError(_) => "malformed response",
-        _ => "error response",
+    let status = response.status();
+    let what = if status.is_success() || matches!(err, SdkError::ResponseError(_)) {
+        "malformed response"
+    } else {
+        "error response"
     };
-    let mut out = format!("{what}, HTTP {}", response.status().as_u16());
+    let mut out = format!("{what}, HTTP {}", status.as_u16());
     if let Some(kind) = response.headers().get("x-amzn-errortype") {
         out.push_str(&format!(
             ", {}",
