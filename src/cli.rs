@@ -117,7 +117,9 @@ Examples:
 
 Columns: account_id, account_name, email, role_name, profile, profile_exists. A query keeps the
 matching rows, best first (the picker's ranking). In TSV, backslash, tab, newline, carriage
-return and other control characters in fields are written as \\\\, \\t, \\n, \\r and \\xNN.")]
+return and other hidden characters (controls, bidi controls, zero-width and other invisible
+format characters) in fields are written as \\\\, \\t, \\n, \\r, \\xNN and \\u{…}; JSON writes
+them as \\uXXXX.")]
     List(ListArgs),
     /// Show every login (sso-sessions and legacy start URLs) and how long it lasts.
     #[command(after_help = "\

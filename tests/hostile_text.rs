@@ -294,7 +294,10 @@ async fn hostile_portal_errors_are_escaped_and_a_malformed_answer_is_one_short_l
                 .lines()
                 .find(|l| l.contains("555555555555"))
                 .unwrap_or_else(|| panic!("{stderr}"));
-            assert!(garbage.contains("malformed response, HTTP 200: "), "{garbage}");
+            assert!(
+                garbage.contains("malformed response, HTTP 200: "),
+                "{garbage}"
+            );
             assert!(garbage.contains("<html>\\x1b[31mALERT"), "{garbage}");
             assert!(garbage.len() < 450, "{} bytes: {garbage}", garbage.len());
             assert!(!garbage.contains(&"x".repeat(300)), "{garbage}");
