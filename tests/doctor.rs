@@ -639,7 +639,8 @@ fn fix_applies_each_safe_fix_with_a_diff_and_a_backup_and_botocore_reads_the_res
         (
             "bom",
             format!("\u{feff}{}", base_config()),
-            "-\u{feff}[sso-session uo]",
+            // The diff shows the invisible mark escaped.
+            "-\\u{feff}[sso-session uo]",
             "+[sso-session uo]",
         ),
         (
