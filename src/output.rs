@@ -187,9 +187,14 @@ pub fn error(message: impl Display) {
     line(&format!("uo-aws-tui: {message}"));
 }
 
-/// Writes `message` on stderr as `uo-aws-tui: warning: MESSAGE`, escaped.
+/// Writes `message` on stderr as `uo-aws-tui: warning: MESSAGE`, escaped
+/// on one line (a line break in it shows as `\n`, so no text from outside
+/// can forge a line of its own).
 pub fn warn(message: impl Display) {
-    line(&format!("uo-aws-tui: warning: {message}"));
+    line(&format!(
+        "uo-aws-tui: warning: {}",
+        escape(&message.to_string())
+    ));
 }
 
 /// Writes `message` on stderr as it is, escaped (newlines kept): for lines

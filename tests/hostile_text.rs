@@ -245,7 +245,7 @@ async fn hostile_portal() -> (String, tokio::task::JoinHandle<()>) {
                 HeaderValue::from_static("InvalidRequestException"),
             );
             let body = serde_json::json!({
-                "message": format!("denied {OSC52} {CSI} {BIDI} {C1}")
+                "message": format!("denied {OSC52} {CSI} {BIDI} {C1}\nuo-aws-tui: forged line")
             });
             (StatusCode::BAD_REQUEST, headers, body.to_string()).into_response()
         } else {
@@ -290,6 +290,11 @@ async fn hostile_portal_errors_are_escaped_and_a_malformed_answer_is_one_short_l
                 denied.contains("InvalidRequestException: denied \\x1b]52;c;cHduZWQ=\\x07"),
                 "{denied}"
             );
+            assert!(
+                !stderr.lines().any(|l| l.starts_with("uo-aws-tui: forged")),
+                "{stderr}"
+            );
+            assert!(denied.ends_with("\\nuo-aws-tui: forged line"), "{denied}");
             let garbage = stderr
                 .lines()
                 .find(|l| l.contains("555555555555"))

@@ -184,8 +184,13 @@ impl PortalError {
             (PortalErrorKind::Unauthorized, _, _) => format!(
                 "{operation}: the access token was rejected (UnauthorizedException): it is invalid or expired"
             ),
-            (_, Some(code), Some(msg)) => format!("{operation}: {code}: {msg}"),
-            (_, Some(code), None) => format!("{operation}: {code}"),
+            // The portal's words, on one line whatever they hold.
+            (_, Some(code), Some(msg)) => format!(
+                "{operation}: {}: {}",
+                crate::output::escape(code),
+                crate::output::escape(msg)
+            ),
+            (_, Some(code), None) => format!("{operation}: {}", crate::output::escape(code)),
             _ => format!("{operation}: {}", failure_line(err, true)),
         };
         PortalError {
