@@ -272,6 +272,18 @@ impl App {
         self.template = template;
     }
 
+    /// How the searcher names profiles (this session, this template).
+    pub fn profiles(&self) -> Option<&crate::search::ProfileNamer> {
+        self.searcher.profiles()
+    }
+
+    /// Sets the recently chosen rows, most frecent first, as (session,
+    /// account id, role): without a query they follow the favourites.
+    pub fn set_recent(&mut self, recent: Vec<(String, String, String)>) {
+        self.searcher.set_recent(recent);
+        self.refilter(true);
+    }
+
     /// Sets the doctor's findings, by profile name.
     pub fn set_profile_notes(&mut self, notes: HashMap<String, Vec<ProfileNote>>) {
         self.notes = notes;
@@ -814,6 +826,8 @@ impl App {
     /// (account, role); otherwise it stays at `self.selected` (clamped).
     /// With an empty query, favourites come first (each group in base order).
     fn refilter(&mut self, keep: bool) {
+        let namer = crate::search::ProfileNamer::new(self.template.clone(), &self.session);
+        self.searcher.set_profiles(namer);
         if self.catalog.rows().len() >= DEFER_FILTER_ROWS && !self.query.trim().is_empty() {
             // The answer comes back through `apply_filtered`; until then the
             // last matches stay on screen (only ones that still exist).

@@ -126,7 +126,7 @@ where
                 if let Some(answer) = filter.accept(answer) {
                     if !app.apply_filtered(answer) {
                         // The rows or the query changed meanwhile: ask again.
-                        filter.submit(app.query(), app.catalog());
+                        filter.submit_named(app.query(), app.catalog(), app.profiles());
                     }
                 }
             }
@@ -191,7 +191,7 @@ fn carry_out_one(
     {
         match effect {
             Effect::Filter => {
-                filter.submit(app.query(), app.catalog());
+                filter.submit_named(app.query(), app.catalog(), app.profiles());
             }
             Effect::Refresh => *catalog = Some(services.list()),
             Effect::SaveFavourites(favourites) => {

@@ -27,4 +27,5 @@ pub mod settings;
 pub mod shell;
 pub mod sim;
 pub mod terminal;
+pub mod typo;
 pub mod ui;

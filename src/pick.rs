@@ -28,7 +28,7 @@ use crate::aws::portal::{self, Portal, PriorityHints};
 use crate::aws::sso_session::{choose_session, load_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, read_token, token_path, CachedToken, TokenError};
 use crate::cache::{self, CachedCatalog, Plan, Recorder};
-use crate::catalog::{Catalog, CatalogEvent, ProfileTemplate, Row, RowKind};
+use crate::catalog::{Catalog, CatalogEvent, ProfileTemplate, Row};
 use crate::dirs::AppDirs;
 use crate::event_loop;
 use crate::event_loop::Services;
@@ -275,18 +275,22 @@ pub async fn list_catalog(
     (events, catalog)
 }
 
-/// The picker's matches for `query` (its ranking, [`Searcher::rank`]), as
-/// indices into `rows`, best first.
-pub fn matches(query: &str, rows: &[Row]) -> Vec<usize> {
-    Searcher::default().rank(query, rows)
+/// The picker's matches for `query` (its ranking, [`Searcher::rank_named`],
+/// with `name` giving each row's profile name), as indices into `rows`,
+/// best first.
+pub fn matches(query: &str, rows: &[Row], name: &dyn Fn(&Row) -> String) -> Vec<usize> {
+    Searcher::default().rank_named(query, rows, name)
 }
 
-/// The one row `query` selects for `--select-1`: `Some` when exactly one
-/// row matches and it is a role (an account whose roles failed may hide
-/// more matches, so it never counts as a single match).
-pub fn single_match<'a>(query: &str, rows: &'a [Row]) -> Option<&'a Row> {
-    match matches(query, rows).as_slice() {
-        [only] if matches!(rows[*only].kind, RowKind::Role(_)) => Some(&rows[*only]),
+/// The one row `query` selects for `--select-1`: the strict resolution of
+/// scripts ([`Searcher::resolve`]).
+pub fn single_match<'a>(
+    query: &str,
+    rows: &'a [Row],
+    name: &dyn Fn(&Row) -> String,
+) -> Option<&'a Row> {
+    match Searcher::default().resolve(query, rows, name) {
+        crate::search::Resolution::One(i) => Some(&rows[i]),
         _ => None,
     }
 }
@@ -883,6 +887,10 @@ pub fn new_app(
         Ok(set) => app.set_favourites(set),
         Err(e) => app.set_message(format!("favourites not loaded: {e}")),
     }
+    app.set_recent(favourites::recent(
+        &env.dirs.data_dir,
+        OffsetDateTime::now_utc(),
+    ));
     Ok(app)
 }
 
@@ -899,12 +907,14 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
         if let Ok(token) = usable_token(env, &session).await {
             let (events, catalog) = list_catalog(env, &session, &token, request.concurrency).await;
             if catalog.fatal().is_none() {
-                if let Some(row) = single_match(&request.query, catalog.rows()) {
+                let name = |r: &Row| request.template.row_name(r, &session.name);
+                if let Some(row) = single_match(&request.query, catalog.rows(), &name) {
                     let region = request.region.as_deref().unwrap_or(&session.region);
                     let choice = choose(&session, region, row, catalog.rows(), &request.template)?;
                     if !request.no_write {
                         upsert_profile(&env.paths, &env.dirs, &choice)?;
                     }
+                    let _ = favourites::remember(&env.dirs.data_dir, &choice);
                     return Ok(Exit::Done(render(request.emit, &choice)));
                 }
             }
@@ -977,6 +987,7 @@ pub fn finish(
             if !request.no_write {
                 upsert_profile(&env.paths, &env.dirs, &choice)?;
             }
+            let _ = favourites::remember(&env.dirs.data_dir, &choice);
             Ok(Exit::Done(render(request.emit, &choice)))
         }
         Outcome::Cancelled => Ok(Exit::Cancelled),

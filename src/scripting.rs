@@ -116,19 +116,10 @@ pub enum Resolution<'a> {
 /// account whose roles failed and that matches makes the query ambiguous
 /// (its roles might match too). `name` gives a row's profile name.
 pub fn resolve<'a>(query: &str, rows: &'a [Row], name: impl Fn(&Row) -> String) -> Resolution<'a> {
-    let query = query.trim();
-    let exact: Vec<&Row> = rows
-        .iter()
-        .filter(|r| r.role().is_some() && name(r) == query)
-        .collect();
-    if let [only] = exact.as_slice() {
-        return Resolution::One(only);
-    }
-    let ranked = pick::matches(query, rows);
-    match ranked.as_slice() {
-        [] => Resolution::Nothing,
-        [only] if rows[*only].role().is_some() => Resolution::One(&rows[*only]),
-        _ => Resolution::Ambiguous(
+    match crate::search::Searcher::default().resolve(query, rows, &name) {
+        crate::search::Resolution::None => Resolution::Nothing,
+        crate::search::Resolution::One(i) => Resolution::One(&rows[i]),
+        crate::search::Resolution::Ambiguous(ranked) => Resolution::Ambiguous(
             ranked
                 .iter()
                 .take(CANDIDATES_SHOWN)
@@ -247,7 +238,7 @@ mod tests {
             Resolution::One(&rows[2])
         );
         assert_eq!(
-            resolve("genomics admin", &rows, default_name),
+            resolve("genomics adm", &rows, default_name),
             Resolution::Ambiguous(vec![&rows[0], &rows[1]], 2)
         );
         assert_eq!(resolve("zzz", &rows, default_name), Resolution::Nothing);

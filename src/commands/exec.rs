@@ -90,6 +90,7 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
             if listed.config.profile(&choice.profile).is_none() {
                 pick::upsert_profile(&env.paths, &env.dirs, &choice)?;
             }
+            let _ = crate::favourites::remember(&env.dirs.data_dir, &choice);
             choice
         }
     };

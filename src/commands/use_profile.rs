@@ -43,5 +43,6 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
     if !args.no_write {
         pick::upsert_profile(&env.paths, &env.dirs, &choice)?;
     }
+    let _ = crate::favourites::remember(&env.dirs.data_dir, &choice);
     Ok(Exit::Done(render(args.emit, &choice)))
 }
