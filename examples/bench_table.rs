@@ -4,6 +4,8 @@
 //! cargo build --release && cargo run --release --example bench_table
 //! ```
 //!
+//! (`… --example bench_table -- filter` prints only the filter table.)
+//!
 //! 1. a full listing of 300 simulated accounts (20 ms latency) with a 25 rps
 //!    cap and without one, against its limit
 //!    `max(requests / rps, requests × latency / concurrency)`;
@@ -42,6 +44,14 @@ const QUERIES: &[&str] = &[
 ];
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("filter") {
+        // Only section 2: `cargo run --release --example bench_table -- filter`.
+        println!("machine: {}", machine());
+        for rows in [1_000, 15_000, 50_000] {
+            filter(rows);
+        }
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -461,9 +461,10 @@ type Key = (Tier, u32, i64, usize);
 impl Searcher {
     /// A searcher that also matches the profile names `namer` makes.
     pub fn with_profiles(namer: ProfileNamer) -> Searcher {
-        let mut s = Searcher::default();
-        s.profiles = Some(namer);
-        s
+        Searcher {
+            profiles: Some(namer),
+            ..Searcher::default()
+        }
     }
 
     /// Sets how profile names are made (a no-op when unchanged).
@@ -1320,7 +1321,7 @@ mod tests {
 
     #[test]
     fn recent_rows_come_first_without_a_query() {
-        let rows = vec![
+        let rows = [
             row("111111111111", "A", "Admin"),
             row("222222222222", "B", "Admin"),
             row("333333333333", "C", "Admin"),
@@ -1444,7 +1445,7 @@ mod tests {
 
     #[test]
     fn a_term_falling_back_to_fuzzy_brings_back_rows_the_shorter_query_dropped() {
-        let rows = vec![
+        let rows = [
             row("111111111111", "Genomics", "Admin"),
             row("222222222222", "Great Expanse North Lab", "Admin"),
         ];
