@@ -574,6 +574,12 @@ impl Searcher {
         if let Some(m) = memo.get(&t.raw) {
             return *m;
         }
+        // A term whose prefix no row contains is contained by no row either.
+        let shorter = &t.raw[..t.raw.len() - t.raw.chars().last().map_or(0, char::len_utf8)];
+        if !t.digits && memo.get(shorter) == Some(&Mode::Fuzzy) {
+            memo.insert(t.raw.clone(), Mode::Fuzzy);
+            return Mode::Fuzzy;
+        }
         let mode = if t.digits {
             let prefix = set
                 .prepared
@@ -764,34 +770,27 @@ impl Searcher {
         self.rank_prepared(query, catalog.prepared(), catalog.version())
     }
 
-    /// The profile names of `prepared` (remembered per row set and namer).
-    fn profile_names(
+    /// The profile names of `prepared`, made when the row set or the namer
+    /// changed, else the remembered ones (taken out; put them back after).
+    fn take_profile_names(
         &mut self,
         prepared: &[Prepared],
         key: (usize, usize, u64),
-    ) -> Vec<Option<Profile>> {
-        let Some(namer) = &self.profiles else {
-            return Vec::new();
-        };
-        let fresh = self
-            .profile_cache
-            .as_ref()
-            .is_some_and(|c| c.key == key && &c.namer == namer);
-        if !fresh {
-            let names = prepared
-                .iter()
-                .map(|p| namer.name(p).map(|n| Profile::new(&n)))
-                .collect();
-            self.profile_cache = Some(ProfileCache {
-                key,
-                namer: namer.clone(),
-                names,
-            });
+    ) -> Option<ProfileCache> {
+        let namer = self.profiles.as_ref()?;
+        let cache = self.profile_cache.take();
+        if let Some(c) = cache.filter(|c| c.key == key && &c.namer == namer) {
+            return Some(c);
         }
-        self.profile_cache
-            .as_ref()
-            .map(|c| c.names.clone())
-            .unwrap_or_default()
+        let names = prepared
+            .iter()
+            .map(|p| namer.name(p).map(|n| Profile::new(&n)))
+            .collect();
+        Some(ProfileCache {
+            key,
+            namer: namer.clone(),
+            names,
+        })
     }
 
     fn rank_cancellable(
@@ -812,11 +811,11 @@ impl Searcher {
             self.modes_key = key;
             self.last = None;
         }
-        // Take the cache out so ranking can borrow `self` immutably.
-        let profiles = self.profile_names(prepared, key);
+        // Take the names out so ranking can borrow `self` immutably.
+        let cache = self.take_profile_names(prepared, key);
         let set = Rows {
             prepared,
-            profiles: &profiles,
+            profiles: cache.as_ref().map_or(&[], |c| c.names.as_slice()),
         };
         let mut memo = std::mem::take(&mut self.modes);
         let modes: Vec<Option<Mode>> = parsed
@@ -833,8 +832,9 @@ impl Searcher {
                     && narrows(&l.query, &l.modes, query, &modes)
             })
             .map(|l| l.matches.as_slice());
-        let keys = self.score_rows(&parsed, &modes, &set, candidates, cancelled)?;
-        let matches: Vec<usize> = keys.into_iter().map(|k| k.3).collect();
+        let keys = self.score_rows(&parsed, &modes, &set, candidates, cancelled);
+        self.profile_cache = cache;
+        let matches: Vec<usize> = keys?.into_iter().map(|k| k.3).collect();
         self.last = Some(LastRank {
             query: query.to_string(),
             key,
