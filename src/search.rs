@@ -194,6 +194,15 @@ impl Prepared {
         &text[p.bounds[f] as usize..p.bounds[f + 1] as usize]
     }
 
+    /// Byte offsets in field `f` where a word starts.
+    fn field_starts(&self, f: usize) -> impl Iterator<Item = usize> + '_ {
+        let p = &self.inner;
+        let (lo, hi) = (p.bounds[f], p.bounds[f + 1]);
+        let a = p.starts.partition_point(|&s| s < lo);
+        let b = p.starts.partition_point(|&s| s < hi);
+        p.starts[a..b].iter().map(move |&s| (s - lo) as usize)
+    }
+
     /// Whether a word starts at byte `at` of field `f`.
     fn word_start(&self, f: usize, at: usize) -> bool {
         let abs = self.inner.bounds[f] + at as u32;
@@ -342,8 +351,8 @@ pub fn terms(query: &str) -> Vec<&str> {
 }
 
 /// The tier at which `t` matches `hay` (one field, already in the case the
-/// term needs); `starts` tells whether a word starts at a byte offset.
-fn tier_in(hay: &str, t: &Term, starts: impl Fn(usize) -> bool) -> Option<Tier> {
+/// term needs); `starts` are the byte offsets in `hay` where words start.
+fn tier_in(hay: &str, t: &Term, mut starts: impl Iterator<Item = usize>) -> Option<Tier> {
     let n = t.needle.as_str();
     if hay.len() < n.len() {
         return None;
@@ -359,14 +368,14 @@ fn tier_in(hay: &str, t: &Term, starts: impl Fn(usize) -> bool) -> Option<Tier> 
             if hay.starts_with(n) {
                 return Some(Tier::FieldPrefix);
             }
-            let mut found = None;
-            for (at, _) in hay.match_indices(n) {
-                if starts(at) {
-                    return Some(Tier::WordPrefix);
-                }
-                found = Some(Tier::Substring);
+            if !hay.contains(n) {
+                return None;
             }
-            found
+            if starts.any(|at| hay.get(at..).is_some_and(|rest| rest.starts_with(n))) {
+                Some(Tier::WordPrefix)
+            } else {
+                Some(Tier::Substring)
+            }
         }
     }
 }
@@ -644,7 +653,7 @@ impl Searcher {
                             .then_some(Tier::FieldPrefix)
                     }
                 }
-                _ => tier_in(hay, t, |at| p.word_start(f, at)),
+                _ => tier_in(hay, t, p.field_starts(f)),
             };
             if let Some(tier) = tier {
                 if best.is_none_or(|b| tier < b) {
@@ -696,7 +705,7 @@ impl Searcher {
     fn excludes(&self, t: &Term, p: &Prepared) -> bool {
         [NAME, ID, ROLE, EMAIL].into_iter().any(|f| {
             t.ascii & !p.inner.ascii[f] == 0
-                && tier_in(p.field_as(f, t.case), t, |_| false).is_some()
+                && tier_in(p.field_as(f, t.case), t, std::iter::empty()).is_some()
         })
     }
 
@@ -883,7 +892,7 @@ impl Searcher {
             let mut best: Option<(Tier, usize, usize)> = None;
             for f in [NAME, ID, ROLE, EMAIL] {
                 let hay = p.field_as(f, t.case);
-                if let Some(tier) = tier_in(hay, &t, |at| p.word_start(f, at)) {
+                if let Some(tier) = tier_in(hay, &t, p.field_starts(f)) {
                     if best.is_none_or(|b| tier < b.0) {
                         let at = match (tier, t.anchor) {
                             (Tier::Exact | Tier::FieldPrefix, Anchor::Suffix) => {
