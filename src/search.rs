@@ -669,20 +669,19 @@ impl Searcher {
 
     /// How `t` matches row `p` under `mode`, `None` when it does not.
     fn hit(&self, t: &Term, mode: Mode, p: &Prepared, profile: Option<&Profile>) -> Option<Hit> {
-        if let Some(tier) = self.strict_hit(t, mode, p, profile) {
-            return Some(Hit { tier, score: 0 });
-        }
+        // A fuzzy term is one no row contains: only its fuzzy match counts,
+        // in the first of name, role and email that has one.
         if mode != Mode::Fuzzy {
-            return None;
+            let tier = self.strict_hit(t, mode, p, profile)?;
+            return Some(Hit { tier, score: 0 });
         }
         [NAME, ROLE, EMAIL]
             .into_iter()
             .filter(|&f| t.ascii & !p.inner.ascii[f] == 0)
-            .filter_map(|f| {
+            .find_map(|f| {
                 let hay = self.fuzzy_hay(p, f, t);
                 self.matcher.fuzzy_match(hay, &t.needle)
             })
-            .max()
             .map(|score| Hit {
                 tier: Tier::Fuzzy,
                 score,
@@ -928,15 +927,12 @@ impl Searcher {
                     mark(&mut out, f, &mut (first..first + len));
                 }
                 None if !t.digits => {
-                    let fuzzy = [NAME, ROLE, EMAIL]
-                        .into_iter()
-                        .filter_map(|f| {
-                            let (score, idx) = self
-                                .matcher
-                                .fuzzy_indices(self.fuzzy_hay(&p, f, &t), &t.needle)?;
-                            Some((score, f, idx))
-                        })
-                        .max_by_key(|(score, f, _)| (*score, std::cmp::Reverse(*f)));
+                    let fuzzy = [NAME, ROLE, EMAIL].into_iter().find_map(|f| {
+                        let (score, idx) = self
+                            .matcher
+                            .fuzzy_indices(self.fuzzy_hay(&p, f, &t), &t.needle)?;
+                        Some((score, f, idx))
+                    });
                     if let Some((_, f, idx)) = fuzzy {
                         mark(&mut out, f, &mut idx.into_iter());
                     }
@@ -962,12 +958,17 @@ impl Searcher {
             if t.negate {
                 continue;
             }
-            let mode = if t.digits {
+            let strict = if t.digits {
                 Mode::IdSubstring
             } else {
-                Mode::Fuzzy
+                Mode::Strict
             };
-            if let Some(hit) = self.hit(&t, mode, &p, None) {
+            let hit = self.hit(&t, strict, &p, None).or_else(|| {
+                (!t.digits)
+                    .then(|| self.hit(&t, Mode::Fuzzy, &p, None))
+                    .flatten()
+            });
+            if let Some(hit) = hit {
                 any = true;
                 sum += (Tier::Fuzzy as i64 - hit.tier as i64) * 1000 + hit.score;
             }
