@@ -72,7 +72,7 @@ const LOCK_POLL: Duration = Duration::from_millis(20);
 /// How long the swapped-out file is watched before it is removed, for a
 /// writer that opened the file just before the swap and writes a moment
 /// later: 25 ms.
-const SETTLE: Duration = Duration::from_millis(25);
+pub const SETTLE: Duration = Duration::from_millis(25);
 
 /// How many times [`ConfigWriter::apply`] swaps new bytes in while other
 /// programs keep changing the file, before it stops with
