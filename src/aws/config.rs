@@ -1,53 +1,97 @@
-//! One line-level reader of the AWS shared config and credentials files.
+//! One line-level reader of the AWS shared config and credentials files,
+//! reading them exactly as botocore does.
 //!
 //! The reader classifies every line of the file once (`scan`) and keeps
 //! each line's byte range and terminator, so the editor in
 //! [`super::config_edit`] rewrites single lines of the very same model and
 //! leaves every other byte as it was. [`AwsFile`] is the parsed view built
-//! from that model.
+//! from that model; [`AwsFile::botocore_view`] is the dictionary botocore's
+//! `configloader.load_config` (config file) or `raw_config_parse`
+//! (credentials file) returns for the same bytes.
 //!
 //! # Rules
 //!
-//! The rules follow botocore (Python `configparser.RawConfigParser` plus
-//! botocore's section-name handling) wherever a file that botocore accepts
-//! must read the same here, and reject what botocore or the Rust SDK reject,
-//! so a file we accept is one every client can read:
+//! These are the rules of botocore: Python's `configparser.RawConfigParser()`
+//! with its defaults (Python 3.11 `_read`), then
+//! `botocore.configloader.raw_config_parse` and `build_profile_map`. They are
+//! written down here once; `tests/config_differential.rs` checks them
+//! against the installed botocore on generated files.
 //!
-//! * **Lines** end in `\n` or `\r\n`; the last line may lack a terminator. A
-//!   carriage return that is not followed by `\n` is a parse error (Python
-//!   reads it as a line break, the Rust SDK does not).
-//! * **Blank lines** (only spaces/tabs) are ignored.
-//! * **Comments**: a line whose first non-space character is `#` or `;` is a
-//!   comment, also when indented (botocore).
-//! * **Headers**: a line starting with `[` must contain a closing `]`, else
-//!   it is a parse error. The name is the text between the `[` and the last
-//!   `]` of the line; text after that `]` is ignored, so `[default] # note`
-//!   is `default`. See [`SectionName`] for how the inner text is classified.
-//! * **Entries**: `key = value` or `key: value`; the first `=` or `:` splits.
-//!   The key is trimmed and lower-cased, the value trimmed. Inline comments
-//!   are *not* stripped: `region = us-west-2 # prod` has the value
-//!   `us-west-2 # prod`, as botocore reads it. An empty key is an error.
-//! * **Continuations**: an indented non-comment line after an entry of the
-//!   same section (blank and comment lines may come in between) continues
-//!   that entry: its trimmed text is appended to the value after `\n`, and
-//!   every blank line in between adds one more `\n`, as `configparser` does.
-//!   So `s3 =` followed by `    max_concurrent_requests = 20` has the value
-//!   `"\nmax_concurrent_requests = 20"`. An indented non-comment line with no
-//!   entry before it in its section (right after a header, or before any
-//!   section) is a parse error; the Rust SDK rejects it too. Consequently a
-//!   header or entry is recognised only in column 0.
-//! * An entry before any header is a parse error ("outside any section"); a
-//!   line that is none of the above (e.g. `foo` without `=`) is a parse error
-//!   saying what was expected.
-//! * A UTF-8 byte order mark at the start is a parse error on line 1 (both
-//!   botocore and the Rust SDK fail on it); [`AwsFile::load`] reports bytes
-//!   that are not UTF-8 as a parse error naming the line.
-//! * Duplicate sections and duplicate keys are *kept* (in file order); the
-//!   lookups return the first. The editor refuses to edit a duplicated
-//!   section.
+//! * **Encoding**: UTF-8 (botocore under `PYTHONUTF8=1`). A byte order mark
+//!   is not whitespace to Python, so a file starting with one never has a
+//!   header on its first line: a parse error on line 1.
+//! * **Lines** (universal newlines): a line ends at `\n`, `\r\n` or a lone
+//!   `\r`; the last line may lack a terminator. Nothing else ends a line
+//!   here (`\x0b`, `\x0c`, `\x1c`–`\x1e`, U+0085, U+2028 and U+2029 are
+//!   ordinary characters of a line).
+//! * **Whitespace** is Python's `str.isspace` (= regex `\s`): `\t`, `\n`,
+//!   `\x0b`, `\x0c`, `\r`, `\x1c`–`\x1f`, space, U+0085, U+00A0, U+1680,
+//!   U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000 ([`is_py_space`]).
+//!   Every "strip" and "indent" below uses this class; U+200B and U+FEFF are
+//!   not whitespace.
+//! * Each line is **stripped**; the **indent** of a line is the number of
+//!   characters (not bytes) before its first non-whitespace character.
+//! * **Comment**: the stripped line starts with `#` or `;` (at any indent).
+//!   Comments never end or continue a value.
+//! * **Blank**: the stripped line is empty. Inside a value it adds one empty
+//!   line to the value (see continuations); trailing ones are dropped.
+//! * **Continuation**: after a `key = value` line of the current section,
+//!   a line whose indent is *greater than* the indent of that `key = value`
+//!   line appends `\n` + its stripped text to the value (even when it looks
+//!   like a header or contains `=`). The value is then right-stripped, so
+//!   `s3 =` followed by `  addressing_style = path` has the value
+//!   `"\naddressing_style = path"`. Right after a header there is no value
+//!   to continue: an indented line there is read as a header or entry.
+//! * **Header**: otherwise, a stripped line that starts with `[` and has a
+//!   `]` at least two characters later. The name is everything between the
+//!   `[` and the *last* `]` (`[default] # note` is `default`, `[a]]` is
+//!   `a]`, `[ x ]` is ` x `, unstripped). `[]` is not a header.
+//! * A line before any header that is not blank or a comment is an error
+//!   (`MissingSectionHeaderError`), indented or not.
+//! * **Entry**: otherwise the stripped line is split at the first `=` or
+//!   `:`; the key is the text before it, right-stripped and lower-cased
+//!   (`str.lower`); the value is the text after it, stripped. Inline
+//!   comments are part of the value (`region = x # y` is `x # y`). No `=`
+//!   or `:`, or an empty key, is an error (`ParsingError`).
+//! * **`[DEFAULT]`** (exactly) is configparser's defaults section: not a
+//!   section of its own; its keys are inherited by every other section that
+//!   does not set them (see [`Section::get`]).
+//! * **Duplicates**: the same header text twice (`[DEFAULT]` excepted) or
+//!   the same key twice in sections of the same header text makes botocore
+//!   reject the whole file. [`AwsFile::parse`] keeps both (so `doctor` can
+//!   point at them); [`AwsFile::botocore_view`] reports the error.
+//! * **Nested values**: a value that starts with `\n` (an empty first line
+//!   and continuation lines) is split with Python's `str.splitlines` (which
+//!   also splits at `\x0b`, `\x0c`, `\x1c`–`\x1e`, U+0085, U+2028, U+2029),
+//!   each line stripped, empty ones skipped, and each must contain `=`:
+//!   `sub = val` (split at the first `=`, both stripped, not lower-cased,
+//!   a repeated sub-key replaces the earlier one). A line without `=` makes
+//!   botocore reject the whole file. This applies to inherited values too.
+//! * **Section names** (config file, see [`SectionName`]): `default` is the
+//!   default profile; a name that starts with `profile`, `sso-session` or
+//!   `services` is split with Python's `shlex.split` (POSIX mode: only
+//!   space, tab, `\r` and `\n` separate words, so NBSP or U+3000 do not;
+//!   `'…'` is literal; inside `"…"` a `\` escapes only `\` and `"`; outside
+//!   quotes `\` escapes any character) and must give exactly two words, the
+//!   second being the name — the first word is not checked, so
+//!   `[profilex y]` is profile `y`. An unclosed quote, a trailing `\`, or
+//!   another word count, and botocore ignores the section. Any other name
+//!   is a non-profile section (`[plugins]`, `[ profile a ]`). Credentials
+//!   file: every section name is a profile name as written.
+//! * **Same profile twice** under different header texts (`[profile a]`
+//!   and `[profile  a]`, or `[default]` and `[profile default]`): the later
+//!   section replaces the earlier one (no merge); [`AwsFile::profile`]
+//!   returns the later one.
+//!
+//! The Rust SDK reads some of these differently (inline comments, `:`
+//! delimiters, indented comments, `[DEFAULT]`; see the reference's parser
+//! comparison); `doctor` reports the ones it checks. This reader follows
+//! botocore only.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
 
 /// Which of the two AWS shared files a text comes from; it decides how
 /// section headers are named.
@@ -61,24 +105,29 @@ pub enum FileKind {
     Credentials,
 }
 
-/// The parsed name of a section header.
+/// The parsed name of a section header, from its inner text (between `[`
+/// and the last `]`, unstripped), as botocore names it.
 ///
-/// Config file, from the inner text of the header (between `[` and the last
-/// `]`):
+/// Both files: exactly `DEFAULT` → [`SectionName::Defaults`] (configparser's
+/// defaults section).
+///
+/// Config file:
 /// * exactly `default` → [`SectionName::Default`];
-/// * inner text starting with `profile`, `sso-session` or `services` that
-///   splits shell-like (`shlex`, as botocore does) into exactly two tokens,
-///   the first being that word → `Profile`/`SsoSession`/`Services` of the
-///   second token. So `[profile  x]` (two spaces) is profile `x`, and
-///   `[profile "a b"]` or `[profile 'a b']` is profile `a b`;
-/// * anything else (e.g. `[plugins]`, `[foo]`, `[profile a b]`,
-///   `[ profile a ]` with a leading space, `[DEFAULT]`) →
-///   [`SectionName::Other`] holding the trimmed inner text. These names are
-///   case-sensitive: `[Profile x]` is not a profile.
+/// * inner text starting with `profile`, `sso-session` or `services` (in
+///   this order of checking) that splits with `shlex` into exactly two words
+///   → `Profile`/`SsoSession`/`Services` of the second word. So
+///   `[profile  x]` (two spaces) is profile `x`, `[profile "a b"]` is
+///   profile `a b`, and `[profilex y]` is profile `y` (botocore does not
+///   check the first word);
+/// * such a prefixed text that does not split into two words
+///   (`[profile a b]`, `[profile\u{a0}T]`, `[profile 'a]`) →
+///   [`SectionName::Ignored`]: botocore drops the section;
+/// * anything else (`[plugins]`, `[ profile a ]`, `[Profile x]`) →
+///   [`SectionName::Other`] with the inner text as written.
 ///
-/// Credentials file: inner text exactly `default` → `Default`, anything else
-/// → `Profile(inner text)` (so `[profile foo]` there is the profile literally
-/// named `profile foo`, as botocore reads it).
+/// Credentials file: `default` → `Default`, any other text (but `DEFAULT`)
+/// → `Profile(text)` as written (`[profile foo]` there is the profile named
+/// `profile foo`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SectionName {
     /// `[default]` (both files).
@@ -89,8 +138,13 @@ pub enum SectionName {
     SsoSession(String),
     /// Config `[services NAME]`.
     Services(String),
-    /// Any other header, e.g. `[plugins]` or `[preview]`: the trimmed inner
-    /// text.
+    /// `[DEFAULT]`: its keys are inherited by every other section.
+    Defaults,
+    /// Config header starting with `profile`, `sso-session` or `services`
+    /// that botocore ignores (not exactly two `shlex` words): the inner text.
+    Ignored(String),
+    /// Any other header, e.g. `[plugins]` or `[preview]`: the inner text as
+    /// written (not stripped).
     Other(String),
 }
 
@@ -98,8 +152,8 @@ impl SectionName {
     /// The header line text (without terminator) we write for this name in a
     /// file of `kind`: `[default]`, config `[profile 123_Admin]`,
     /// credentials `[123_Admin]`, `[sso-session uoregon]`,
-    /// `[services NAME]`, `[OTHER]`. Names are written as they are, never
-    /// quoted; the editor refuses names that would need quoting.
+    /// `[services NAME]`, `[DEFAULT]`, `[OTHER]`. Names are written as they
+    /// are, never quoted; the editor refuses names that would need quoting.
     pub fn header(&self, kind: FileKind) -> String {
         match (self, kind) {
             (SectionName::Default, _) => "[default]".to_string(),
@@ -107,13 +161,19 @@ impl SectionName {
             (SectionName::Profile(name), FileKind::Credentials) => format!("[{name}]"),
             (SectionName::SsoSession(name), _) => format!("[sso-session {name}]"),
             (SectionName::Services(name), _) => format!("[services {name}]"),
-            (SectionName::Other(name), _) => format!("[{name}]"),
+            (SectionName::Defaults, _) => "[DEFAULT]".to_string(),
+            (SectionName::Ignored(name), _) | (SectionName::Other(name), _) => {
+                format!("[{name}]")
+            }
         }
     }
 
     /// Classifies the inner text of a header (between `[` and the last `]`)
     /// as described on [`SectionName`].
     pub fn from_header_text(inner: &str, kind: FileKind) -> SectionName {
+        if inner == "DEFAULT" {
+            return SectionName::Defaults;
+        }
         if inner == "default" {
             return SectionName::Default;
         }
@@ -126,32 +186,67 @@ impl SectionName {
             ("services", SectionName::Services),
         ] {
             if inner.starts_with(prefix) {
-                if let Some(tokens) = shell_split(inner) {
-                    if let [first, second] = tokens.as_slice() {
-                        if first == prefix {
-                            return make(second.clone());
-                        }
-                    }
-                }
+                return match shlex_split(inner).as_deref() {
+                    Some([_, name]) => make(name.clone()),
+                    _ => SectionName::Ignored(inner.to_string()),
+                };
             }
         }
-        SectionName::Other(inner.trim().to_string())
+        SectionName::Other(inner.to_string())
     }
 }
 
-/// Splits `text` into words like POSIX `shlex.split` (without comments):
-/// whitespace separates words, `'…'` is literal, `"…"` honours `\` before
-/// `\`, `"`, `$`, `` ` ``, and a `\` outside quotes escapes the next
-/// character. Returns `None` for an unclosed quote or a trailing `\` (where
-/// `shlex` raises and botocore skips the section).
-fn shell_split(text: &str) -> Option<Vec<String>> {
+/// Python's `str.isspace`, the whitespace class of `str.strip` and of the
+/// regex `\s` that configparser uses: `\t`–`\r`, `\x1c`–`\x1f`, space,
+/// U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F,
+/// U+3000.
+pub fn is_py_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | '\x1c'..='\x1f'
+            | ' '
+            | '\u{85}'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+    )
+}
+
+/// Python's `str.strip()`.
+pub fn py_strip(text: &str) -> &str {
+    text.trim_matches(is_py_space)
+}
+
+/// Python's `str.splitlines()` boundaries: `\n`, `\r`, `\x0b`, `\x0c`,
+/// `\x1c`, `\x1d`, `\x1e`, U+0085, U+2028, U+2029 (`\r\n` counts once, which
+/// does not matter to callers that skip empty lines).
+fn is_py_line_boundary(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\x0b' | '\x0c' | '\x1c'..='\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+/// Splits `text` into words like Python's `shlex.split(text)` (POSIX mode,
+/// no comments): only space, tab, `\r` and `\n` separate words; `'…'` is
+/// literal; inside `"…"` a `\` escapes only `\` and `"` (else it is kept);
+/// outside quotes a `\` escapes any character; an empty quoted word counts.
+/// Returns `None` where `shlex` raises (unclosed quote, trailing `\`).
+pub fn shlex_split(text: &str) -> Option<Vec<String>> {
+    let is_sep = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
         match c {
-            c if c.is_whitespace() => {
+            c if is_sep(c) => {
                 if in_word {
                     words.push(std::mem::take(&mut word));
                     in_word = false;
@@ -172,8 +267,7 @@ fn shell_split(text: &str) -> Option<Vec<String>> {
                     match chars.next()? {
                         '"' => break,
                         '\\' => match chars.next()? {
-                            escaped @ ('\\' | '"' | '$' | '`') => word.push(escaped),
-                            '\n' => {}
+                            escaped @ ('\\' | '"') => word.push(escaped),
                             other => {
                                 word.push('\\');
                                 word.push(other);
@@ -202,9 +296,9 @@ fn shell_split(text: &str) -> Option<Vec<String>> {
 /// One `key = value` entry of a section.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// The key, trimmed and lower-cased (`Region` → `region`).
+    /// The key, stripped and lower-cased (`Region` → `region`).
     pub key: String,
-    /// The value, trimmed; continuation lines are appended after `\n` (see
+    /// The value, stripped; continuation lines are appended after `\n` (see
     /// the module rules). Inline comments are part of the value.
     pub value: String,
     /// 1-based line number of the `key = value` line in the file.
@@ -225,15 +319,21 @@ pub struct Section {
     pub line: usize,
     /// The entries in file order; a key that appears twice is kept twice.
     pub entries: Vec<Entry>,
+    /// The entries of the file's `[DEFAULT]` sections, which this section
+    /// inherits where it does not set the key itself (empty for `[DEFAULT]`
+    /// itself).
+    pub inherited: Vec<Entry>,
 }
 
 impl Section {
     /// The value of the first entry whose key equals `key` (compared
-    /// lower-cased), or `None`.
+    /// lower-cased), else of the first inherited `[DEFAULT]` entry with that
+    /// key, or `None`.
     pub fn get(&self, key: &str) -> Option<&str> {
         let key = key.to_lowercase();
         self.entries
             .iter()
+            .chain(&self.inherited)
             .find(|e| e.key == key)
             .map(|e| e.value.as_str())
     }
@@ -246,7 +346,8 @@ pub struct AwsFile {
     pub path: PathBuf,
     /// Which file this is; decides how headers were classified.
     pub kind: FileKind,
-    /// Every section in file order; duplicated sections are all kept.
+    /// Every section in file order, `[DEFAULT]` included; duplicated
+    /// sections are all kept.
     pub sections: Vec<Section>,
 }
 
@@ -285,15 +386,25 @@ pub enum ConfigError {
     /// quoting); `message` says which and why.
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
+    /// An edit was refused because botocore would read the edited file
+    /// differently from what was intended (the target section or key seen
+    /// under another name, or the file rejected); nothing was written.
+    /// `line` is the 1-based line of the original file the edit concerns.
+    #[error("{}:{line}: {message}; nothing written", path.display())]
+    Refused {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
 }
 
 /// How one line of the file was classified; indices point into the
 /// `sections` of the same [`Scan`] and into that section's `entries`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum LineKind {
-    /// Empty or only spaces/tabs.
+    /// Empty or only whitespace.
     Blank,
-    /// First non-space character is `#` or `;`.
+    /// The stripped line starts with `#` or `;`.
     Comment,
     /// The header of `sections[section]`.
     Header { section: usize },
@@ -302,15 +413,16 @@ pub(crate) enum LineKind {
     Entry {
         section: usize,
         entry: usize,
-        /// End of the trimmed key (where the spacing before the delimiter
+        /// End of the stripped key (where the spacing before the delimiter
         /// starts).
         key_end: usize,
         /// Just after the `=` or `:`.
         delim_end: usize,
-        /// The trimmed value (an empty range when the value is empty).
+        /// The stripped value (the empty range `delim_end..delim_end` when
+        /// the value is empty).
         value: Range<usize>,
     },
-    /// An indented line continuing `sections[section].entries[entry]`.
+    /// A line continuing `sections[section].entries[entry]`.
     Continuation { section: usize, entry: usize },
 }
 
@@ -327,9 +439,15 @@ pub(crate) struct Line {
 }
 
 impl Line {
-    /// The terminator of this line: `""`, `"\n"` or `"\r\n"`.
+    /// The terminator of this line: `""`, `"\n"`, `"\r\n"` or `"\r"`.
     pub fn terminator<'t>(&self, text: &'t str) -> &'t str {
         &text[self.content_end..self.end]
+    }
+
+    /// The leading whitespace of this line.
+    pub fn indentation<'t>(&self, text: &'t str) -> &'t str {
+        let content = &text[self.start..self.content_end];
+        &content[..content.len() - content.trim_start_matches(is_py_space).len()]
     }
 }
 
@@ -348,9 +466,9 @@ fn parse_error(path: &Path, line: usize, message: impl Into<String>) -> ConfigEr
     }
 }
 
-/// Splits `text` into lines (content range, terminator range) following the
-/// line rules of the module; a lone `\r` is an error.
-fn split_lines(path: &Path, text: &str) -> Result<Vec<(usize, usize, usize)>, ConfigError> {
+/// Splits `text` into lines (start, content end, end) with universal
+/// newlines: `\n`, `\r\n` and a lone `\r` end a line.
+fn split_lines(text: &str) -> Vec<(usize, usize, usize)> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
@@ -367,11 +485,8 @@ fn split_lines(path: &Path, text: &str) -> Result<Vec<(usize, usize, usize)>, Co
                 start = i + 1;
             }
             b'\r' => {
-                return Err(parse_error(
-                    path,
-                    out.len() + 1,
-                    "carriage return (\\r) not followed by a line feed; lines must end in \\n or \\r\\n",
-                ));
+                out.push((start, i, i + 1));
+                start = i + 1;
             }
             _ => {}
         }
@@ -380,16 +495,13 @@ fn split_lines(path: &Path, text: &str) -> Result<Vec<(usize, usize, usize)>, Co
     if start < bytes.len() {
         out.push((start, bytes.len(), bytes.len()));
     }
-    Ok(out)
-}
-
-fn is_space(c: char) -> bool {
-    c == ' ' || c == '\t'
+    out
 }
 
 /// Classifies every line of `text` and builds the sections; see the module
-/// documentation for the rules. Errors: [`ConfigError::Parse`] naming the
-/// 1-based line.
+/// documentation for the rules. Duplicates are kept. Errors:
+/// [`ConfigError::Parse`] naming the 1-based line, for a byte order mark,
+/// a line before any header, a line without `=`/`:` or with an empty key.
 pub(crate) fn scan(path: &Path, kind: FileKind, text: &str) -> Result<Scan, ConfigError> {
     if text.starts_with('\u{feff}') {
         return Err(parse_error(
@@ -400,100 +512,99 @@ pub(crate) fn scan(path: &Path, kind: FileKind, text: &str) -> Result<Scan, Conf
     }
     let mut lines = Vec::new();
     let mut sections: Vec<Section> = Vec::new();
-    // The entry that an indented line would continue, and the number of
-    // blank lines seen since its last line.
+    // configparser's `optname`: the entry a more indented line continues.
     let mut open_entry: Option<(usize, usize)> = None;
+    // configparser's `indent_level`: the indent of the last header or entry.
+    let mut indent_level = 0usize;
+    // Blank lines seen since the open entry's last line.
     let mut pending_blank = 0usize;
-    for (index, (start, content_end, end)) in split_lines(path, text)?.into_iter().enumerate() {
+    for (index, (start, content_end, end)) in split_lines(text).into_iter().enumerate() {
         let number = index + 1;
         let content = &text[start..content_end];
-        let trimmed = content.trim_matches(is_space);
-        let kind_of_line = if trimmed.is_empty() {
+        let stripped = py_strip(content);
+        let lead = content.len() - content.trim_start_matches(is_py_space).len();
+        let indent = content[..lead].chars().count();
+        let stripped_start = start + lead;
+        let kind_of_line = if stripped.starts_with(['#', ';']) {
+            LineKind::Comment
+        } else if stripped.is_empty() {
             pending_blank += 1;
             LineKind::Blank
-        } else if trimmed.starts_with('#') || trimmed.starts_with(';') {
-            LineKind::Comment
-        } else if content.starts_with(is_space) {
-            let Some((section, entry)) = open_entry else {
-                let message = if sections.is_empty() {
-                    "indented line outside any section; expected a [section] header"
-                } else {
-                    "indented line with no `key = value` line before it in this section; remove the indentation"
-                };
-                return Err(parse_error(path, number, message));
-            };
+        } else if let Some((section, entry)) = open_entry.filter(|_| indent > indent_level) {
             let value = &mut sections[section].entries[entry].value;
             for _ in 0..pending_blank {
                 value.push('\n');
             }
             pending_blank = 0;
             value.push('\n');
-            value.push_str(trimmed);
+            value.push_str(stripped);
             LineKind::Continuation { section, entry }
-        } else if content.starts_with('[') {
-            let Some(close) = content.rfind(']') else {
-                return Err(parse_error(
-                    path,
-                    number,
-                    "section header without closing `]`",
-                ));
-            };
-            let inner = &content[1..close];
-            if inner.is_empty() {
-                return Err(parse_error(path, number, "empty section header `[]`"));
-            }
-            sections.push(Section {
-                name: SectionName::from_header_text(inner, kind),
-                header: inner.to_string(),
-                line: number,
-                entries: Vec::new(),
-            });
-            open_entry = None;
-            pending_blank = 0;
-            LineKind::Header {
-                section: sections.len() - 1,
-            }
         } else {
-            let Some(delim) = content.find(['=', ':']) else {
-                return Err(parse_error(
-                    path,
-                    number,
-                    format!(
-                        "expected `key = value`, a [section] header, a comment or a blank line, found `{}`",
-                        trimmed
-                    ),
-                ));
-            };
-            let Some(section) = sections.len().checked_sub(1) else {
-                return Err(parse_error(
-                    path,
-                    number,
-                    "`key = value` line outside any section; add a [section] header before it",
-                ));
-            };
-            let key = content[..delim].trim_end_matches(is_space);
-            if key.is_empty() {
-                return Err(parse_error(path, number, "empty key before `=`"));
-            }
-            let after = &content[delim + 1..];
-            let value_rel_start =
-                delim + 1 + (after.len() - after.trim_start_matches(is_space).len());
-            let value_text = content[value_rel_start..].trim_end_matches(is_space);
-            let entries = &mut sections[section].entries;
-            entries.push(Entry {
-                key: key.to_lowercase(),
-                value: value_text.to_string(),
-                line: number,
-            });
-            let entry = entries.len() - 1;
-            open_entry = Some((section, entry));
-            pending_blank = 0;
-            LineKind::Entry {
-                section,
-                entry,
-                key_end: start + key.len(),
-                delim_end: start + delim + 1,
-                value: start + value_rel_start..start + value_rel_start + value_text.len(),
+            indent_level = indent;
+            if let Some(close) = stripped
+                .rfind(']')
+                .filter(|c| stripped.starts_with('[') && *c > 1)
+            {
+                let inner = &stripped[1..close];
+                sections.push(Section {
+                    name: SectionName::from_header_text(inner, kind),
+                    header: inner.to_string(),
+                    line: number,
+                    entries: Vec::new(),
+                    inherited: Vec::new(),
+                });
+                open_entry = None;
+                pending_blank = 0;
+                LineKind::Header {
+                    section: sections.len() - 1,
+                }
+            } else {
+                let Some(section) = sections.len().checked_sub(1) else {
+                    return Err(parse_error(
+                        path,
+                        number,
+                        "line outside any section; add a [section] header before it",
+                    ));
+                };
+                let Some(delim) = stripped.find(['=', ':']) else {
+                    return Err(parse_error(
+                        path,
+                        number,
+                        format!(
+                            "expected `key = value`, a [section] header, a comment or a blank line, found `{stripped}`"
+                        ),
+                    ));
+                };
+                let key = stripped[..delim].trim_end_matches(is_py_space);
+                if key.is_empty() {
+                    return Err(parse_error(path, number, "empty key before `=`"));
+                }
+                let after = &stripped[delim + 1..];
+                let value_text = py_strip(after);
+                let value_start = if value_text.is_empty() {
+                    stripped_start + delim + 1
+                } else {
+                    stripped_start
+                        + delim
+                        + 1
+                        + (after.len() - after.trim_start_matches(is_py_space).len())
+                };
+                let entries = &mut sections[section].entries;
+                entries.push(Entry {
+                    key: key.to_lowercase(),
+                    value: value_text.to_string(),
+                    line: number,
+                });
+                let entry = entries.len() - 1;
+                open_entry = Some((section, entry));
+                pending_blank = 0;
+                LineKind::Entry {
+                    section,
+                    entry,
+                    key_end: stripped_start + key.len(),
+                    delim_end: stripped_start + delim + 1,
+                    value: value_start..value_start + value_text.len(),
+                }
             }
         };
         lines.push(Line {
@@ -502,6 +613,18 @@ pub(crate) fn scan(path: &Path, kind: FileKind, text: &str) -> Result<Scan, Conf
             end,
             kind: kind_of_line,
         });
+    }
+    let defaults: Vec<Entry> = sections
+        .iter()
+        .filter(|s| s.name == SectionName::Defaults)
+        .flat_map(|s| s.entries.iter().cloned())
+        .collect();
+    if !defaults.is_empty() {
+        for section in &mut sections {
+            if section.name != SectionName::Defaults {
+                section.inherited = defaults.clone();
+            }
+        }
     }
     Ok(Scan { lines, sections })
 }
@@ -534,9 +657,36 @@ pub fn read_text(path: &Path) -> Result<String, ConfigError> {
     })
 }
 
+/// A value as botocore returns it: the text, or for a value starting with
+/// `\n` the object of its `sub = val` lines. Errors with the message for a
+/// nested line without `=`.
+fn botocore_value(value: &str) -> Result<Value, String> {
+    if !value.starts_with('\n') {
+        return Ok(Value::String(value.to_string()));
+    }
+    let mut nested = Map::new();
+    for line in value.split(is_py_line_boundary) {
+        let line = py_strip(line);
+        if line.is_empty() {
+            continue;
+        }
+        let Some((key, val)) = line.split_once('=') else {
+            return Err(format!(
+                "nested line `{line}` has no `=` (botocore reads an indented block under an empty value as `key = value` lines)"
+            ));
+        };
+        nested.insert(
+            py_strip(key).to_string(),
+            Value::String(py_strip(val).to_string()),
+        );
+    }
+    Ok(Value::Object(nested))
+}
+
 impl AwsFile {
     /// Parses `text` (the contents of `path`, a file of `kind`) by the module
-    /// rules. Errors: [`ConfigError::Parse`] with the 1-based line.
+    /// rules, keeping duplicates. Errors: [`ConfigError::Parse`] with the
+    /// 1-based line.
     pub fn parse(path: &Path, kind: FileKind, text: &str) -> Result<AwsFile, ConfigError> {
         let scan = scan(path, kind, text)?;
         Ok(AwsFile {
@@ -564,26 +714,24 @@ impl AwsFile {
         }
     }
 
-    /// The first section named `name`, or `None`.
+    /// The last section named `name` (the one botocore uses), or `None`.
     pub fn section(&self, name: &SectionName) -> Option<&Section> {
-        self.sections.iter().find(|s| &s.name == name)
+        self.sections.iter().rfind(|s| &s.name == name)
     }
 
-    /// The first section of profile `name`: `"default"` looks up `[default]`
-    /// (falling back to a config `[profile default]` when there is no
-    /// `[default]`), any other name `SectionName::Profile(name)`.
+    /// The section botocore reads as profile `name`: the last section whose
+    /// profile name (see [`AwsFile::profiles`]) is `name`, so of `[default]`
+    /// and `[profile default]` the later one. `None` when there is none.
     pub fn profile(&self, name: &str) -> Option<&Section> {
-        if name == "default" {
-            self.section(&SectionName::Default)
-                .or_else(|| self.section(&SectionName::Profile(name.to_string())))
-        } else {
-            self.section(&SectionName::Profile(name.to_string()))
-        }
+        self.profiles()
+            .filter(|(n, _)| *n == name)
+            .last()
+            .map(|(_, s)| s)
     }
 
     /// Every profile section in file order as (profile name, section):
-    /// `[default]` as `"default"`, then each `Profile(name)` as `name`.
-    /// Duplicates are yielded each time they appear.
+    /// `[default]` as `"default"`, each `Profile(name)` as `name`.
+    /// Duplicates are yielded each time they appear (botocore uses the last).
     pub fn profiles(&self) -> impl Iterator<Item = (&str, &Section)> {
         self.sections.iter().filter_map(|s| match &s.name {
             SectionName::Default => Some(("default", s)),
@@ -601,9 +749,98 @@ impl AwsFile {
         })
     }
 
-    /// The first `[sso-session name]` section, or `None`.
+    /// The last `[sso-session name]` section, or `None`.
     pub fn sso_session(&self, name: &str) -> Option<&Section> {
         self.section(&SectionName::SsoSession(name.to_string()))
+    }
+
+    /// The file as botocore returns it, as JSON.
+    ///
+    /// Config file: `botocore.configloader.load_config`'s dictionary: every
+    /// non-profile section by its inner text (`{"plugins": {...}}`), plus
+    /// `"profiles"`, `"sso_sessions"` and `"services"`, each mapping a name
+    /// to its keys. Credentials file: `raw_config_parse`'s dictionary, every
+    /// section by its inner text. A section's keys are its own (lower-cased)
+    /// then the inherited `[DEFAULT]` ones it lacks; a value is a string, or
+    /// for a value starting with `\n` an object of its nested `sub = val`
+    /// lines. Ignored sections are left out; a later section of the same
+    /// profile replaces an earlier one.
+    ///
+    /// Errors, where botocore rejects the whole file:
+    /// [`ConfigError::Parse`] naming the line of a repeated header text, a
+    /// repeated key (within sections of one header text), or a value whose
+    /// nested lines lack `=`.
+    pub fn botocore_view(&self) -> Result<Value, ConfigError> {
+        let path = &self.path;
+        let mut headers: std::collections::HashMap<&str, usize> = Default::default();
+        let mut keys: std::collections::HashMap<(&str, &str), usize> = Default::default();
+        for section in &self.sections {
+            if section.name != SectionName::Defaults {
+                if let Some(first) = headers.insert(&section.header, section.line) {
+                    return Err(parse_error(
+                        path,
+                        section.line,
+                        format!(
+                            "section [{}] appears again (first at line {first}); botocore rejects the whole file",
+                            section.header
+                        ),
+                    ));
+                }
+            }
+            for entry in &section.entries {
+                if let Some(first) = keys.insert((&section.header, &entry.key), entry.line) {
+                    return Err(parse_error(
+                        path,
+                        entry.line,
+                        format!(
+                            "{} in [{}] is set again (first at line {first}); botocore rejects the whole file",
+                            entry.key, section.header
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut raw: Vec<(&Section, Map<String, Value>)> = Vec::new();
+        for section in &self.sections {
+            if section.name == SectionName::Defaults {
+                continue;
+            }
+            let mut options = Map::new();
+            let own = section.entries.iter();
+            let inherited = section
+                .inherited
+                .iter()
+                .filter(|d| !section.entries.iter().any(|e| e.key == d.key));
+            for entry in own.chain(inherited) {
+                let value = botocore_value(&entry.value)
+                    .map_err(|message| parse_error(path, entry.line, message))?;
+                options.insert(entry.key.clone(), value);
+            }
+            raw.push((section, options));
+        }
+        let mut out = Map::new();
+        if self.kind == FileKind::Credentials {
+            for (section, options) in raw {
+                out.insert(section.header.clone(), Value::Object(options));
+            }
+            return Ok(Value::Object(out));
+        }
+        let (mut profiles, mut sessions, mut services) = (Map::new(), Map::new(), Map::new());
+        for (section, options) in raw {
+            let options = Value::Object(options);
+            match &section.name {
+                SectionName::Default => profiles.insert("default".to_string(), options),
+                SectionName::Profile(name) => profiles.insert(name.clone(), options),
+                SectionName::SsoSession(name) => sessions.insert(name.clone(), options),
+                SectionName::Services(name) => services.insert(name.clone(), options),
+                SectionName::Other(name) => out.insert(name.clone(), options),
+                SectionName::Defaults | SectionName::Ignored(_) => None,
+            };
+        }
+        out.insert("profiles".to_string(), Value::Object(profiles));
+        out.insert("sso_sessions".to_string(), Value::Object(sessions));
+        out.insert("services".to_string(), Value::Object(services));
+        Ok(Value::Object(out))
     }
 }
 
@@ -633,16 +870,39 @@ mod tests {
         assert_eq!(name("profile 'a b'"), SectionName::Profile("a b".into()));
         assert_eq!(
             name("profile a b"),
-            SectionName::Other("profile a b".into())
+            SectionName::Ignored("profile a b".into())
         );
-        assert_eq!(name("profile 'a"), SectionName::Other("profile 'a".into()));
-        assert_eq!(name(" profile a "), SectionName::Other("profile a".into()));
-        assert_eq!(name("profilex y"), SectionName::Other("profilex y".into()));
+        assert_eq!(
+            name("profile 'a"),
+            SectionName::Ignored("profile 'a".into())
+        );
+        assert_eq!(
+            name(" profile a "),
+            SectionName::Other(" profile a ".into())
+        );
+        // botocore does not check the first word.
+        assert_eq!(name("profilex y"), SectionName::Profile("y".into()));
         assert_eq!(name("Profile x"), SectionName::Other("Profile x".into()));
+        // shlex splits only at space, tab, CR and LF.
+        assert_eq!(
+            name("profile\u{a0}T"),
+            SectionName::Ignored("profile\u{a0}T".into())
+        );
+        assert_eq!(
+            name("profile\u{3000}T"),
+            SectionName::Ignored("profile\u{3000}T".into())
+        );
+        assert_eq!(name("profile\tT"), SectionName::Profile("T".into()));
+        assert_eq!(
+            name("profile \"a\\$b\""),
+            SectionName::Profile("a\\$b".into())
+        );
+        assert_eq!(name("profile a\\ b"), SectionName::Profile("a b".into()));
+        assert_eq!(name("profile ''"), SectionName::Profile("".into()));
         assert_eq!(name("sso-session uo"), SectionName::SsoSession("uo".into()));
         assert_eq!(name("services s"), SectionName::Services("s".into()));
         assert_eq!(name("plugins"), SectionName::Other("plugins".into()));
-        assert_eq!(name("DEFAULT"), SectionName::Other("DEFAULT".into()));
+        assert_eq!(name("DEFAULT"), SectionName::Defaults);
         let cred = |s: &str| SectionName::from_header_text(s, FileKind::Credentials);
         assert_eq!(cred("default"), SectionName::Default);
         assert_eq!(cred("x"), SectionName::Profile("x".into()));
@@ -704,7 +964,11 @@ mod tests {
     fn duplicates_are_kept() {
         let f = parse("[profile a]\nk=1\nk=2\n[profile a]\nk=3\n").unwrap();
         assert_eq!(f.sections.len(), 2);
-        assert_eq!(f.profile("a").unwrap().get("k"), Some("1"));
+        // botocore would read the later one (if it read the file at all).
+        assert_eq!(f.profile("a").unwrap().get("k"), Some("3"));
+        assert_eq!(f.sections[0].get("k"), Some("1"));
+        let err = f.botocore_view().unwrap_err().to_string();
+        assert!(err.starts_with("/tmp/config:3: k in [profile a]"), "{err}");
         let keys: Vec<_> = f.sections[0]
             .entries
             .iter()
@@ -748,14 +1012,64 @@ mod tests {
         assert_eq!(line, 4);
         assert!(message.contains("expected `key = value`"), "{message}");
         assert_eq!(parse_error_at("[default\n").0, 1);
-        assert_eq!(parse_error_at("[]\n").0, 1);
-        assert_eq!(parse_error_at("[default]\n  region = x\n").0, 2);
-        assert_eq!(parse_error_at("  [default]\n").0, 1);
+        assert_eq!(parse_error_at("[default]\n[]\n").0, 2);
+        assert_eq!(parse_error_at("  region = x\n").0, 1);
         assert_eq!(parse_error_at("[default]\n= x\n").0, 2);
+        assert_eq!(parse_error_at("[default]\n\u{a0}: x\n").0, 2);
         assert_eq!(parse_error_at("\u{feff}[default]\n").0, 1);
-        assert_eq!(parse_error_at("[default]\na = 1\rb = 2\n").0, 2);
         let shown = parse("[default]\nx\n").unwrap_err().to_string();
         assert!(shown.starts_with("/tmp/config:2: "), "{shown}");
+    }
+
+    #[test]
+    fn botocore_whitespace_lines_and_indents() {
+        // Lone CR ends a line; indented headers and entries right after a
+        // header are read; Python whitespace around keys is stripped.
+        let f = parse("  [default]\r  region\u{c}= a\r\u{b}\u{b}\u{b}more\n[profile p]\n\u{a0}sso_session\u{a0}= s\u{3000}\n").unwrap();
+        let d = f.profile("default").unwrap();
+        assert_eq!(d.get("region"), Some("a\nmore"));
+        assert_eq!(f.profile("p").unwrap().get("sso_session"), Some("s"));
+        // A line more indented than the entry before it continues it, even
+        // when it looks like an entry or a header; \x1c is whitespace.
+        let f = parse("[p]\nk = 1\n\u{1c}region = x\n [profile q]\n").unwrap();
+        assert_eq!(f.sections.len(), 1);
+        assert_eq!(f.sections[0].get("k"), Some("1\nregion = x\n[profile q]"));
+        // Not more indented: a new entry.
+        let f = parse("[p]\n  k = 1\n\u{a0}\u{a0}j = 2\n").unwrap();
+        assert_eq!(f.sections[0].get("j"), Some("2"));
+        // [x]y is header x; [a=b is an entry.
+        let f = parse("[x]y\n[a=b\n").unwrap();
+        assert_eq!(f.sections[0].header, "x");
+        assert_eq!(f.sections[0].get("[a"), Some("b"));
+    }
+
+    #[test]
+    fn botocore_view_shapes() {
+        let f = parse("[DEFAULT]\nregion = d\n[profile a]\ns3 =\n  x = 1\n  y=2=3\n[profile  a]\nregion = r\n[plugins]\n[profile a b]\n[sso-session s]\n").unwrap();
+        let view = f.botocore_view().unwrap();
+        assert_eq!(
+            view,
+            serde_json::json!({
+                "plugins": {"region": "d"},
+                "profiles": {"a": {"region": "r"}},
+                "sso_sessions": {"s": {"region": "d"}},
+                "services": {},
+            })
+        );
+        assert_eq!(f.profile("a").unwrap().line, 7);
+        assert_eq!(f.sso_session("s").unwrap().get("region"), Some("d"));
+        let bad = parse("[p]\ns3 =\n  nope\n").unwrap();
+        let err = bad.botocore_view().unwrap_err().to_string();
+        assert!(
+            err.starts_with("/tmp/config:2: nested line `nope`"),
+            "{err}"
+        );
+        let dup = parse("[p]\n[q]\n[p]\n").unwrap();
+        assert!(dup
+            .botocore_view()
+            .unwrap_err()
+            .to_string()
+            .starts_with("/tmp/config:3: "));
     }
 
     #[test]

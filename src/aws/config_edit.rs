@@ -22,15 +22,27 @@
 //!   - a missing key gets a new `key = value` line right after the last
 //!     entry of the section (after its continuation lines, before any blank
 //!     or comment lines that precede the next header); in a section without
-//!     entries, right after the header. New lines come in the given order.
+//!     entries, right after the header. New lines come in the given order,
+//!     indented like the section's last entry line (in a section without
+//!     entries: like the next header), so that no later line changes from
+//!     entry or header to continuation (botocore compares indents).
 //! * Missing section: appended at the end as the header line followed by
 //!   `key = value` lines in the given order. An empty text becomes just the
 //!   section; otherwise the section is separated from the text before it by
 //!   exactly one blank line (a missing final line terminator is added first;
 //!   no blank line is added when the text already ends with one).
-//! * New lines end in `\r\n` when the first line terminator of the text is
-//!   `\r\n`, else in `\n`; a last line without terminator gets one when a
-//!   line is added after it.
+//! * New lines end like the first line terminator of the text (`\n`,
+//!   `\r\n` or `\r`; `\n` when there is none), except that a lone `\r` is
+//!   never put before a `\n` (the two would read as one `\r\n`); a last
+//!   line without terminator gets one when a line is added after it.
+//! * The result is checked by reading it as botocore does
+//!   ([`AwsFile::botocore_view`]): it must read the section once with every
+//!   requested value, and every other key and section as before. Otherwise
+//!   nothing is returned: [`ConfigError::Refused`] names the file and line.
+//!   A file botocore rejects because of the target section (a repeated key,
+//!   a nested line without `=`) is refused the same way; one it rejects
+//!   because of another section is still edited, checked by our own
+//!   reading of the target only.
 //! * An empty value is written as `key =`.
 //! * When nothing changes the input is returned unchanged, so the same
 //!   upsert applied twice gives byte-identical text.
@@ -53,7 +65,11 @@
 
 use std::path::Path;
 
-use super::config::{scan, ConfigError, FileKind, LineKind, SectionName};
+use serde_json::Value;
+
+use super::config::{
+    is_py_space, py_strip, scan, AwsFile, ConfigError, FileKind, LineKind, Scan, SectionName,
+};
 
 fn invalid(path: &Path, message: String) -> ConfigError {
     ConfigError::Invalid {
@@ -70,7 +86,13 @@ fn check_section_name(
     section: &SectionName,
 ) -> Result<(), ConfigError> {
     let name = match section {
-        SectionName::Default => return Ok(()),
+        SectionName::Default | SectionName::Defaults => return Ok(()),
+        SectionName::Ignored(n) => {
+            return Err(invalid(
+                path,
+                format!("cannot write section [{n}]: botocore ignores it"),
+            ))
+        }
         SectionName::Profile(n)
         | SectionName::SsoSession(n)
         | SectionName::Services(n)
@@ -78,7 +100,10 @@ fn check_section_name(
     };
     let bad = name.is_empty()
         || name.chars().any(|c| {
-            c.is_whitespace() || c.is_control() || matches!(c, '[' | ']' | '\'' | '"' | '\\')
+            is_py_space(c)
+                || c.is_whitespace()
+                || c.is_control()
+                || matches!(c, '[' | ']' | '\'' | '"' | '\\')
         });
     let header = section.header(kind);
     let round_trip = header
@@ -109,6 +134,7 @@ fn check_section_name(
 /// Checks one `(key, value)` pair: both must read back exactly as given.
 fn check_entry(path: &Path, key: &str, value: &str) -> Result<(), ConfigError> {
     let key_ok = !key.is_empty()
+        && py_strip(key) == key
         && key.trim() == key
         && !key.chars().any(|c| c.is_control() || c == '=' || c == ':')
         && !key.starts_with(['#', ';', '[']);
@@ -126,7 +152,10 @@ fn check_entry(path: &Path, key: &str, value: &str) -> Result<(), ConfigError> {
             format!("cannot write {key}: the value contains a line break"),
         ));
     }
-    if value.chars().any(|c| c.is_control() && c != '\t') || value.trim() != value {
+    if value.chars().any(|c| c.is_control() && c != '\t')
+        || py_strip(value) != value
+        || value.trim() != value
+    {
         return Err(invalid(
             path,
             format!("cannot write {key} = {value:?}: the value has surrounding whitespace or control characters, which would not read back the same"),
@@ -177,7 +206,10 @@ enum LineEdit {
 /// * [`ConfigError::Invalid`] for a key or value with `\r`/`\n`, a value with
 ///   surrounding whitespace or an inline-comment-like ` #`/` ;`, a key given
 ///   twice, or a section name that would need quoting (whitespace, quotes,
-///   brackets, backslashes, empty).
+///   brackets, backslashes, empty);
+/// * [`ConfigError::Refused`] (file and line) when botocore would read the
+///   edited text differently from what was intended, or cannot read the
+///   target section of `text`.
 pub fn upsert_section(
     path: &Path,
     kind: FileKind,
@@ -217,11 +249,44 @@ pub fn upsert_section(
         });
     }
 
-    let out = match matching.first() {
-        Some(&index) => update_section(text, &model, index, keys, newline),
-        None => append_section(text, &model, kind, section, keys, newline),
+    // What botocore reads now. A file it rejects because of the target
+    // section is refused; one it rejects because of another section (which
+    // `doctor` reports) is still edited, checked by our own reading only.
+    let before = AwsFile {
+        path: path.to_path_buf(),
+        kind,
+        sections: model.sections.clone(),
+    }
+    .botocore_view();
+    if let (Err(ConfigError::Parse { line, message, .. }), Some(&index)) =
+        (&before, matching.first())
+    {
+        let start = model.sections[index].line;
+        let end = model
+            .sections
+            .iter()
+            .map(|s| s.line)
+            .find(|l| *l > start)
+            .unwrap_or(usize::MAX);
+        if (start..end).contains(line) {
+            return Err(ConfigError::Refused {
+                path: path.to_path_buf(),
+                line: *line,
+                message: format!("botocore cannot read this file ({message})"),
+            });
+        }
+    }
+    let (out, line) = match matching.first() {
+        Some(&index) => (
+            update_section(text, &model, index, keys, newline),
+            model.sections[index].line,
+        ),
+        None => (
+            append_section(text, &model, kind, section, keys, newline),
+            model.lines.len() + 1,
+        ),
     };
-    verify(path, kind, &out, section, keys)?;
+    verify(path, kind, before.ok().as_ref(), &out, section, keys, line)?;
     Ok(out)
 }
 
@@ -313,7 +378,7 @@ pub fn remove_section(
 /// Updates the existing section `model.sections[index]` in place.
 fn update_section(
     text: &str,
-    model: &super::config::Scan,
+    model: &Scan,
     index: usize,
     keys: &[(&str, &str)],
     newline: &str,
@@ -331,13 +396,28 @@ fn update_section(
         .iter()
         .rposition(|l| in_section(&l.kind))
         .unwrap_or(header_line);
+    // New lines take the indentation that keeps every later line read as
+    // before: that of the section's last entry line (the indent botocore
+    // compares continuation lines with), or, in a section without entries,
+    // that of the next header (which must not become a continuation).
+    let indentation = match model
+        .lines
+        .iter()
+        .rposition(|l| matches!(&l.kind, LineKind::Entry { section, .. } if *section == index))
+    {
+        Some(last_entry) => model.lines[last_entry].indentation(text),
+        None => model.lines[header_line + 1..]
+            .iter()
+            .find(|l| !matches!(l.kind, LineKind::Blank | LineKind::Comment))
+            .map_or("", |l| l.indentation(text)),
+    };
 
     let mut edits: Vec<LineEdit> = model.lines.iter().map(|_| LineEdit::Keep).collect();
     let mut added: Vec<String> = Vec::new();
     for (key, value) in keys {
         let lower = key.to_lowercase();
         let Some(entry_index) = target.entries.iter().position(|e| e.key == lower) else {
-            added.push(entry_line(key, value));
+            added.push(format!("{indentation}{}", entry_line(key, value)));
             continue;
         };
         let entry = &target.entries[entry_index];
@@ -399,9 +479,15 @@ fn update_section(
             }
         }
         if i == insert_after && !added.is_empty() {
-            if !out.is_empty() && !out.ends_with('\n') {
+            if line.terminator(text).is_empty() {
                 out.push_str(newline);
             }
+            // A lone `\r` before a `\n` would read as one `\r\n`.
+            let newline = if newline == "\r" && text[line.end..].starts_with('\n') {
+                "\r\n"
+            } else {
+                newline
+            };
             for new_line in &added {
                 out.push_str(new_line);
                 out.push_str(newline);
@@ -414,15 +500,15 @@ fn update_section(
 /// Appends a new section at the end of `text`.
 fn append_section(
     text: &str,
-    model: &super::config::Scan,
+    model: &Scan,
     kind: FileKind,
     section: &SectionName,
     keys: &[(&str, &str)],
     newline: &str,
 ) -> String {
     let mut out = text.to_string();
-    if !text.is_empty() {
-        if !text.ends_with('\n') {
+    if let Some(last) = model.lines.last() {
+        if last.terminator(text).is_empty() {
             out.push_str(newline);
         }
         let ends_blank = model
@@ -442,39 +528,115 @@ fn append_section(
     out
 }
 
-/// Re-reads the edited text and checks that `section` now appears once with
-/// every requested value, so a text that would not read back as intended is
-/// never handed out for writing.
+/// Where botocore keeps `section` in the JSON of
+/// [`AwsFile::botocore_view`]: (top-level key, name under it).
+fn view_slot(kind: FileKind, section: &SectionName) -> Option<(&str, String)> {
+    match (kind, section) {
+        (_, SectionName::Defaults | SectionName::Ignored(_)) => None,
+        (FileKind::Credentials, SectionName::Default) => Some(("", "default".to_string())),
+        (FileKind::Credentials, SectionName::Profile(name)) => Some(("", name.clone())),
+        (_, SectionName::Default) => Some(("profiles", "default".to_string())),
+        (_, SectionName::Profile(name)) => Some(("profiles", name.clone())),
+        (_, SectionName::SsoSession(name)) => Some(("sso_sessions", name.clone())),
+        (_, SectionName::Services(name)) => Some(("services", name.clone())),
+        (_, SectionName::Other(name)) => Some(("", name.clone())),
+    }
+}
+
+/// Takes the object of `section` out of a botocore view.
+fn take_slot(view: &mut Value, slot: &Option<(&str, String)>) -> Option<Value> {
+    let (group, name) = slot.as_ref()?;
+    let map = if group.is_empty() {
+        view.as_object_mut()?
+    } else {
+        view.get_mut(*group)?.as_object_mut()?
+    };
+    map.shift_remove(name)
+}
+
+/// Re-reads the edited text as botocore does and checks that it reads
+/// `section` once with every requested value, every other key of `section`
+/// and every other section as `before` (the view of the original text), so
+/// a text botocore would read differently from what was intended is never
+/// handed out for writing. Without `before` (botocore rejects the original
+/// for another section) only our own reading of `section` is checked. `line` is the original line the edit concerns,
+/// named in [`ConfigError::Refused`].
 fn verify(
     path: &Path,
     kind: FileKind,
+    before: Option<&Value>,
     out: &str,
     section: &SectionName,
     keys: &[(&str, &str)],
+    line: usize,
 ) -> Result<(), ConfigError> {
-    let model = scan(path, kind, out).map_err(|e| {
-        invalid(
-            path,
-            format!("the edited text would not parse ({e}); nothing written"),
-        )
-    })?;
-    let mut found = model.sections.iter().filter(|s| &s.name == section);
-    let (Some(s), None) = (found.next(), found.next()) else {
-        return Err(invalid(
-            path,
-            format!(
-                "the edited text does not have exactly one {}; nothing written",
-                section.header(kind)
-            ),
-        ));
+    let refuse = |message: String| ConfigError::Refused {
+        path: path.to_path_buf(),
+        line,
+        message,
     };
-    for (key, value) in keys {
-        if s.get(key) != Some(*value) {
-            return Err(invalid(
-                path,
-                format!("the edited text does not read back {key} = {value:?}; nothing written"),
-            ));
+    let header = section.header(kind);
+    let model = scan(path, kind, out)
+        .map_err(|e| refuse(format!("the edited text would not parse ({e})")))?;
+    if model.sections.iter().filter(|s| &s.name == section).count() != 1 {
+        return Err(refuse(format!(
+            "the edited text would not have exactly one {header}"
+        )));
+    }
+    let edited = AwsFile {
+        path: path.to_path_buf(),
+        kind,
+        sections: model.sections,
+    };
+    let Some(before) = before else {
+        // botocore rejects the original for another section: check our own
+        // reading of the target.
+        let target = edited.section(section).expect("checked above");
+        for (key, value) in keys {
+            if target.get(key) != Some(*value) {
+                return Err(refuse(format!(
+                    "the edited text would not read back {key} = {value:?}"
+                )));
+            }
         }
+        return Ok(());
+    };
+    let mut after = edited
+        .botocore_view()
+        .map_err(|e| refuse(format!("botocore would not read the edited text ({e})")))?;
+    let slot = view_slot(kind, section);
+    let mut before = before.clone();
+    let old = take_slot(&mut before, &slot);
+    let new = take_slot(&mut after, &slot);
+    if slot.is_some() {
+        let Some(Value::Object(mut new)) = new else {
+            return Err(refuse(format!(
+                "botocore would not see {header} in the edited text"
+            )));
+        };
+        for (key, value) in keys {
+            let seen = new.shift_remove(&key.to_lowercase());
+            if seen.as_ref().and_then(Value::as_str) != Some(*value) {
+                return Err(refuse(format!(
+                    "botocore would read {key} in {header} as {seen:?}, not {value:?}"
+                )));
+            }
+        }
+        if let Some(Value::Object(mut old)) = old {
+            for (key, _) in keys {
+                old.shift_remove(&key.to_lowercase());
+            }
+            if old != new {
+                return Err(refuse(format!(
+                    "botocore would read the other keys of {header} differently"
+                )));
+            }
+        }
+    }
+    if before != after {
+        return Err(refuse(format!(
+            "editing {header} would change how botocore reads other sections"
+        )));
     }
     Ok(())
 }
@@ -581,14 +743,90 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_key_updates_first_only() {
+    fn files_botocore_rejects_for_the_target_are_refused() {
+        for (text, line) in [
+            ("[profile p]\nk = 1\nk = 2\n", 3),
+            ("[profile p]\ns3 =\n  nope\n", 2),
+        ] {
+            match upsert_section(
+                Path::new("/c"),
+                FileKind::Config,
+                text,
+                &profile("p"),
+                &[("k", "v")],
+            ) {
+                Err(e @ ConfigError::Refused { .. }) => {
+                    assert!(
+                        e.to_string()
+                            .starts_with(&format!("/c:{line}: botocore cannot read")),
+                        "{e}"
+                    );
+                }
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+        // Another section's duplicate key does not stop the edit.
+        assert_eq!(
+            upsert("[profile q]\nk = 1\nk = 2\n", profile("p"), &[("k", "v")]),
+            "[profile q]\nk = 1\nk = 2\n\n[profile p]\nk = v\n"
+        );
+    }
+
+    #[test]
+    fn python_whitespace_and_shlex_names() {
+        // NBSP before `=`: the same key, updated in place.
         assert_eq!(
             upsert(
-                "[default]\nk = 1\nk = 2\n",
-                SectionName::Default,
-                &[("k", "3")]
+                "[profile p]\nsso_session\u{a0}= other\n",
+                profile("p"),
+                &[("sso_session", "uo")]
             ),
-            "[default]\nk = 3\nk = 2\n"
+            "[profile p]\nsso_session\u{a0}= uo\n"
+        );
+        assert_eq!(
+            upsert(
+                "[profile p]\nregion\u{c}= a\n",
+                profile("p"),
+                &[("region", "b")]
+            ),
+            "[profile p]\nregion\u{c}= b\n"
+        );
+        // A \x0b-indented line continues the entry before it: region is new.
+        assert_eq!(
+            upsert(
+                "[profile p]\nk = 1\n\u{b}region = a\n",
+                profile("p"),
+                &[("region", "b")]
+            ),
+            "[profile p]\nk = 1\n\u{b}region = a\nregion = b\n"
+        );
+        // [profile<NBSP>T] is no profile to botocore: T is appended.
+        assert_eq!(
+            upsert("[profile\u{a0}T]\nk = 1\n", profile("T"), &[("k", "2")]),
+            "[profile\u{a0}T]\nk = 1\n\n[profile T]\nk = 2\n"
+        );
+        // New lines keep later lines read as before: indented entries and
+        // an indented next header.
+        assert_eq!(
+            upsert(
+                "[profile p]\n  k = 1\n  [default]\n",
+                profile("p"),
+                &[("j", "2")]
+            ),
+            "[profile p]\n  k = 1\n  j = 2\n  [default]\n"
+        );
+        assert_eq!(
+            upsert("[profile p]\n  [default]\n", profile("p"), &[("j", "2")]),
+            "[profile p]\n  j = 2\n  [default]\n"
+        );
+        // Lone CR endings; a lone CR is never put before a LF.
+        assert_eq!(
+            upsert("[profile p]\rk = 1\r\n", profile("p"), &[("j", "2")]),
+            "[profile p]\rk = 1\r\nj = 2\r"
+        );
+        assert_eq!(
+            upsert("[profile p]\rk = 1\r\n\n", profile("p"), &[("j", "2")]),
+            "[profile p]\rk = 1\r\nj = 2\r\n\n"
         );
     }
 

@@ -41,9 +41,10 @@
 //! The lock is advisory (`flock` on unix through [`File::lock`]): it orders
 //! writers that use this module, in this and other processes. Other
 //! programs ignore it; step 5 keeps their writes when they open, write and
-//! close the file (or rename a new file over it) before our swap. A program
-//! that keeps the file open across our swap and writes to it afterwards
-//! writes into the replaced file, and that write is lost.
+//! close the file (or rename a new file over it) before our swap, or within
+//! a short settle time ([`SETTLE`]) after it. A program that keeps the file
+//! open across our swap and writes to it later than that writes into the
+//! replaced file, and that write is lost.
 
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
@@ -67,6 +68,11 @@ pub const BACKUPS_KEPT: usize = 10;
 
 /// How often a held lock is tried again while waiting.
 const LOCK_POLL: Duration = Duration::from_millis(20);
+
+/// How long the swapped-out file is watched before it is removed, for a
+/// writer that opened the file just before the swap and writes a moment
+/// later: 25 ms.
+pub const SETTLE: Duration = Duration::from_millis(25);
 
 /// How many times [`ConfigWriter::apply`] swaps new bytes in while other
 /// programs keep changing the file, before it stops with
@@ -361,7 +367,7 @@ impl ConfigWriter {
                 expected = Some(theirs);
                 continue;
             };
-            let out = match staged.exchange() {
+            let mut out = match staged.exchange() {
                 Ok(Exchange::Swapped) => read_swapped_out(target, staged.temp_path())?,
                 Ok(Exchange::Unsupported) => {
                     // Compare, then rename: the window is the rename alone.
@@ -387,8 +393,15 @@ impl ConfigWriter {
                 Err(e) => return Err(failed(e)),
             };
             if out == *before {
-                staged.finish().map_err(failed)?;
-                return Ok(());
+                // A writer that opened the file just before the swap may
+                // still be writing into the swapped-out copy: look again
+                // after a short settle before that copy is removed.
+                std::thread::sleep(SETTLE);
+                out = read_swapped_out(target, staged.temp_path())?;
+                if out == *before {
+                    staged.finish().map_err(failed)?;
+                    return Ok(());
+                }
             }
             // Someone wrote between our read and the swap; `out` holds their
             // bytes and the target holds `pending`, which lacks them.
