@@ -60,8 +60,9 @@ use crate::atomic_file::{resolve_symlinks, Exchange, Staged, PRIVATE};
 use crate::dirs::AppDirs;
 
 /// How long [`ConfigWriter::apply`] waits for a lock held by someone else
-/// before it gives up with [`WriteError::LockTimeout`]: 10 seconds.
-pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+/// before it gives up with [`WriteError::LockTimeout`]: 30 seconds (a
+/// large `populate` on a slow disk holds it for seconds).
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many backups of one config file are kept: the newest 10.
 pub const BACKUPS_KEPT: usize = 10;
@@ -294,7 +295,7 @@ impl ConfigWriter {
     /// out exactly what was expected, at most [`MAX_ROUNDS`] times.
     ///
     /// Errors: [`WriteError::Lock`] / [`WriteError::LockTimeout`] (after
-    /// waiting up to the lock timeout, 10 s by default),
+    /// waiting up to the lock timeout, 30 s by default),
     /// [`WriteError::Config`] (the file is not UTF-8, not a regular file or
     /// cannot be read, or `edit` failed), [`WriteError::HardLinked`],
     /// [`WriteError::Backup`], [`WriteError::Write`],
