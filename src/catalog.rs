@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 pub use crate::row::{
     is_profile_name_char, profile_name, Account, ProfileTemplate, Row, RowKind, DEFAULT_TEMPLATE,
 };
-use crate::search::{FilterTask, Prepared, Searcher};
+use crate::search::{FilterTask, Prepared, ProfileNamer, Searcher};
 
 /// One step of a streamed portal listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +123,7 @@ pub struct Catalog {
     /// Accounts listed by the current pass (the first listing or a refresh).
     listed: HashSet<String>,
     rows: Vec<Row>,
-    /// Each row's search haystack, prepared once, in the same order as `rows`.
+    /// Each row's search fields, prepared once, in the same order as `rows`.
     prepared: Arc<Vec<Prepared>>,
     /// Bumped whenever the rows change.
     version: u64,
@@ -248,7 +248,7 @@ impl Catalog {
         &self.rows
     }
 
-    /// The rows' search haystacks, index for index.
+    /// The rows' prepared search fields, index for index.
     pub fn prepared(&self) -> &Arc<Vec<Prepared>> {
         &self.prepared
     }
@@ -391,7 +391,7 @@ impl Catalog {
         self.version += 1;
     }
 
-    /// Keeps the rows (and their haystacks) for which `keep` holds.
+    /// Keeps the rows (and their prepared search fields) for which `keep` holds.
     fn retain_rows(&mut self, keep: impl Fn(&Row) -> bool) {
         let kept: Vec<bool> = self.rows.iter().map(keep).collect();
         if kept.iter().all(|k| *k) {
@@ -413,10 +413,27 @@ impl Searcher {
 }
 
 impl FilterTask {
-    /// Asks for the matches of `query` among `catalog`'s rows; returns the
-    /// request's generation (newer requests have larger ones).
+    /// Asks for the matches of `query` among `catalog`'s rows (no profile
+    /// names); returns the request's generation (newer requests have larger
+    /// ones).
     pub fn submit(&self, query: &str, catalog: &Catalog) -> u64 {
-        self.submit_prepared(query, catalog.prepared().clone(), catalog.version())
+        self.submit_prepared(query, catalog.prepared().clone(), catalog.version(), None)
+    }
+
+    /// [`FilterTask::submit`], also matching the profile names `profiles`
+    /// makes.
+    pub fn submit_named(
+        &self,
+        query: &str,
+        catalog: &Catalog,
+        profiles: Option<&ProfileNamer>,
+    ) -> u64 {
+        self.submit_prepared(
+            query,
+            catalog.prepared().clone(),
+            catalog.version(),
+            profiles.cloned(),
+        )
     }
 }
 

@@ -79,7 +79,8 @@ Examples:
   uo-aws-tui init fish | source           in ~/.config/fish/config.fish
   eval \"$(uo-aws-tui init bash --cmd aws-login)\"   name the function aws-login
 
-Then `uoa research admin` picks (at once when exactly one row matches) and sets AWS_PROFILE,
+Then `uoa talapas admin` picks 234537669642_AWSAdministratorAccess (at once, as one row
+stands out; otherwise the picker opens with the query) and sets AWS_PROFILE,
 AWS_REGION and AWS_DEFAULT_REGION; it unsets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 AWS_SESSION_TOKEN and a different AWS_DEFAULT_PROFILE, saying so on stderr. When the pick is
 cancelled or fails, nothing changes and the function returns the exit code.")]
@@ -88,20 +89,20 @@ cancelled or fails, nothing changes and the function returns the exit code.")]
     #[command(after_help = "\
 Examples:
   eval \"$(uo-aws-tui use 127027105832_Billing)\"    an exact profile name
-  eval \"$(uo-aws-tui use management billing)\"      a query only one row matches
-  uo-aws-tui use --emit terraform lab admin > provider.tf
-  uo-aws-tui use --no-write --emit json lab admin
+  eval \"$(uo-aws-tui use management billing)\"      127027105832_Billing, the one row that fits
+  uo-aws-tui use --emit terraform racs admin > provider.tf   566737894407_AWSAdministratorAccess
+  uo-aws-tui use --no-write --emit json talapas admin       234537669642_AWSAdministratorAccess
 
-An exact profile name, or a query that exactly one row matches (the picker's ranking), is
-written and printed as Enter would. Otherwise it exits 1 with the best candidates on stderr
-and nothing on stdout.")]
+A profile name, or a query with exactly one row in the best tier any row reaches (better than
+fuzzy; the picker's ranking), is written and printed as Enter would. Otherwise it exits 1 with
+the best candidates on stderr and nothing on stdout.")]
     Use(UseArgs),
     /// Run a command with a profile activated (written first when missing).
     #[command(after_help = "\
 Examples:
   uo-aws-tui exec 127027105832_Billing -- aws sts get-caller-identity
-  uo-aws-tui exec 'lab admin' -- terraform plan
-  uo-aws-tui exec --sso-session uoregon audit -- aws s3 ls
+  uo-aws-tui exec 'racs admin' -- terraform plan      566737894407_AWSAdministratorAccess
+  uo-aws-tui exec --sso-session uoregon 'audit viewonly' -- aws s3 ls   044104916089_ViewOnlyAccess
 
 The profile is resolved like `use` (an existing profile of the session is used as it is), the
 token refreshed when needed, and COMMAND runs with AWS_PROFILE, AWS_REGION and
@@ -113,6 +114,7 @@ different AWS_DEFAULT_PROFILE removed. Its exit code is returned; 127 when it ca
 Examples:
   uo-aws-tui list                              a table of every account and role
   uo-aws-tui list --tsv lab | cut -f5          the profile names of matching rows
+  uo-aws-tui list 5667                         the roles of the account whose id starts 5667
   uo-aws-tui list --json | jq -r '.[] | select(.profile_exists | not) | .profile'
 
 Columns: account_id, account_name, email, role_name, profile, profile_exists. A query keeps the
@@ -354,8 +356,9 @@ pub struct PickArgs {
     /// Never contact the portal: pick from the cached catalog.
     #[arg(long)]
     pub offline: bool,
-    /// Initial query: every whitespace-separated term must match the account
-    /// name, id, role or email.
+    /// Initial query: every whitespace-separated term must match inside one
+    /// field (account name, id, role, email or profile name); see the README
+    /// for tiers, smart case and the operators 'exact ^prefix suffix$ !not.
     #[arg(value_name = "QUERY")]
     pub query: Vec<String>,
 }
@@ -398,11 +401,11 @@ pub struct DemoArgs {
 const PICK_EXAMPLES: &str = "\
 Examples:
   uo-aws-tui pick                        every account and role of the session
-  uo-aws-tui pick research admin         start with a query (all terms must match)
+  uo-aws-tui pick research admin         start with a query (each term inside one field)
   uo-aws-tui pick --emit profile         print only the profile name
   uo-aws-tui pick --region eu-west-1     write and export another region
   uo-aws-tui pick --no-write --emit json print the choice, leave ~/.aws/config alone
-  uo-aws-tui pick --select-1 lab admin   choose at once when exactly one row matches";
+  uo-aws-tui pick --select-1 racs billing   566737894407_Billing at once (one row stands out)";
 
 /// `pick --help`'s epilogue: the examples, then every key of the picker
 /// from the key table ([`crate::keymap::help_rows`]), one line each.

@@ -207,7 +207,8 @@ where
     fn carry_out(&mut self, effect: Effect, app: &App, services: &mut dyn Services) -> Option<Msg> {
         match effect {
             Effect::Filter => {
-                self.filter.submit(app.query(), app.catalog());
+                self.filter
+                    .submit_named(app.query(), app.catalog(), app.profiles());
                 None
             }
             Effect::Refresh => {

@@ -38,4 +38,5 @@ pub mod shell;
 pub mod sim;
 pub mod terminal;
 pub mod token;
+pub mod typo;
 pub mod ui;

@@ -17,9 +17,9 @@ use crate::aws::portal::{Portal, PriorityHints};
 use crate::aws::sso_session::SsoSession;
 use crate::aws::token_cache::CachedToken;
 use crate::cache::{self, CachedCatalog, Plan, Recorder};
-use crate::catalog::{Catalog, CatalogEvent, Row, RowKind};
+use crate::catalog::{Catalog, CatalogEvent, Row};
 use crate::env::Environment;
-use crate::search::Searcher;
+use crate::search::{Resolution, Searcher};
 
 /// Starts listing the portal in the background with `concurrency`
 /// ListAccountRoles calls at once; events arrive on the returned channel.
@@ -176,18 +176,21 @@ pub fn load_cache(
 }
 
 /// The rows `query` matches, as indices into `rows`, best first: the
-/// picker's ranking ([`Searcher::rank`]), the one rule every command
-/// matches a query with.
-pub fn matches(query: &str, rows: &[Row]) -> Vec<usize> {
-    Searcher::default().rank(query, rows)
+/// picker's ranking ([`Searcher::rank_named`], with `name` giving each
+/// row's profile name), the one rule every command matches a query with.
+pub fn matches(query: &str, rows: &[Row], name: &dyn Fn(&Row) -> String) -> Vec<usize> {
+    Searcher::default().rank_named(query, rows, name)
 }
 
-/// The one row `query` selects for `--select-1`: `Some` when exactly one
-/// row [`matches()`] and it is a role (an account whose roles failed may hide
-/// more matches, so it never counts as a single match).
-pub fn single_match<'a>(query: &str, rows: &'a [Row]) -> Option<&'a Row> {
-    match matches(query, rows).as_slice() {
-        [only] if matches!(rows[*only].kind, RowKind::Role(_)) => Some(&rows[*only]),
+/// The one row `query` selects for `--select-1`: the strict resolution of
+/// scripts ([`Searcher::resolve`]; `name` gives each row's profile name).
+pub fn single_match<'a>(
+    query: &str,
+    rows: &'a [Row],
+    name: &dyn Fn(&Row) -> String,
+) -> Option<&'a Row> {
+    match Searcher::default().resolve(query, rows, name) {
+        Resolution::One(i) => Some(&rows[i]),
         _ => None,
     }
 }

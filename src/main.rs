@@ -38,7 +38,15 @@ fn main() -> ExitCode {
             Some(Command::Completions(args)) => Ok(Exit::Done(
                 uo_aws_tui::commands::init::completions(args.shell),
             )),
-            None => run_pick(cli.pick).await,
+            None => {
+                match uo_aws_tui::typo::refuse(
+                    &cli.pick.query,
+                    cli.pick.choice.sso_session.as_deref(),
+                ) {
+                    Ok(()) => run_pick(cli.pick).await,
+                    Err(e) => Err(e),
+                }
+            }
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));

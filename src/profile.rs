@@ -207,7 +207,8 @@ pub struct Target<'a> {
 /// Chooses `row` ([`choose`], `rows` being every row known) with the region
 /// [`region_for`] gives (the profile's own region when its section exists
 /// and `--region` was not given) and writes its profile into `env`'s config
-/// file as `target.write` says; returns the choice, for
+/// file as `target.write` says; counts the use for the picker's recently
+/// used order ([`crate::favourites::remember`], best effort); returns the choice, for
 /// [`crate::shell::render`] or to run a command with.
 ///
 /// Errors: the AWS files would be rejected by the AWS CLI
@@ -244,6 +245,9 @@ pub fn commit(
     if write {
         upsert_profile(env, &choice)?;
     }
+    // Frecency only orders the picker: a failure to count this use is not
+    // the user's problem.
+    let _ = crate::favourites::remember(&env.dirs.data_dir, &choice);
     Ok(choice)
 }
 

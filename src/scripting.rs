@@ -10,7 +10,7 @@ use crate::aws::sso_session::SsoSession;
 use crate::aws::token_cache::CachedToken;
 use crate::catalog::{profile_name, Catalog, CatalogEvent, ProfileTemplate, Row, RowKind};
 use crate::env::Environment;
-use crate::listing::{self, list_catalog, StderrProgress};
+use crate::listing::{list_catalog, StderrProgress};
 use crate::settings::Settings;
 use crate::token::{token_for, NeedsLogin, Policy};
 
@@ -112,25 +112,17 @@ pub enum Resolution<'a> {
     Nothing,
 }
 
-/// Resolves `query` against `rows` (base order): a query that is exactly
-/// the profile name of one role row selects it; otherwise the picker's
-/// ranking decides, and a single matching role row is the choice. An
-/// account whose roles failed and that matches makes the query ambiguous
-/// (its roles might match too). `name` gives a row's profile name.
+/// Resolves `query` against `rows` (base order) by the strict rule of
+/// scripts ([`crate::search::Searcher::resolve`]): a row is chosen only when
+/// it is the one row in the best tier present and that tier is above fuzzy
+/// (a row's exact profile name is the top tier). An account whose roles
+/// failed and that matches makes the query ambiguous (its roles might match
+/// too). `name` gives a row's profile name.
 pub fn resolve<'a>(query: &str, rows: &'a [Row], name: impl Fn(&Row) -> String) -> Resolution<'a> {
-    let query = query.trim();
-    let exact: Vec<&Row> = rows
-        .iter()
-        .filter(|r| r.role().is_some() && name(r) == query)
-        .collect();
-    if let [only] = exact.as_slice() {
-        return Resolution::One(only);
-    }
-    let ranked = listing::matches(query, rows);
-    match ranked.as_slice() {
-        [] => Resolution::Nothing,
-        [only] if rows[*only].role().is_some() => Resolution::One(&rows[*only]),
-        _ => Resolution::Ambiguous(
+    match crate::search::Searcher::default().resolve(query, rows, &name) {
+        crate::search::Resolution::None => Resolution::Nothing,
+        crate::search::Resolution::One(i) => Resolution::One(&rows[i]),
+        crate::search::Resolution::Ambiguous(ranked) => Resolution::Ambiguous(
             ranked
                 .iter()
                 .take(CANDIDATES_SHOWN)
@@ -249,7 +241,7 @@ mod tests {
             Resolution::One(&rows[2])
         );
         assert_eq!(
-            resolve("genomics admin", &rows, default_name),
+            resolve("genomics adm", &rows, default_name),
             Resolution::Ambiguous(vec![&rows[0], &rows[1]], 2)
         );
         assert_eq!(resolve("zzz", &rows, default_name), Resolution::Nothing);

@@ -330,6 +330,18 @@ impl App {
         self.refilter(true);
     }
 
+    /// How the searcher names profiles (this session, this template).
+    pub fn profiles(&self) -> Option<&crate::search::ProfileNamer> {
+        self.roles.profiles()
+    }
+
+    /// Sets the recently chosen rows, most frecent first, as (sso-session,
+    /// account id, role): without a query they follow the favourites.
+    pub fn set_recent(&mut self, recent: Vec<(String, String, String)>) {
+        self.roles.set_recent(recent);
+        self.refilter(true);
+    }
+
     /// Sets what the config file already has: profile name → details.
     pub fn set_existing_profiles(&mut self, existing: HashMap<String, ExistingProfile>) {
         self.roles.set_existing_profiles(existing);
@@ -793,6 +805,7 @@ impl App {
 
     fn query_changed(&mut self) {
         self.message = None;
+        self.roles.name_profiles(&self.session);
         let ranked = self.roles.query_changed();
         self.ranked(ranked);
     }
@@ -800,6 +813,7 @@ impl App {
     /// Re-ranks (see [`RolesView::refilter`]), asking for ranking off the
     /// draw path when the rows are many.
     fn refilter(&mut self, keep: bool) {
+        self.roles.name_profiles(&self.session);
         let ranked = self.roles.refilter(keep);
         self.ranked(ranked);
     }

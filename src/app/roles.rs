@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::catalog::{Catalog, CatalogDiff, CatalogEvent, ProfileTemplate, Row, RowKind};
 use crate::favourites::Favourite;
-use crate::search::{Filtered, Searcher};
+use crate::search::{Filtered, ProfileNamer, Searcher};
 
 /// From this many rows on, a non-empty query is ranked off the draw path.
 pub const DEFER_FILTER_ROWS: usize = 5_000;
@@ -187,6 +187,24 @@ impl RolesView {
 
     pub(super) fn set_profile_template(&mut self, template: ProfileTemplate) {
         self.template = template;
+    }
+
+    /// Has the searcher match the profile names this view's template makes
+    /// in `session` (a no-op when unchanged).
+    pub(super) fn name_profiles(&mut self, session: &str) {
+        let namer = ProfileNamer::new(self.template.clone(), session);
+        self.searcher.set_profiles(namer);
+    }
+
+    /// How the searcher names profiles (this session, this template).
+    pub fn profiles(&self) -> Option<&ProfileNamer> {
+        self.searcher.profiles()
+    }
+
+    /// Sets the recently chosen rows, most frecent first, as (sso-session,
+    /// account id, role): without a query they follow the favourites.
+    pub(super) fn set_recent(&mut self, recent: Vec<(String, String, String)>) {
+        self.searcher.set_recent(recent);
     }
 
     pub(super) fn set_profile_notes(&mut self, notes: HashMap<String, Vec<ProfileNote>>) {

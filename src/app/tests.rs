@@ -411,6 +411,67 @@ fn the_profile_template_names_what_the_details_pane_shows() {
 }
 
 #[test]
+fn a_typed_profile_name_matches_its_row_whatever_the_template() {
+    let mut app = full();
+    app.set_profile_template(
+        ProfileTemplate::parse("{sso_session}-{account_id}-{role_name}").unwrap(),
+    );
+    typed(&mut app, "uoregon-111111111111-ReadOnly");
+    let matched: Vec<String> = app
+        .matches()
+        .map(|r| format!("{}_{}", r.account.id, r.role().unwrap()))
+        .collect();
+    assert_eq!(matched, ["111111111111_ReadOnly"]);
+    assert!(
+        app.profiles().is_some(),
+        "the filter task gets the same names"
+    );
+}
+
+#[test]
+fn without_a_query_favourites_then_recently_chosen_rows_come_first() {
+    let mut app = full();
+    let recent =
+        |account: &str, role: &str| ("uoregon".to_string(), account.to_string(), role.to_string());
+    app.set_recent(vec![
+        recent("111111111111", "ReadOnly"),
+        recent("333333333333", "Gone"),
+    ]);
+    let order = |app: &App| -> Vec<String> {
+        app.matches()
+            .map(|r| format!("{}_{}", r.account.id, r.role().unwrap()))
+            .collect()
+    };
+    assert_eq!(
+        order(&app),
+        [
+            "111111111111_ReadOnly",
+            "111111111111_Admin",
+            "222222222222_ReadOnly"
+        ]
+    );
+    app.set_favourites(
+        [Favourite {
+            session: "uoregon".into(),
+            account_id: "222222222222".into(),
+            role: "ReadOnly".into(),
+        }]
+        .into(),
+    );
+    assert_eq!(
+        order(&app),
+        [
+            "222222222222_ReadOnly",
+            "111111111111_ReadOnly",
+            "111111111111_Admin"
+        ]
+    );
+    // A query ranks by the matching rules alone.
+    typed(&mut app, "a");
+    assert_eq!(order(&app)[0], "111111111111_Admin");
+}
+
+#[test]
 fn ctrl_t_shows_the_terraform_block_and_esc_closes_it() {
     let mut app = full();
     app.handle_key(ctrl('t'));

@@ -41,9 +41,10 @@
 //! The lock is advisory (`flock` on unix through [`File::lock`]): it orders
 //! writers that use this module, in this and other processes. Other
 //! programs ignore it; step 5 keeps their writes when they open, write and
-//! close the file (or rename a new file over it) before our swap. A program
-//! that keeps the file open across our swap and writes to it afterwards
-//! writes into the replaced file, and that write is lost.
+//! close the file (or rename a new file over it) before our swap, or within
+//! a short settle time ([`SETTLE`]) after it. A program that keeps the file
+//! open across our swap and writes to it later than that writes into the
+//! replaced file, and that write is lost.
 
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
@@ -59,14 +60,20 @@ use crate::atomic_file::{resolve_symlinks, Exchange, Staged, PRIVATE};
 use crate::dirs::AppDirs;
 
 /// How long [`ConfigWriter::apply`] waits for a lock held by someone else
-/// before it gives up with [`WriteError::LockTimeout`]: 10 seconds.
-pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+/// before it gives up with [`WriteError::LockTimeout`]: 30 seconds (a
+/// large `populate` on a slow disk holds it for seconds).
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many backups of one config file are kept: the newest 10.
 pub const BACKUPS_KEPT: usize = 10;
 
 /// How often a held lock is tried again while waiting.
 const LOCK_POLL: Duration = Duration::from_millis(20);
+
+/// How long the swapped-out file is watched before it is removed, for a
+/// writer that opened the file just before the swap and writes a moment
+/// later: 25 ms.
+pub const SETTLE: Duration = Duration::from_millis(25);
 
 /// How many times [`ConfigWriter::apply`] swaps new bytes in while other
 /// programs keep changing the file, before it stops with
@@ -288,7 +295,7 @@ impl ConfigWriter {
     /// out exactly what was expected, at most [`MAX_ROUNDS`] times.
     ///
     /// Errors: [`WriteError::Lock`] / [`WriteError::LockTimeout`] (after
-    /// waiting up to the lock timeout, 10 s by default),
+    /// waiting up to the lock timeout, 30 s by default),
     /// [`WriteError::Config`] (the file is not UTF-8, not a regular file or
     /// cannot be read, or `edit` failed), [`WriteError::HardLinked`],
     /// [`WriteError::Backup`], [`WriteError::Write`],
@@ -361,7 +368,7 @@ impl ConfigWriter {
                 expected = Some(theirs);
                 continue;
             };
-            let out = match staged.exchange() {
+            let mut out = match staged.exchange() {
                 Ok(Exchange::Swapped) => read_swapped_out(target, staged.temp_path())?,
                 Ok(Exchange::Unsupported) => {
                     // Compare, then rename: the window is the rename alone.
@@ -387,8 +394,15 @@ impl ConfigWriter {
                 Err(e) => return Err(failed(e)),
             };
             if out == *before {
-                staged.finish().map_err(failed)?;
-                return Ok(());
+                // A writer that opened the file just before the swap may
+                // still be writing into the swapped-out copy: look again
+                // after a short settle before that copy is removed.
+                std::thread::sleep(SETTLE);
+                out = read_swapped_out(target, staged.temp_path())?;
+                if out == *before {
+                    staged.finish().map_err(failed)?;
+                    return Ok(());
+                }
             }
             // Someone wrote between our read and the swap; `out` holds their
             // bytes and the target holds `pending`, which lacks them.

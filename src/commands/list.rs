@@ -95,7 +95,8 @@ pub async fn run(args: &ListArgs) -> anyhow::Result<Exit> {
     }
     let existing: HashSet<&str> = listed.config.profiles().map(|(name, _)| name).collect();
     let rows = listed.catalog.rows();
-    let entries: Vec<Entry> = listing::matches(&args.query.join(" "), rows)
+    let name = crate::scripting::namer(&settings.profile_template, &listed.session.name);
+    let entries: Vec<Entry> = listing::matches(&args.query.join(" "), rows, &name)
         .into_iter()
         .map(|i| &rows[i])
         .filter_map(|row| {

@@ -302,7 +302,8 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     }
     let rows = listed.catalog.rows();
     let query = args.query.join(" ");
-    let selected: Vec<&Row> = listing::matches(&query, rows)
+    let name = namer(&settings.profile_template, &listed.session.name);
+    let selected: Vec<&Row> = listing::matches(&query, rows, &name)
         .into_iter()
         .map(|i| &rows[i])
         .filter(|r| r.role().is_some())
@@ -310,7 +311,6 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     // Base order for the appended sections, whatever the ranking.
     let mut selected = selected;
     selected.sort_by(|a, b| a.base_cmp(b));
-    let name = namer(&settings.profile_template, &listed.session.name);
     // New profiles only: no existing region, and populate has no --region.
     let (region, _) = region_for(
         &RegionDefaults {

@@ -14,7 +14,7 @@ use crate::app::{App, Outcome, ProfileNote};
 use crate::aws::config::{AwsFile, FileKind};
 use crate::aws::sso_session::SsoSession;
 use crate::cache::{self, Plan};
-use crate::catalog::ProfileTemplate;
+use crate::catalog::{ProfileTemplate, Row};
 use crate::doctor::warn_about_profile;
 use crate::env::Environment;
 use crate::event_loop;
@@ -181,6 +181,10 @@ pub fn new_app(
         Ok(set) => app.set_favourites(set),
         Err(e) => app.set_message(format!("favourites not loaded: {e}")),
     }
+    app.set_recent(favourites::recent(
+        &env.dirs.data_dir,
+        OffsetDateTime::now_utc(),
+    ));
     Ok(app)
 }
 
@@ -210,7 +214,8 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
             .await;
             drop(progress);
             if catalog.fatal().is_none() {
-                if let Some(row) = single_match(&request.query, catalog.rows()) {
+                let name = |r: &Row| request.template.row_name(r, &session.name);
+                if let Some(row) = single_match(&request.query, catalog.rows(), &name) {
                     let target = request.target(&session);
                     let choice = commit(env, &target, row, catalog.rows())?;
                     warn_about_profile(&env.paths, &choice.profile, request.strict)?;
