@@ -33,6 +33,9 @@ Exit codes: 0 chosen (result on stdout), 1 cancelled, 2 error, 130 interrupted."
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Write the details of failures to stderr (as UO_AWS_TUI_LOG=debug does); never tokens.
+    #[arg(long, global = true)]
+    pub verbose: bool,
     #[command(flatten)]
     pub pick: PickArgs,
 }

@@ -11,6 +11,9 @@ use uo_aws_tui::settings::Settings;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.verbose {
+        uo_aws_tui::details::enable();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

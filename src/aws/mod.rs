@@ -11,5 +11,6 @@ pub(crate) mod logout;
 pub mod paths;
 pub mod portal;
 pub mod registration;
+pub mod sdk_error;
 pub mod sso_session;
 pub mod token_cache;

@@ -19,7 +19,7 @@ use std::time::Duration;
 use aws_sdk_sso::config::http::HttpResponse;
 use aws_sdk_sso::config::retry::RetryConfig;
 use aws_sdk_sso::config::{BehaviorVersion, Region};
-use aws_sdk_sso::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
@@ -161,7 +161,7 @@ impl PortalError {
         }
     }
 
-    fn from_sdk<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> PortalError
+    fn from_sdk<E>(operation: &str, url: &str, err: &SdkError<E, HttpResponse>) -> PortalError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
@@ -180,13 +180,11 @@ impl PortalError {
             }
             _ => PortalErrorKind::Other,
         };
-        let message = match (kind, code.as_deref(), err.message()) {
-            (PortalErrorKind::Unauthorized, _, _) => format!(
+        let message = match kind {
+            PortalErrorKind::Unauthorized => format!(
                 "{operation}: the access token was rejected (UnauthorizedException): it is invalid or expired"
             ),
-            (_, Some(code), Some(msg)) => format!("{operation}: {code}: {msg}"),
-            (_, Some(code), None) => format!("{operation}: {code}"),
-            _ => format!("{operation}: {}", DisplayErrorContext(err)),
+            _ => format!("{operation}: {}", super::sdk_error::describe(url, err)),
         };
         PortalError {
             kind,
@@ -261,6 +259,8 @@ struct Queue {
 #[derive(Clone)]
 pub struct Portal {
     client: aws_sdk_sso::Client,
+    /// The endpoint calls go to (named in errors).
+    url: String,
     access_token: String,
     concurrency: usize,
     limiter: Arc<Limiter>,
@@ -306,6 +306,7 @@ impl Portal {
         }
         Portal {
             client: aws_sdk_sso::Client::from_conf(builder.build()),
+            url: super::sdk_error::portal_url(region, endpoint),
             access_token: access_token.to_string(),
             concurrency: concurrency.max(1),
             limiter: Limiter::new(LimiterConfig::with_concurrency(concurrency)),
@@ -363,7 +364,7 @@ impl Portal {
                     .set_next_token(next_token.clone())
                     .send()
                     .await
-                    .map_err(|e| PortalError::from_sdk("ListAccounts", &e))
+                    .map_err(|e| PortalError::from_sdk("ListAccounts", &self.url, &e))
             })
             .await?;
         let accounts = out
@@ -408,7 +409,7 @@ impl Portal {
                         .set_next_token(next_token.clone())
                         .send()
                         .await
-                        .map_err(|e| PortalError::from_sdk("ListAccountRoles", &e))
+                        .map_err(|e| PortalError::from_sdk("ListAccountRoles", &self.url, &e))
                 })
                 .await?;
             for role in out.role_list().iter().filter_map(|r| r.role_name()) {
@@ -576,7 +577,7 @@ impl Portal {
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| PortalError::from_sdk("Logout", &e))
+                    .map_err(|e| PortalError::from_sdk("Logout", &self.url, &e))
             })
             .await
     }
