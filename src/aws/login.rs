@@ -183,7 +183,8 @@ impl Oidc {
     pub fn new(region: &str, endpoint: Option<&str>) -> Oidc {
         let mut builder = aws_sdk_ssooidc::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region.to_string()));
+            .region(Region::new(region.to_string()))
+            .http_client(super::network::http_client());
         let base = match endpoint {
             Some(e) => {
                 builder = builder.endpoint_url(e);

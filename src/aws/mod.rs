@@ -8,6 +8,7 @@ pub mod config_write;
 pub mod limiter;
 pub mod login;
 pub(crate) mod logout;
+pub mod network;
 pub mod paths;
 pub mod portal;
 pub mod registration;

@@ -300,7 +300,8 @@ impl Portal {
                     .operation_attempt_timeout(Duration::from_secs(30))
                     .build(),
             )
-            .retry_config(RetryConfig::disabled());
+            .retry_config(RetryConfig::disabled())
+            .http_client(super::network::http_client());
         if let Some(endpoint) = endpoint {
             builder = builder.endpoint_url(endpoint);
         }
