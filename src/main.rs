@@ -14,6 +14,14 @@ fn main() -> ExitCode {
     if cli.verbose {
         uo_aws_tui::details::enable();
     }
+    let output = match &cli.command {
+        Some(Command::Pick(args)) => args.choice.output.clone(),
+        Some(Command::Use(args)) => args.choice.output.clone(),
+        Some(Command::Deactivate(args)) => args.output.clone(),
+        Some(Command::Demo(args)) => args.output.clone(),
+        None => cli.pick.choice.output.clone(),
+        Some(_) => None,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -49,6 +57,14 @@ fn main() -> ExitCode {
         Ok(exit) => {
             if let Exit::NoChoice(message) = &exit {
                 eprintln!("uo-aws-tui: {message}");
+            }
+            if let (Exit::Done(text), Some(path)) = (&exit, &output) {
+                // Only a success replaces the file, and never half-written.
+                let mode = uo_aws_tui::atomic_file::Mode::KeepOr(0o644);
+                if let Err(e) = uo_aws_tui::atomic_file::write_atomic(path, text.as_bytes(), mode) {
+                    return fail(&anyhow::anyhow!("{}: cannot write: {e}", path.display()));
+                }
+                return ExitCode::from(exit.code());
             }
             if let Exit::Done(text) = &exit {
                 let mut stdout = std::io::stdout().lock();
