@@ -22,6 +22,18 @@ fn main() -> ExitCode {
         None => cli.pick.choice.output.clone(),
         Some(_) => None,
     };
+    // A settings file that cannot be used stops every command but the ones
+    // that help fix it (doctor reports it) or do not concern it.
+    if !matches!(
+        cli.command,
+        Some(Command::Doctor(_) | Command::Init(_) | Command::Completions(_))
+    ) {
+        if let Some(dirs) = uo_aws_tui::dirs::AppDirs::from_env() {
+            if let Err(e) = Settings::load(&dirs) {
+                return fail(&e.into());
+            }
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
