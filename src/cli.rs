@@ -33,6 +33,9 @@ Exit codes: 0 chosen (result on stdout), 1 cancelled, 2 error, 130 interrupted."
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Write the details of failures to stderr (as UO_AWS_TUI_LOG=debug does); never tokens.
+    #[arg(long, global = true)]
+    pub verbose: bool,
     #[command(flatten)]
     pub pick: PickArgs,
 }
@@ -188,6 +191,9 @@ pub struct DeactivateArgs {
     /// The shell syntax to print.
     #[arg(long, value_enum, default_value_t = Syntax::Posix)]
     pub emit: Syntax,
+    /// Write it into FILE instead of stdout (replaced atomically).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -217,6 +223,10 @@ pub struct ChoiceArgs {
     /// What to print on stdout after a choice.
     #[arg(long, value_enum, default_value_t = Emit::Posix)]
     pub emit: Emit,
+    /// Write what --emit prints into FILE instead of stdout: replaced
+    /// atomically, and only when the command succeeds.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
     /// Region to write into the profile and export (default: the session's sso_region).
     #[arg(long, value_name = "REGION", value_parser = parse_region)]
     pub region: Option<String>,
@@ -393,6 +403,10 @@ pub struct DemoArgs {
     /// What to print on stdout after a choice.
     #[arg(long, value_enum, default_value_t = Emit::Posix)]
     pub emit: Emit,
+    /// Write what --emit prints into FILE instead of stdout: replaced
+    /// atomically, and only when the command succeeds.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
     /// Initial query for the picker.
     #[arg(value_name = "QUERY")]
     pub query: Vec<String>,

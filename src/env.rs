@@ -34,10 +34,12 @@ impl Environment {
     pub fn from_process() -> anyhow::Result<Environment> {
         let paths = AwsPaths::from_env().context("cannot find the home directory (set HOME)")?;
         let dirs = AppDirs::from_env().context("cannot find the home directory (set HOME)")?;
+        let aws_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+        crate::aws::network::configure(&paths.config, aws_profile.as_deref())?;
         Ok(Environment {
             paths,
             dirs,
-            aws_profile: std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()),
+            aws_profile,
             portal_endpoint: portal::endpoint_from_env(),
             oidc_endpoint: login::endpoint_from_env(),
         })

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod demo;
+pub mod details;
 pub mod dirs;
 pub mod doctor;
 pub mod duration;

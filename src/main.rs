@@ -11,6 +11,29 @@ use uo_aws_tui::settings::Settings;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.verbose {
+        uo_aws_tui::details::enable();
+    }
+    let output = match &cli.command {
+        Some(Command::Pick(args)) => args.choice.output.clone(),
+        Some(Command::Use(args)) => args.choice.output.clone(),
+        Some(Command::Deactivate(args)) => args.output.clone(),
+        Some(Command::Demo(args)) => args.output.clone(),
+        None => cli.pick.choice.output.clone(),
+        Some(_) => None,
+    };
+    // A settings file that cannot be used stops every command but the ones
+    // that help fix it (doctor reports it) or do not concern it.
+    if !matches!(
+        cli.command,
+        Some(Command::Doctor(_) | Command::Init(_) | Command::Completions(_))
+    ) {
+        if let Some(dirs) = uo_aws_tui::dirs::AppDirs::from_env() {
+            if let Err(e) = Settings::load(&dirs) {
+                return fail(&e.into());
+            }
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -54,6 +77,14 @@ fn main() -> ExitCode {
         Ok(exit) => {
             if let Exit::NoChoice(message) = &exit {
                 output::error(message);
+            }
+            if let (Exit::Done(text), Some(path)) = (&exit, &output) {
+                // Only a success replaces the file, and never half-written.
+                let mode = uo_aws_tui::atomic_file::Mode::KeepOr(0o644);
+                if let Err(e) = uo_aws_tui::atomic_file::write_atomic(path, text.as_bytes(), mode) {
+                    return fail(&anyhow::anyhow!("{}: cannot write: {e}", path.display()));
+                }
+                return ExitCode::from(exit.code());
             }
             if let Exit::Done(text) = &exit {
                 if output::stdout(text).is_err() {

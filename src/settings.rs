@@ -87,6 +87,8 @@ impl Settings {
             line,
             message,
         };
+        // Our own file: a byte order mark some editors add is not a key.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         // Values are taken literally (no backslash escapes).
         let ini = ini::Ini::load_from_str_noescape(text)
             .map_err(|e| invalid(e.line, e.msg.to_string()))?;

@@ -325,3 +325,56 @@ async fn a_burst_of_queued_keys_draws_a_handful_of_frames() {
     let frames = flushes.load(Ordering::SeqCst) - before;
     assert!(frames <= 8, "{frames} frames for {KEYS} queued keys");
 }
+
+/// Ctrl-l opens the login panel (a device-code login against the
+/// simulator), then the given keys follow.
+async fn after_login_panel(keys: Vec<common::Step>) -> Outcome {
+    let demo = common::DemoHome::new(30, 20).await;
+    let request = demo.request();
+    let (_, session) = demo.env.session(None).unwrap();
+    let token = token::stored(&demo.env, &session, OffsetDateTime::now_utc()).unwrap();
+    let mut app = picker::new_app(&demo.env, &session, &request).unwrap();
+    let complete = Arc::new(Notify::new());
+    let mut services = common::Observed {
+        inner: PickServices::new(&demo.env, &session, Some(&token), 8),
+        complete: complete.clone(),
+    };
+    let mut steps = vec![
+        common::Step::AwaitComplete,
+        common::Step::Key(KeyCode::Char('l'), KeyModifiers::CONTROL),
+        common::Step::Sleep(std::time::Duration::from_millis(300)),
+    ];
+    steps.extend(keys);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    event_loop::run(
+        &mut terminal,
+        &mut app,
+        common::script(steps, complete),
+        &mut services,
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn esc_on_the_login_panel_goes_back_to_the_list() {
+    let none = KeyModifiers::NONE;
+    let outcome = after_login_panel(vec![
+        common::Step::Key(KeyCode::Esc, none),
+        common::Step::Key(KeyCode::Home, none),
+        common::Step::Key(KeyCode::Enter, none),
+    ])
+    .await;
+    assert!(matches!(outcome, Outcome::Chosen(_)), "{outcome:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_esc_after_the_login_panel_cancels() {
+    let none = KeyModifiers::NONE;
+    let outcome = after_login_panel(vec![
+        common::Step::Key(KeyCode::Esc, none),
+        common::Step::Key(KeyCode::Esc, none),
+    ])
+    .await;
+    assert!(matches!(outcome, Outcome::Cancelled), "{outcome:?}");
+}

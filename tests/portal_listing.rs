@@ -123,8 +123,10 @@ async fn an_account_whose_roles_fail_is_marked_and_the_rest_stays() {
     assert_eq!(err.kind, PortalErrorKind::Other);
     assert_eq!(err.code.as_deref(), Some("ResourceNotFoundException"));
     assert!(
-        err.message
-            .starts_with("ListAccountRoles: ResourceNotFoundException"),
+        err.message.starts_with(&format!(
+            "ListAccountRoles: {} answered HTTP 404: ResourceNotFoundException",
+            sim.endpoint()
+        )),
         "{}",
         err.message
     );

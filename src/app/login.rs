@@ -39,6 +39,9 @@ pub struct LoginPanel {
 pub struct Login {
     pub session: String,
     pub panel: LoginPanel,
+    /// Esc put the panel away: the login goes on, the list is shown
+    /// (Ctrl-l shows the panel again; a failure shows it by itself).
+    pub hidden: bool,
 }
 
 impl Login {
@@ -50,6 +53,7 @@ impl Login {
                 reason,
                 ..LoginPanel::default()
             },
+            hidden: false,
         }
     }
 

@@ -471,7 +471,7 @@ impl App {
 
     /// The login panel, while a login is needed or running.
     pub fn login_panel(&self) -> Option<&LoginPanel> {
-        self.login.as_ref().map(|l| &l.panel)
+        self.login.as_ref().filter(|l| !l.hidden).map(|l| &l.panel)
     }
 
     /// The clock the countdown is drawn against.
@@ -540,7 +540,8 @@ impl App {
 
     /// Opens the login panel for `session` (any session of the Sessions view).
     fn begin_login_to(&mut self, session: &str, reason: impl Into<String>) {
-        if self.login.as_ref().is_some_and(|l| !l.panel.failed) {
+        if let Some(login) = self.login.as_mut().filter(|l| !l.panel.failed) {
+            login.hidden = false;
             return;
         }
         self.login = Some(Login::new(session, reason.into()));
@@ -601,7 +602,24 @@ impl App {
                 }
                 self.effects.push(Effect::LoadSessions);
             }
-            LoginUpdate::Failed(error) => login.fail(&error),
+            LoginUpdate::Failed(error) => {
+                login.fail(&error);
+                login.hidden = false;
+            }
+        }
+    }
+
+    /// Esc on the login panel: back to the list. A failed login is dropped;
+    /// a running one goes on with its panel put away.
+    fn dismiss_login(&mut self) {
+        let Some(login) = self.login.as_mut() else {
+            return;
+        };
+        if login.panel.failed {
+            self.login = None;
+        } else {
+            login.hidden = true;
+            self.message = Some("the login goes on in the background; Ctrl-l shows it".into());
         }
     }
 
@@ -650,6 +668,10 @@ impl App {
             }
             return None;
         }
+        if action == SessionAction::Back && self.login_panel().is_some() {
+            self.dismiss_login();
+            return None;
+        }
         let selected = self.sessions.selected_name();
         let named = |what: &str| {
             format!("{what} works on sso-sessions only; this row is a legacy start URL")
@@ -696,6 +718,10 @@ impl App {
                 Action::Interrupt => return Some(Outcome::Interrupted),
                 _ => {}
             }
+            return None;
+        }
+        if action == Action::Cancel && self.login_panel().is_some() {
+            self.dismiss_login();
             return None;
         }
         if self.overlay == Some(Overlay::Terraform) {
@@ -749,10 +775,14 @@ impl App {
                 self.view = View::Sessions;
                 self.effects.push(Effect::LoadSessions);
             }
-            Action::Login => {
-                self.abandon_login(); // a running login is replaced
-                self.begin_login("log in again (Ctrl-l)");
-            }
+            Action::Login => match self.login.as_mut() {
+                // A running login put away with Esc comes back.
+                Some(login) if login.hidden && !login.panel.failed => login.hidden = false,
+                _ => {
+                    self.abandon_login(); // a running login is replaced
+                    self.begin_login("log in again (Ctrl-l)");
+                }
+            },
         }
         None
     }

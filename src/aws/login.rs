@@ -11,6 +11,8 @@ use std::time::Duration;
 use aws_sdk_ssooidc::config::http::HttpResponse;
 use aws_sdk_ssooidc::config::{BehaviorVersion, Region};
 use aws_sdk_ssooidc::error::{ProvideErrorMetadata, SdkError};
+
+use super::sdk_error;
 use base64::Engine as _;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
@@ -140,7 +142,14 @@ pub enum LoginError {
     },
 }
 
-fn service_error<E>(operation: &'static str, err: &SdkError<E, HttpResponse>) -> LoginError
+/// A failed OIDC call to `url` as a [`LoginError`]: `Service` when the
+/// answer carries an error type, else `Transport` with
+/// [`sdk_error::describe`]'s one line.
+fn service_error<E>(
+    operation: &'static str,
+    url: &str,
+    err: &SdkError<E, HttpResponse>,
+) -> LoginError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
@@ -148,11 +157,22 @@ where
         Some(code) => LoginError::Service {
             operation,
             code: code.to_string(),
-            message: err.message().unwrap_or("").to_string(),
+            message: err
+                .message()
+                .unwrap_or("")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        },
+        // An answer without an error type: its status and type, never its
+        // body (OIDC answers can carry tokens).
+        None if err.raw_response().is_some() => LoginError::Transport {
+            operation,
+            message: format!("{url}: {}", crate::aws::portal::failure_line(err, false)),
         },
         None => LoginError::Transport {
             operation,
-            message: crate::aws::portal::failure_line(err, false),
+            message: sdk_error::describe(url, err),
         },
     }
 }
@@ -171,7 +191,8 @@ impl Oidc {
     pub fn new(region: &str, endpoint: Option<&str>) -> Oidc {
         let mut builder = aws_sdk_ssooidc::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region.to_string()));
+            .region(Region::new(region.to_string()))
+            .http_client(super::network::http_client());
         let base = match endpoint {
             Some(e) => {
                 builder = builder.endpoint_url(e);
@@ -455,7 +476,7 @@ async fn registration_for(
     let out = request
         .send()
         .await
-        .map_err(|e| service_error("RegisterClient", &e))?;
+        .map_err(|e| service_error("RegisterClient", &oidc.base, &e))?;
     let registration = Registration {
         client_id: out.client_id().unwrap_or_default().to_string(),
         client_secret: out.client_secret().unwrap_or_default().to_string(),
@@ -552,7 +573,7 @@ async fn pkce(
         .await
         .map_err(|e| match e.as_service_error() {
             Some(s) if s.is_expired_token_exception() => LoginError::Expired,
-            _ => service_error("CreateToken", &e),
+            _ => service_error("CreateToken", &oidc.base, &e),
         })?;
     Ok(issued(&out))
 }
@@ -644,7 +665,7 @@ async fn device_code(
         .start_url(&session.start_url)
         .send()
         .await
-        .map_err(|e| service_error("StartDeviceAuthorization", &e))?;
+        .map_err(|e| service_error("StartDeviceAuthorization", &oidc.base, &e))?;
     let device_code = auth.device_code().unwrap_or_default().to_string();
     let expires_at =
         OffsetDateTime::now_utc() + Duration::from_secs(auth.expires_in().max(1) as u64);
@@ -667,7 +688,7 @@ async fn device_code(
             Ok(out) => return Ok(issued(&out)),
             Err(e) => {
                 let Some(s) = e.as_service_error() else {
-                    return Err(service_error("CreateToken", &e));
+                    return Err(service_error("CreateToken", &oidc.base, &e));
                 };
                 if s.is_authorization_pending_exception() {
                 } else if s.is_slow_down_exception() {
@@ -680,7 +701,7 @@ async fn device_code(
                         e.message().unwrap_or("access denied").to_string(),
                     ));
                 } else {
-                    return Err(service_error("CreateToken", &e));
+                    return Err(service_error("CreateToken", &oidc.base, &e));
                 }
             }
         }
@@ -759,7 +780,7 @@ pub async fn refresh(
         .await
         .map_err(|e| match e.as_service_error() {
             Some(s) if s.is_invalid_grant_exception() => LoginError::SessionEnded,
-            _ => service_error("CreateToken", &e),
+            _ => service_error("CreateToken", &oidc.base, &e),
         })?;
     let fresh = issued(&out);
     let mut updated = token.clone();

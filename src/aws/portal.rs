@@ -161,7 +161,7 @@ impl PortalError {
         }
     }
 
-    fn from_sdk<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> PortalError
+    fn from_sdk<E>(operation: &str, url: &str, err: &SdkError<E, HttpResponse>) -> PortalError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
@@ -191,7 +191,15 @@ impl PortalError {
                 crate::output::escape(msg)
             ),
             (_, Some(code), None) => format!("{operation}: {}", crate::output::escape(code)),
-            _ => format!("{operation}: {}", failure_line(err, true)),
+            // An answer without the portal's words: status, type, body excerpt.
+            _ if err.raw_response().is_some() => {
+                format!("{operation}: {}", failure_line(err, true))
+            }
+            // No answer: which URL could not be reached, and why.
+            _ => format!(
+                "{operation}: {}",
+                crate::output::escape(&super::sdk_error::describe(url, err))
+            ),
         };
         PortalError {
             kind,
@@ -300,6 +308,8 @@ struct Queue {
 #[derive(Clone)]
 pub struct Portal {
     client: aws_sdk_sso::Client,
+    /// The endpoint calls go to (named in errors).
+    url: String,
     access_token: String,
     concurrency: usize,
     limiter: Arc<Limiter>,
@@ -339,12 +349,14 @@ impl Portal {
                     .operation_attempt_timeout(Duration::from_secs(30))
                     .build(),
             )
-            .retry_config(RetryConfig::disabled());
+            .retry_config(RetryConfig::disabled())
+            .http_client(super::network::http_client());
         if let Some(endpoint) = endpoint {
             builder = builder.endpoint_url(endpoint);
         }
         Portal {
             client: aws_sdk_sso::Client::from_conf(builder.build()),
+            url: super::sdk_error::portal_url(region, endpoint),
             access_token: access_token.to_string(),
             concurrency: concurrency.max(1),
             limiter: Limiter::new(LimiterConfig::with_concurrency(concurrency)),
@@ -402,7 +414,7 @@ impl Portal {
                     .set_next_token(next_token.clone())
                     .send()
                     .await
-                    .map_err(|e| PortalError::from_sdk("ListAccounts", &e))
+                    .map_err(|e| PortalError::from_sdk("ListAccounts", &self.url, &e))
             })
             .await?;
         let accounts = out
@@ -447,7 +459,7 @@ impl Portal {
                         .set_next_token(next_token.clone())
                         .send()
                         .await
-                        .map_err(|e| PortalError::from_sdk("ListAccountRoles", &e))
+                        .map_err(|e| PortalError::from_sdk("ListAccountRoles", &self.url, &e))
                 })
                 .await?;
             for role in out.role_list().iter().filter_map(|r| r.role_name()) {
@@ -615,7 +627,7 @@ impl Portal {
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| PortalError::from_sdk("Logout", &e))
+                    .map_err(|e| PortalError::from_sdk("Logout", &self.url, &e))
             })
             .await
     }

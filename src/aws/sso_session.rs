@@ -42,6 +42,25 @@ pub enum SessionError {
         name: String,
         key: &'static str,
     },
+    #[error("{}:{line}: [sso-session {name}] has sso_region {value:?}, which is not a region name such as us-west-2 (an inline comment or an indented next line is part of the value for the AWS CLI too); leave only the region on that line, or run `uo-aws-tui doctor --fix`", config.display())]
+    BadRegion {
+        config: PathBuf,
+        line: usize,
+        name: String,
+        value: String,
+    },
+}
+
+/// Whether `region` can name an AWS region: one DNS label of ASCII letters,
+/// digits and `-`, not starting or ending with `-` (the SDK's endpoint rule).
+pub fn is_region_name(region: &str) -> bool {
+    !region.is_empty()
+        && region.len() <= 63
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !region.starts_with('-')
+        && !region.ends_with('-')
 }
 
 fn list(names: &[String]) -> String {
@@ -67,7 +86,8 @@ pub fn session_names(config: &AwsFile) -> Vec<String> {
 ///
 /// Returns `Err(SessionError::NotFound)` when there is no such section and
 /// `Err(SessionError::MissingKey{line,..})` when `sso_start_url` or
-/// `sso_region` is missing.
+/// `sso_region` is missing, `Err(SessionError::BadRegion{line,..})` (the
+/// `sso_region` line) when the region is not a region name.
 pub fn load_session(config: &AwsFile, name: &str) -> Result<SsoSession, SessionError> {
     let section = config
         .section(&SectionName::SsoSession(name.to_string()))
@@ -88,10 +108,26 @@ pub fn load_session(config: &AwsFile, name: &str) -> Result<SsoSession, SessionE
                 key,
             })
     };
+    let start_url = required("sso_start_url")?;
+    let region = required("sso_region")?;
+    if !is_region_name(&region) {
+        let line = section
+            .entries
+            .iter()
+            .chain(&section.inherited)
+            .find(|e| e.key == "sso_region")
+            .map_or(section.line, |e| e.line);
+        return Err(SessionError::BadRegion {
+            config: config.path.clone(),
+            line,
+            name: name.to_string(),
+            value: region,
+        });
+    }
     Ok(SsoSession {
         name: name.to_string(),
-        start_url: required("sso_start_url")?,
-        region: required("sso_region")?,
+        start_url,
+        region,
         registration_scopes: section.get("sso_registration_scopes").map(str::to_string),
         line: section.line,
     })

@@ -78,7 +78,15 @@ pub fn run(args: &DoctorArgs) -> anyhow::Result<Exit> {
         OffsetDateTime::now_utc(),
     )?;
     fixed.push_str(&report.stdout);
-    super::status::print_and_exit(&fixed, report.code)
+    let mut code = report.code;
+    // The settings file stops every other command, so it is reported here.
+    if let Some(dirs) = crate::dirs::AppDirs::from_env() {
+        if let Err(e) = crate::settings::Settings::load(&dirs) {
+            crate::output::error(format!("error: {e}"));
+            code = code.max(1);
+        }
+    }
+    super::status::print_and_exit(&fixed, code)
 }
 
 /// What one file's fixes changed, for the output: a line per change, the

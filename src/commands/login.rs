@@ -79,9 +79,12 @@ fn session(env: &Environment, args: &LoginArgs) -> anyhow::Result<SsoSession> {
         anyhow::bail!("--start-url needs --sso-session NAME: the name of the session to create");
     }
     let config = config.context("no config file")?;
+    let settings = crate::settings::Settings::load(&env.dirs)?;
     Ok(choose_session(
         &config,
-        args.sso_session.as_deref(),
+        args.sso_session
+            .as_deref()
+            .or(settings.sso_session.as_deref()),
         env.aws_profile.as_deref(),
     )?)
 }

@@ -15,7 +15,12 @@ pub async fn run(args: &LogoutArgs) -> anyhow::Result<Exit> {
     let removed = if args.all {
         logout_all(&env.paths, endpoint).await?
     } else {
-        let (config, session) = env.session(args.sso_session.as_deref())?;
+        let settings = crate::settings::Settings::load(&env.dirs)?;
+        let requested = args
+            .sso_session
+            .as_deref()
+            .or(settings.sso_session.as_deref());
+        let (config, session) = env.session(requested)?;
         let removed = logout_session(
             &env.paths,
             endpoint,

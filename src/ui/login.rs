@@ -58,9 +58,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, panel: &LoginPanel)
     }
     lines.push(Line::styled(
         if panel.failed {
-            "Ctrl-l tries again · Esc cancels"
+            "Ctrl-l tries again · Esc back to the list"
         } else {
-            "waiting for the sign-in · Ctrl-l starts over · Esc cancels"
+            "waiting for the sign-in · Ctrl-l starts over · Esc hides"
         },
         theme::dim(),
     ));
