@@ -180,17 +180,16 @@ impl PortalError {
             }
             _ => PortalErrorKind::Other,
         };
-        let message = match (kind, code.as_deref(), err.message()) {
-            (PortalErrorKind::Unauthorized, _, _) => format!(
+        let message = match (kind, code.as_deref()) {
+            (PortalErrorKind::Unauthorized, _) => format!(
                 "{operation}: the access token was rejected (UnauthorizedException): it is invalid or expired"
             ),
-            // The portal's words, on one line whatever they hold.
-            (_, Some(code), Some(msg)) => format!(
-                "{operation}: {}: {}",
-                crate::output::escape(code),
-                crate::output::escape(msg)
+            // The portal's words with the URL and status, on one line
+            // whatever they hold.
+            (_, Some(_)) => format!(
+                "{operation}: {}",
+                crate::output::escape(&super::sdk_error::describe(url, err))
             ),
-            (_, Some(code), None) => format!("{operation}: {}", crate::output::escape(code)),
             // An answer without the portal's words: status, type, body excerpt.
             _ if err.raw_response().is_some() => {
                 format!("{operation}: {}", failure_line(err, true))
