@@ -29,6 +29,7 @@ pub mod output;
 pub mod picker;
 pub mod profile;
 pub mod progress;
+pub mod region;
 pub mod repair;
 pub mod row;
 pub mod scripting;

@@ -178,10 +178,10 @@ pub struct App {
     /// The sso-session being listed.
     pub session: String,
     /// The session's `sso_region`, the last fallback of
-    /// [`crate::profile::region_for`].
+    /// [`crate::region::region_for`].
     pub region: String,
     /// `--region` and settings.ini's `region` (see [`App::region_for`]).
-    region_defaults: crate::profile::RegionDefaults,
+    region_defaults: crate::region::RegionDefaults,
     view: View,
     roles: RolesView,
     sessions: SessionsView,
@@ -444,19 +444,19 @@ impl App {
 
     /// `--region` and settings.ini's `region`, which come before the
     /// session's `sso_region`.
-    pub fn set_region_defaults(&mut self, defaults: crate::profile::RegionDefaults) {
+    pub fn set_region_defaults(&mut self, defaults: crate::region::RegionDefaults) {
         self.region_defaults = defaults;
     }
 
     /// The region Enter writes and exports for `profile`, and which rule
-    /// gave it ([`crate::profile::region_for`] with the profile's existing
+    /// gave it ([`crate::region::region_for`] with the profile's existing
     /// section).
-    pub fn region_for(&self, profile: &str) -> (String, crate::profile::RegionSource) {
+    pub fn region_for(&self, profile: &str) -> (String, crate::region::RegionSource) {
         let existing = self
             .roles
             .existing_profile(profile)
             .and_then(|p| p.region.as_deref());
-        crate::profile::region_for(&self.region_defaults, existing, &self.region)
+        crate::region::region_for(&self.region_defaults, existing, &self.region)
     }
 
     /// When the current session's access token expires (status bar).
