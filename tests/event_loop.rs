@@ -28,6 +28,7 @@ async fn keys_drive_the_loop_favourites_persist_and_ctrl_r_lists_again() {
     let mut services = common::Observed {
         inner: PickServices::new(&demo.env, &session, Some(&token), 8),
         complete: complete.clone(),
+        settled: Default::default(),
     };
     let target = demo.sim.org().accounts[29].clone();
     let role = target.roles[0].clone();
@@ -151,7 +152,9 @@ async fn sessions_view_keys_drive_the_simulator() {
     let token = token::stored(&demo.env, &session, OffsetDateTime::now_utc()).unwrap();
     let mut app = picker::new_app(&demo.env, &session, &request).unwrap();
     let complete = Arc::new(Notify::new());
+    let settled = Arc::new(Notify::new());
     let mut services = common::Observed {
+        settled: settled.clone(),
         inner: PickServices::new(&demo.env, &session, Some(&token), 8).with_browser(
             uo_aws_tui::aws::login::Browser {
                 browser_var: None,
@@ -170,17 +173,17 @@ async fn sessions_view_keys_drive_the_simulator() {
         common::Step::Key(KeyCode::Down, none),
         // l: log in to lab (device code, approved by the simulator).
         common::Step::Key(KeyCode::Char('l'), none),
-        common::Step::Sleep(std::time::Duration::from_millis(500)),
+        common::Step::AwaitSettled(settled.clone()),
         // r: refresh lab's new token.
         common::Step::Key(KeyCode::Char('r'), none),
-        common::Step::Sleep(std::time::Duration::from_millis(500)),
+        common::Step::AwaitSettled(settled.clone()),
         // Enter: list lab.
         common::Step::Key(KeyCode::Enter, none),
         common::Step::AwaitComplete,
         common::Step::Key(KeyCode::Tab, none),
         // o: log out of lab.
         common::Step::Key(KeyCode::Char('o'), none),
-        common::Step::Sleep(std::time::Duration::from_millis(500)),
+        common::Step::AwaitSettled(settled.clone()),
         common::Step::Key(KeyCode::Char('c'), KeyModifiers::CONTROL),
     ];
     let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
@@ -204,7 +207,7 @@ async fn sessions_view_keys_drive_the_simulator() {
         app.message()
     );
     let lab = uo_aws_tui::aws::token_cache::token_path(&demo.paths().sso_cache, "lab");
-    assert!(!lab.exists(), "o removed lab's token");
+    assert!(!lab.exists(), "o removed lab's token: {:?}", app.message());
     let logouts = demo
         .sim
         .requests()
@@ -281,6 +284,7 @@ async fn a_burst_of_queued_keys_draws_a_handful_of_frames() {
     let mut services = common::Observed {
         inner: PickServices::new(&demo.env, &session, Some(&token), 8),
         complete: complete.clone(),
+        settled: Default::default(),
     };
     let flushes = Arc::new(AtomicUsize::new(0));
     let before_burst = Arc::new(AtomicUsize::new(usize::MAX));
@@ -338,6 +342,7 @@ async fn after_login_panel(keys: Vec<common::Step>) -> Outcome {
     let mut services = common::Observed {
         inner: PickServices::new(&demo.env, &session, Some(&token), 8),
         complete: complete.clone(),
+        settled: Default::default(),
     };
     let mut steps = vec![
         common::Step::AwaitComplete,

@@ -557,6 +557,7 @@ async fn the_picker_recovers_from_an_expired_token_without_a_restart() {
     let mut services = common::Observed {
         inner: PickServices::new(&demo.env, &session, None, 8).with_browser(browser(&fetcher)),
         complete: complete.clone(),
+        settled: Default::default(),
     };
     let steps = vec![
         common::Step::AwaitComplete,

@@ -239,10 +239,34 @@ use uo_aws_tui::catalog::CatalogEvent;
 use uo_aws_tui::event_loop::Services;
 use uo_aws_tui::favourites::Favourite;
 
-/// The real services, with a signal each time a listing pass completes.
+/// The real services, with a signal each time a listing pass completes
+/// (`complete`) and each time a login or a session operation has ended
+/// (`settled`).
 pub struct Observed {
     pub inner: uo_aws_tui::picker::PickServices,
     pub complete: std::sync::Arc<tokio::sync::Notify>,
+    pub settled: std::sync::Arc<tokio::sync::Notify>,
+}
+
+/// Forwards `rx`, and signals `settled` once the message `last` says is the
+/// final one has been passed on (or the sender is gone).
+fn forward_then_signal<T: Send + 'static>(
+    mut rx: mpsc::UnboundedReceiver<T>,
+    settled: std::sync::Arc<tokio::sync::Notify>,
+    last: fn(&T) -> bool,
+) -> mpsc::UnboundedReceiver<T> {
+    let (tx, out) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(message) = rx.recv().await {
+            let done = last(&message);
+            let _ = tx.send(message);
+            if done {
+                break;
+            }
+        }
+        settled.notify_one();
+    });
+    out
 }
 
 impl Services for Observed {
@@ -270,7 +294,9 @@ impl Services for Observed {
     }
 
     fn login(&mut self, session: &str) -> mpsc::UnboundedReceiver<LoginUpdate> {
-        self.inner.login(session)
+        forward_then_signal(self.inner.login(session), self.settled.clone(), |u| {
+            !matches!(u, LoginUpdate::Step(_))
+        })
     }
 
     fn sessions(&mut self) -> Vec<uo_aws_tui::app::SessionSummary> {
@@ -282,7 +308,11 @@ impl Services for Observed {
         op: uo_aws_tui::app::SessionOp,
         session: &str,
     ) -> mpsc::UnboundedReceiver<uo_aws_tui::app::SessionOpResult> {
-        self.inner.session_op(op, session)
+        forward_then_signal(
+            self.inner.session_op(op, session),
+            self.settled.clone(),
+            |_| true,
+        )
     }
 
     fn switch_session(&mut self, session: &str) -> uo_aws_tui::app::SwitchResult {
@@ -301,6 +331,9 @@ impl Services for Observed {
 pub enum Step {
     /// Wait until a listing pass has completed.
     AwaitComplete,
+    /// Wait until a login or session operation has ended
+    /// ([`Observed::settled`]).
+    AwaitSettled(std::sync::Arc<tokio::sync::Notify>),
     /// Let background work run.
     Sleep(std::time::Duration),
     Key(KeyCode, KeyModifiers),
@@ -319,6 +352,12 @@ pub fn script(
                     tokio::time::timeout(std::time::Duration::from_secs(20), complete.notified())
                         .await
                         .expect("the listing completes");
+                    vec![]
+                }
+                Step::AwaitSettled(settled) => {
+                    tokio::time::timeout(std::time::Duration::from_secs(20), settled.notified())
+                        .await
+                        .expect("the operation ends");
                     vec![]
                 }
                 Step::Sleep(d) => {
