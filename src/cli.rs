@@ -21,11 +21,20 @@ Examples:
 
 Exit codes: 0 chosen (result on stdout), 1 cancelled, 2 error, 130 interrupted.";
 
+/// `--version`: the crate version and the commit it was built from
+/// (`unknown` when built outside a checkout or package; see `build.rs`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("UO_AWS_TUI_COMMIT"),
+    ")"
+);
+
 /// `uo-aws-tui [QUERY…]` is `uo-aws-tui pick [QUERY…]`.
 #[derive(Debug, Parser)]
 #[command(
     name = "uo-aws-tui",
-    version,
+    version = VERSION,
     about = ABOUT,
     after_help = EXAMPLES,
     args_conflicts_with_subcommands = true
