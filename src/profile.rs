@@ -228,8 +228,14 @@ mod tests {
             (r, s.label())
         };
         assert_eq!(got(&none, None), ("us-west-2".into(), "sso_region".into()));
-        assert_eq!(got(&none, Some("")), ("us-west-2".into(), "sso_region".into()));
-        assert_eq!(got(&settings, None), ("eu-central-1".into(), "settings".into()));
+        assert_eq!(
+            got(&none, Some("")),
+            ("us-west-2".into(), "sso_region".into())
+        );
+        assert_eq!(
+            got(&settings, None),
+            ("eu-central-1".into(), "settings".into())
+        );
         assert_eq!(
             got(&settings, Some("us-east-1")),
             ("us-east-1".into(), "profile".into())

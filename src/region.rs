@@ -307,7 +307,10 @@ mod tests {
             settings: Some("eu-central-1".into()),
         };
         let (r, s) = region_for(&defaults, &GEO, None, "us-west-2");
-        assert_eq!((r.as_str(), s.label()), ("us-east-1", "rule role:*GPU*".into()));
+        assert_eq!(
+            (r.as_str(), s.label()),
+            ("us-east-1", "rule role:*GPU*".into())
+        );
         let (r, s) = region_for(&defaults, &GEO, Some("ap-south-1"), "us-west-2");
         assert_eq!((r.as_str(), s), ("ap-south-1", RegionSource::Profile));
         let flag = RegionDefaults {

@@ -127,7 +127,8 @@ async fn discovery_and_status_see_only_the_configured_login() {
     let files = plant(&demo);
 
     let config = AwsFile::load(&demo.paths().config, FileKind::Config).unwrap();
-    let found = uo_aws_tui::sessions::discover(demo.paths(), &config, time::OffsetDateTime::now_utc());
+    let found =
+        uo_aws_tui::sessions::discover(demo.paths(), &config, time::OffsetDateTime::now_utc());
     assert_eq!(found.sessions.len(), 1, "{found:?}");
     assert_eq!(found.sessions[0].session.as_deref(), Some("uoregon"));
     assert_eq!(found.sessions[0].cache_file, ours(&demo));
@@ -137,8 +138,16 @@ async fn discovery_and_status_see_only_the_configured_login() {
 
     let out = run(&demo, &["status", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), text(&clean.stdout), "same answer as without them");
-    assert_eq!(text(&out.stderr), text(&clean.stderr), "no warning about them");
+    assert_eq!(
+        text(&out.stdout),
+        text(&clean.stdout),
+        "same answer as without them"
+    );
+    assert_eq!(
+        text(&out.stderr),
+        text(&clean.stderr),
+        "no warning about them"
+    );
     let table = run(&demo, &["status"]);
     assert_eq!(table.status.code(), Some(0));
     let table = text(&table.stdout);
@@ -167,8 +176,23 @@ async fn listing_uses_our_token_whatever_else_the_cache_holds() {
     let out = run(&demo, &["list", "--tsv"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), text(&clean.stdout));
-    assert_eq!(text(&out.stdout).lines().count(), 1 + 8, "{}", text(&out.stdout));
-    let used = run(&demo, &["use", "--no-write", "--emit", "profile", "management", "billing"]);
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        1 + 8,
+        "{}",
+        text(&out.stdout)
+    );
+    let used = run(
+        &demo,
+        &[
+            "use",
+            "--no-write",
+            "--emit",
+            "profile",
+            "management",
+            "billing",
+        ],
+    );
     assert_eq!(used.status.code(), Some(0), "{}", text(&used.stderr));
     assert_eq!(text(&used.stdout), "127027105832_Billing\n");
     assert_untouched(&files, "list and use");

@@ -110,7 +110,14 @@ async fn a_rule_comes_after_region_flag_and_the_profiles_own_region_before_setti
     // The rule, on a new profile (not written: --no-write).
     let out = run(
         &demo,
-        &["use", "--no-write", "--emit", "json", "management", "billing"],
+        &[
+            "use",
+            "--no-write",
+            "--emit",
+            "json",
+            "management",
+            "billing",
+        ],
     );
     assert_eq!(exported(&out), "us-east-1");
     // --region wins over the rule.
@@ -136,7 +143,10 @@ async fn a_rule_comes_after_region_flag_and_the_profiles_own_region_before_setti
     std::fs::write(&demo.paths().config, &config).unwrap();
     let out = run(&demo, &["use", "--emit", "json", "management", "billing"]);
     assert_eq!(exported(&out), "ca-central-1");
-    assert_eq!(std::fs::read_to_string(&demo.paths().config).unwrap(), config);
+    assert_eq!(
+        std::fs::read_to_string(&demo.paths().config).unwrap(),
+        config
+    );
     // A new profile, written: the id rule.
     let out = run(&demo, &["use", "--emit", "json", "log archive", "readonly"]);
     assert_eq!(exported(&out), "ap-southeast-2");
@@ -147,7 +157,10 @@ async fn a_rule_comes_after_region_flag_and_the_profiles_own_region_before_setti
         "\n[profile lab]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\n",
     );
     std::fs::write(&demo.paths().config, &config).unwrap();
-    let out = run(&demo, &["exec", "lab", "--", "sh", "-c", "echo $AWS_REGION"]);
+    let out = run(
+        &demo,
+        &["exec", "lab", "--", "sh", "-c", "echo $AWS_REGION"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "us-east-1\n");
 }
@@ -177,12 +190,12 @@ async fn the_picker_shows_the_rule_that_applied_and_enter_writes_its_region() {
         ));
     }
     let mut terminal = Terminal::new(TestBackend::new(120, 24)).unwrap();
-    terminal
-        .draw(|f| uo_aws_tui::ui::draw(f, &app))
-        .unwrap();
+    terminal.draw(|f| uo_aws_tui::ui::draw(f, &app)).unwrap();
     let screen = screen_text(&terminal);
     assert!(
-        screen.contains("new profile · eu-west-1 (rule name:*security*) · 190098774915_SecurityAudit"),
+        screen.contains(
+            "new profile · eu-west-1 (rule name:*security*) · 190098774915_SecurityAudit"
+        ),
         "{screen}"
     );
     // Enter commits through the same rule.
@@ -221,5 +234,8 @@ async fn a_bad_rule_stops_the_command_naming_settings_file_and_line() {
         )),
         "{err}"
     );
-    assert_eq!(std::fs::read_to_string(&demo.paths().config).unwrap(), before);
+    assert_eq!(
+        std::fs::read_to_string(&demo.paths().config).unwrap(),
+        before
+    );
 }

@@ -98,9 +98,11 @@ impl LoginToken {
                 .get("accountId")
                 .and_then(Value::as_str)
                 .map(str::to_string),
-            refreshable: REFRESH_KEYS
-                .iter()
-                .all(|k| map.get(*k).and_then(Value::as_str).is_some_and(|v| !v.is_empty())),
+            refreshable: REFRESH_KEYS.iter().all(|k| {
+                map.get(*k)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| !v.is_empty())
+            }),
         })
     }
 }

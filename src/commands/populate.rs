@@ -321,15 +321,8 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     // New profiles only: no existing region, and populate has no --region;
     // the region rules give each row its own.
     let regions = settings.region_defaults(None);
-    let region_of = |r: &Row| {
-        region_for(
-            &regions,
-            &Assignment::from(r),
-            None,
-            &listed.session.region,
-        )
-        .0
-    };
+    let region_of =
+        |r: &Row| region_for(&regions, &Assignment::from(r), None, &listed.session.region).0;
     // Rows that cannot be written are left out, collisions included.
     let writable: Vec<Row> = rows
         .iter()
@@ -337,13 +330,15 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
         .cloned()
         .collect();
     let mut skipped = Vec::new();
-    selected.retain(|r| match unwritable(r, &listed.session, &region_of(r), &name) {
-        Some(s) => {
-            skipped.push(s);
-            false
-        }
-        None => true,
-    });
+    selected.retain(
+        |r| match unwritable(r, &listed.session, &region_of(r), &name) {
+            Some(s) => {
+                skipped.push(s);
+                false
+            }
+            None => true,
+        },
+    );
     for s in &skipped {
         crate::output::warn(format!("skipped {s}"));
     }
