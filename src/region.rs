@@ -14,7 +14,10 @@
 //! Each rule is `FIELD:GLOB => REGION`: `FIELD` is `name` (the account's
 //! name), `id` (the account id) or `role` (the role name); `GLOB` matches
 //! the whole field, `*` standing for any run of characters and `?` for one,
-//! ignoring case (the `wildmatch` crate); the first rule that matches wins.
+//! ignoring case; the first rule that matches wins. Globs are matched by the
+//! `wildmatch` crate: no dependencies, exactly `*` and `?`, Unicode case
+//! folding; globset's path rules (separators, `**`, classes) do not fit
+//! names.
 
 use std::fmt;
 

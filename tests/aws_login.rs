@@ -130,6 +130,23 @@ async fn status_lists_login_sessions_with_their_expiry() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_login_session_is_escaped_in_the_table() {
+    let demo = DemoHome::new(3, 2).await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str("\n[profile evil]\nlogin_session = arn:aws:iam::1:user/\u{1b}[31mred\u{7}\n");
+    std::fs::write(&demo.paths().config, config).unwrap();
+    let out = run(&demo, &["status"]);
+    let table = text(&out.stdout);
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\u{7}'),
+        "{table:?}"
+    );
+    assert!(table.contains("user/\\x1b[31mred\\x07"), "{table}");
+    let out = run(&demo, &["status", "--json"]);
+    assert!(!out.stdout.contains(&0x1b), "{}", text(&out.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_login_cache_directory_variable_is_honoured() {
     let demo = DemoHome::new(3, 2).await;
     let elsewhere = demo.home.path().join("elsewhere");
