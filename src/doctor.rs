@@ -72,6 +72,12 @@ pub enum Code {
     TokenUnreadable,
     /// Another file in the token cache is not JSON or a broken token.
     CacheUnreadable,
+    /// A profile signs in with `aws login` (`login_session`), which some
+    /// tools cannot read.
+    LoginSession,
+    /// An `aws login` session that profiles carry is not signed in here,
+    /// expired without a way to refresh, or its cache file is unreadable.
+    LoginExpired,
 }
 
 impl Code {
@@ -93,6 +99,8 @@ impl Code {
             Code::TokenExpired => "token-expired",
             Code::TokenUnreadable => "token-unreadable",
             Code::CacheUnreadable => "cache-unreadable",
+            Code::LoginSession => "login-session",
+            Code::LoginExpired => "login-expired",
         }
     }
 }
@@ -236,6 +244,7 @@ pub fn diagnose(
         }
         let discovery = sessions::discover(paths, config, now);
         check_tokens(config, &discovery, now, &mut out);
+        check_logins(config, &discovery, now, &mut out);
     }
     out.sort_by(|a, b| {
         (a.severity, &a.file, a.line, a.code).cmp(&(b.severity, &b.file, b.line, b.code))
@@ -891,6 +900,90 @@ fn check_tokens(
             }
             _ => {}
         }
+    }
+}
+
+/// Tools that cannot read `login_session` profiles (see docs/aws-login.md
+/// for the sources).
+pub const LOGIN_UNREADERS: &str = "terraform (hashicorp/aws-sdk-go-base#1433), \
+aws-sdk-go-v2 before v1.40.0, the AWS SDK for Java 2.x before 2.39.1 or without its signin \
+module, the JavaScript SDK v3 before 3.936.0, botocore and boto3 (so AWS CLI v1) without \
+their `crt` extra or from before their login provider, the JetBrains toolkit";
+
+/// `aws login` profiles: which tools cannot read them and the companion
+/// that serves those (info, one per profile), and logins that need a new
+/// `aws login` (warning). Never a fix that rewrites them.
+fn check_logins(
+    config: &AwsFile,
+    discovery: &Discovery,
+    now: OffsetDateTime,
+    out: &mut Vec<Finding>,
+) {
+    for login in &discovery.logins {
+        let arn = crate::output::escape(&login.login_session);
+        for profile in &login.profiles {
+            let line = config.profile(profile).map(|s| s.line);
+            out.push(finding(
+                Code::LoginSession,
+                Severity::Info,
+                Some(&config.path),
+                line,
+                format!(
+                    "profile {profile} signs in with `aws login` (login_session = {arn}): the AWS \
+                     CLI ≥ 2.32 and current SDKs read it, but not {LOGIN_UNREADERS}"
+                ),
+                format!(
+                    "for those tools add a companion profile with `credential_process = \
+                     uo-aws-tui credentials {profile} --format process` (the credentials \
+                     companion; `aws configure export-credentials --profile {profile} --format \
+                     process` is the AWS CLI's own); {profile} and its cached login stay as \
+                     `aws login` wrote them"
+                ),
+                vec![profile.clone()],
+            ));
+        }
+        if login.usable() {
+            continue;
+        }
+        let relogin = format!("aws login --profile {}", login.profiles[0]);
+        let (message, fix) = match login.state {
+            TokenState::Unreadable => (
+                format!(
+                    "the cached `aws login` of {arn} cannot be read ({}); {} profile(s) use it",
+                    login.problem.as_deref().unwrap_or("unknown reason"),
+                    login.profiles.len()
+                ),
+                relogin,
+            ),
+            TokenState::NotLoggedIn => (
+                format!(
+                    "{arn} is not signed in here (no {}); {} profile(s) use it",
+                    login.cache_file.display(),
+                    login.profiles.len()
+                ),
+                relogin,
+            ),
+            _ => (
+                format!(
+                    "the cached `aws login` of {arn} {} and cannot be refreshed; {} profile(s) use it",
+                    login
+                        .expires_at
+                        .map(|t| crate::duration::expiry_phrase(t, now))
+                        .unwrap_or_else(|| "expired".to_string()),
+                    login.profiles.len()
+                ),
+                relogin,
+            ),
+        };
+        out.push(finding(
+            Code::LoginExpired,
+            Severity::Warning,
+            Some(&config.path),
+            Some(login.line),
+            message,
+            fix,
+            login.profiles.clone(),
+        ));
     }
 }
 

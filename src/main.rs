@@ -100,6 +100,7 @@ fn main() -> ExitCode {
 async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
     let settings = Settings::load(&env.dirs)?;
+    let regions = settings.region_defaults(args.choice.region);
     let request = PickRequest {
         sso_session: args.choice.sso_session.or(settings.sso_session),
         query: args.query.join(" "),
@@ -108,10 +109,7 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
             .concurrency
             .or(settings.concurrency)
             .unwrap_or(DEFAULT_CONCURRENCY),
-        regions: uo_aws_tui::profile::RegionDefaults {
-            flag: args.choice.region,
-            settings: settings.region,
-        },
+        regions,
         no_write: args.choice.no_write,
         strict: args.choice.strict,
         select_1: args.select_1,

@@ -16,7 +16,7 @@ use crate::aws::config_write::ConfigWriter;
 use crate::aws::sso_session::SsoSession;
 use crate::catalog::{ProfileTemplate, Row};
 use crate::env::Environment;
-pub use crate::region::{region_for, RegionDefaults, RegionSource};
+pub use crate::region::{region_for, Assignment, RegionDefaults, RegionSource};
 pub use crate::shell::Choice;
 
 /// The key that marks a profile section as written by uo-aws-tui: `populate
@@ -167,6 +167,7 @@ pub fn commit(
     let section = config.as_ref().and_then(|c| c.profile(&choice.profile));
     choice.region = region_for(
         target.regions,
+        &Assignment::from(row),
         section.and_then(|s| s.get("region")),
         &target.session.region,
     )
@@ -209,26 +210,39 @@ mod tests {
         let none = RegionDefaults::default();
         let settings = RegionDefaults {
             flag: None,
+            rules: Vec::new(),
             settings: Some("eu-central-1".into()),
         };
         let flag = RegionDefaults {
             flag: Some("ap-south-1".into()),
+            rules: Vec::new(),
             settings: Some("eu-central-1".into()),
         };
+        let assignment = Assignment {
+            account_id: "123456789012",
+            account_name: Some("Genomics"),
+            role_name: Some("Admin"),
+        };
         let got = |d: &RegionDefaults, existing| {
-            let (r, s) = region_for(d, existing, "us-west-2");
+            let (r, s) = region_for(d, &assignment, existing, "us-west-2");
             (r, s.label())
         };
-        assert_eq!(got(&none, None), ("us-west-2".into(), "sso_region"));
-        assert_eq!(got(&none, Some("")), ("us-west-2".into(), "sso_region"));
-        assert_eq!(got(&settings, None), ("eu-central-1".into(), "settings"));
+        assert_eq!(got(&none, None), ("us-west-2".into(), "sso_region".into()));
+        assert_eq!(
+            got(&none, Some("")),
+            ("us-west-2".into(), "sso_region".into())
+        );
+        assert_eq!(
+            got(&settings, None),
+            ("eu-central-1".into(), "settings".into())
+        );
         assert_eq!(
             got(&settings, Some("us-east-1")),
-            ("us-east-1".into(), "profile")
+            ("us-east-1".into(), "profile".into())
         );
         assert_eq!(
             got(&flag, Some("us-east-1")),
-            ("ap-south-1".into(), "--region")
+            ("ap-south-1".into(), "--region".into())
         );
     }
 }

@@ -1,10 +1,17 @@
 //! Which logins exist and how long they last: every `[sso-session NAME]` of
 //! the config, plus every distinct legacy start URL that profiles carry
-//! themselves, each with the state of its cached token.
+//! themselves, each with the state of its cached token; and every
+//! `login_session` of `aws login` profiles with the state of its cached
+//! credentials ([`crate::aws::login_cache`]).
 //!
-//! Local files only: the config (already parsed) and the token cache. Nothing
-//! here talks to the network, and the current time is a parameter so the
-//! answers are deterministic.
+//! Local files only: the config (already parsed) and the token caches.
+//! Nothing here talks to the network, and the current time is a parameter so
+//! the answers are deterministic. A login is found only through the config:
+//! a token file is read only under the name the config gives it
+//! (`sha1(session name)`, `sha1(start URL)`, `sha256(login_session)`), so
+//! tokens other programs keep in the same cache (IDE toolkits, Amazon Q:
+//! other scopes, other start URLs, no `startUrl`, registrations) are never
+//! taken for ours.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,6 +22,7 @@ use time::OffsetDateTime;
 
 use crate::aws::config::AwsFile;
 use crate::aws::login;
+use crate::aws::login_cache::{self, read_login_token, LoginTokenError};
 use crate::aws::paths::AwsPaths;
 use crate::aws::sso_session::session_names;
 use crate::aws::token_cache::{cache_file_name, read_token, TokenError};
@@ -122,6 +130,39 @@ impl SessionStatus {
     }
 }
 
+/// One `aws login` session: a `login_session` value (an IAM user, role
+/// session or root ARN) that profiles carry, with its cached credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginStatus {
+    /// The `login_session` value.
+    pub login_session: String,
+    /// 1-based line in the config of the first profile that carries it.
+    pub line: usize,
+    /// The token file: `<login cache>/<sha256(login_session)>.json`.
+    pub cache_file: PathBuf,
+    /// The state of the cached credentials (`Expiring` under
+    /// [`EXPIRING_WINDOW`]; they last 15 minutes and are refreshed by the
+    /// AWS CLI and SDKs that read them).
+    pub state: TokenState,
+    /// Why the token file is unreadable (state `Unreadable` only).
+    pub problem: Option<String>,
+    /// When the cached credentials expire (`accessToken.expiresAt`).
+    pub expires_at: Option<OffsetDateTime>,
+    /// `accessToken.accountId`.
+    pub account_id: Option<String>,
+    /// The refresh token, DPoP key and client id are there.
+    pub refreshable: bool,
+    /// The profiles that carry it, in config order, each once.
+    pub profiles: Vec<String>,
+}
+
+impl LoginStatus {
+    /// `valid`, or refreshable without a new sign-in.
+    pub fn usable(&self) -> bool {
+        self.state == TokenState::Valid || self.refreshable
+    }
+}
+
 /// A file in the token cache that cannot be read or parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheWarning {
@@ -146,14 +187,24 @@ pub struct Discovery {
     /// The sso-sessions in config order, then the legacy start URLs in the
     /// order profiles first name them.
     pub sessions: Vec<SessionStatus>,
+    /// The `login_session`s of `aws login` profiles, in the order profiles
+    /// first name them.
+    pub logins: Vec<LoginStatus>,
     /// Unreadable files in the token cache, by path (each once).
     pub warnings: Vec<CacheWarning>,
 }
 
 impl Discovery {
-    /// Whether every login is usable (see [`SessionStatus::usable`]).
+    /// Whether every login is usable (see [`SessionStatus::usable`],
+    /// [`LoginStatus::usable`]).
     pub fn all_usable(&self) -> bool {
         self.sessions.iter().all(SessionStatus::usable)
+            && self.logins.iter().all(LoginStatus::usable)
+    }
+
+    /// Whether the config has no login at all.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty() && self.logins.is_empty()
     }
 
     /// The login that profile `section` of the config uses, if any:
@@ -235,7 +286,56 @@ pub fn discover(paths: &AwsPaths, config: &AwsFile, now: OffsetDateTime) -> Disc
         }
     }
     warnings.sort_by(|a, b| a.path.cmp(&b.path));
-    Discovery { sessions, warnings }
+    let logins = discover_logins(&paths.login_cache, config, now);
+    Discovery {
+        sessions,
+        logins,
+        warnings,
+    }
+}
+
+/// Every distinct `login_session` of the config's profiles, with the state
+/// of its token in `login_cache` at `now` (read only).
+fn discover_logins(login_cache: &Path, config: &AwsFile, now: OffsetDateTime) -> Vec<LoginStatus> {
+    let mut out: Vec<LoginStatus> = Vec::new();
+    for (profile, section) in config.profiles() {
+        let Some(arn) = section.get("login_session").filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        if let Some(known) = out.iter_mut().find(|l| l.login_session == arn) {
+            if !known.profiles.iter().any(|p| p == profile) {
+                known.profiles.push(profile.to_string());
+            }
+            continue;
+        }
+        let cache_file = login_cache::token_path(login_cache, arn);
+        let mut status = LoginStatus {
+            login_session: arn.to_string(),
+            line: section.line,
+            cache_file,
+            state: TokenState::NotLoggedIn,
+            problem: None,
+            expires_at: None,
+            account_id: None,
+            refreshable: false,
+            profiles: vec![profile.to_string()],
+        };
+        match read_login_token(&status.cache_file) {
+            Ok(token) => {
+                status.state = state_at(token.expires_at, now);
+                status.expires_at = Some(token.expires_at);
+                status.account_id = token.account_id;
+                status.refreshable = token.refreshable;
+            }
+            Err(LoginTokenError::NotFound { .. }) => {}
+            Err(LoginTokenError::Unreadable { reason, .. }) => {
+                status.state = TokenState::Unreadable;
+                status.problem = Some(reason);
+            }
+        }
+        out.push(status);
+    }
+    out
 }
 
 /// Names in first-seen order, each once.

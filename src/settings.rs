@@ -7,23 +7,34 @@
 //! region = us-west-2
 //! profile_template = {account_id}_{role_name}
 //! concurrency = 8
+//! region_rule = name:*geography* => eu-west-1
+//! region_rule = role:*GPU* => us-east-1
 //! ```
 //!
 //! Every key is optional and a missing file means the defaults. Keys stand
 //! at the top of the file, outside any section. An unknown key, a section,
 //! or a bad value is an error naming the file and the line. Command-line
-//! options win over these settings.
+//! options win over these settings. `region_rule` may be given any number
+//! of times, one rule a line, first match wins
+//! ([`crate::region::RegionRule`]); for every other key the last line wins.
 
 use std::path::{Path, PathBuf};
 
 use crate::catalog::ProfileTemplate;
 use crate::dirs::AppDirs;
+use crate::region::{RegionDefaults, RegionRule};
 
 /// The file name inside [`AppDirs::config_dir`].
 pub const FILE_NAME: &str = "settings.ini";
 
 /// The keys `settings.ini` knows.
-pub const KEYS: [&str; 4] = ["sso_session", "region", "profile_template", "concurrency"];
+pub const KEYS: [&str; 5] = [
+    "sso_session",
+    "region",
+    "region_rule",
+    "profile_template",
+    "concurrency",
+];
 
 /// The settings, each `None` (or the default template) when not set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,6 +44,9 @@ pub struct Settings {
     pub sso_session: Option<String>,
     /// The region written and exported instead of the session's `sso_region`.
     pub region: Option<String>,
+    /// `region_rule` lines in file order: a region per account or role,
+    /// before `region` ([`crate::region::region_for`]).
+    pub region_rules: Vec<RegionRule>,
     /// How profile names are made (default `{account_id}_{role_name}`).
     pub profile_template: ProfileTemplate,
     /// How many accounts' roles are fetched at once.
@@ -93,6 +107,9 @@ impl Settings {
         let ini = ini::Ini::load_from_str_noescape(text)
             .map_err(|e| invalid(e.line, e.msg.to_string()))?;
         let mut settings = Settings::default();
+        // rust-ini keeps every repeated key in order; the n-th value of a
+        // key stands on the n-th line that sets it.
+        let mut rule_lines = lines_of_key(text, "region_rule").into_iter();
         for (section, props) in ini.iter() {
             if let Some(name) = section {
                 let line = line_of_section(text, name);
@@ -102,7 +119,11 @@ impl Settings {
                 ));
             }
             for (key, value) in props.iter() {
-                let line = line_of_key(text, key);
+                let line = if key == "region_rule" {
+                    rule_lines.next().unwrap_or(0)
+                } else {
+                    line_of_key(text, key)
+                };
                 let value = value.trim();
                 let bad = |why: String| invalid(line, format!("{key} = {value:?}: {why}"));
                 match key {
@@ -114,6 +135,11 @@ impl Settings {
                     }
                     "region" => {
                         settings.region = Some(crate::cli::parse_region(value).map_err(&bad)?);
+                    }
+                    "region_rule" => {
+                        settings
+                            .region_rules
+                            .push(RegionRule::parse(value, line).map_err(&bad)?);
                     }
                     "profile_template" => {
                         settings.profile_template = ProfileTemplate::parse(value).map_err(&bad)?;
@@ -137,12 +163,27 @@ impl Settings {
         }
         Ok(settings)
     }
+
+    /// The region defaults of a choice: `flag` (`--region`), then the
+    /// region rules and `region` of these settings.
+    pub fn region_defaults(&self, flag: Option<String>) -> RegionDefaults {
+        RegionDefaults {
+            flag,
+            rules: self.region_rules.clone(),
+            settings: self.region.clone(),
+        }
+    }
 }
 
 /// The 1-based line where `key` is set (the last such line, as the last
 /// value wins); rust-ini does not report lines, so the text is scanned.
 /// 0 when not found.
 fn line_of_key(text: &str, key: &str) -> usize {
+    lines_of_key(text, key).last().copied().unwrap_or(0)
+}
+
+/// The 1-based lines where `key` is set, in file order.
+fn lines_of_key(text: &str, key: &str) -> Vec<usize> {
     text.lines()
         .enumerate()
         .filter(|(_, line)| {
@@ -151,8 +192,7 @@ fn line_of_key(text: &str, key: &str) -> usize {
                 .is_some_and(|rest| rest.trim_start().starts_with(['=', ':']))
         })
         .map(|(i, _)| i + 1)
-        .last()
-        .unwrap_or(0)
+        .collect()
 }
 
 /// The 1-based line of the header `[name]`; 0 when not found.
@@ -214,5 +254,49 @@ mod tests {
             .unwrap_err()
             .starts_with("/s.ini:2: [defaults]"));
         assert_eq!(line_of_key("regionx = 1\n region = 2\n", "region"), 2);
+    }
+
+    #[test]
+    fn region_rules_repeat_in_order_with_their_lines() {
+        let s = parse(
+            "region = eu-central-1\n# rules\nregion_rule = name:*geography* => eu-west-1\nregion_rule=id:1234* => us-east-2\nregion_rule : role:*GPU*=>us-east-1\n",
+        )
+        .unwrap();
+        let rules: Vec<(String, usize)> = s
+            .region_rules
+            .iter()
+            .map(|r| (r.to_string(), r.line()))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                ("name:*geography* => eu-west-1".to_string(), 3),
+                ("id:1234* => us-east-2".to_string(), 4),
+                ("role:*GPU* => us-east-1".to_string(), 5),
+            ]
+        );
+        let d = s.region_defaults(Some("sa-east-1".into()));
+        assert_eq!(d.flag.as_deref(), Some("sa-east-1"));
+        assert_eq!(d.rules.len(), 3);
+        assert_eq!(d.settings.as_deref(), Some("eu-central-1"));
+        // A `#` or `;` inside the value is part of the glob.
+        let s = parse("region_rule = name:Lab #1* => us-east-1\n").unwrap();
+        assert_eq!(s.region_rules[0].glob(), "Lab #1*");
+    }
+
+    #[test]
+    fn a_bad_rule_names_its_own_line() {
+        assert_eq!(
+            parse("region_rule = name:*a* => us-east-1\n\nregion_rule = email:*@uo* => us-east-1\n")
+                .unwrap_err(),
+            "/s.ini:3: region_rule = \"email:*@uo* => us-east-1\": unknown field \"email\": a rule like `name:*geography* => eu-west-1` (name, id or role)"
+        );
+        assert!(parse("region_rule = name:*a*\n")
+            .unwrap_err()
+            .starts_with("/s.ini:1: region_rule"));
+        assert!(parse("region_rule = role:x => moon-1x\n").is_ok());
+        assert!(parse("region_rule = role:x => Moon\n")
+            .unwrap_err()
+            .contains("not a region name"));
     }
 }

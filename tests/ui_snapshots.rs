@@ -301,6 +301,7 @@ fn the_details_pane_names_the_rule_that_chose_the_region() {
     app.set_region_defaults(uo_aws_tui::profile::RegionDefaults {
         flag: None,
         settings: Some("eu-central-1".into()),
+        ..Default::default()
     });
     let screen = screen_text(&render(&app, 100, 24));
     assert!(screen.contains("us-east-1 (profile)"), "{screen}");
@@ -314,6 +315,7 @@ fn the_details_pane_names_the_rule_that_chose_the_region() {
     app.set_region_defaults(uo_aws_tui::profile::RegionDefaults {
         flag: Some("ap-south-1".into()),
         settings: Some("eu-central-1".into()),
+        ..Default::default()
     });
     let screen = screen_text(&render(&app, 100, 24));
     assert!(

@@ -180,7 +180,8 @@ pub struct App {
     /// The session's `sso_region`, the last fallback of
     /// [`crate::region::region_for`].
     pub region: String,
-    /// `--region` and settings.ini's `region` (see [`App::region_for`]).
+    /// `--region`, settings.ini's region rules and `region` (see
+    /// [`App::region_for`]).
     region_defaults: crate::region::RegionDefaults,
     view: View,
     roles: RolesView,
@@ -442,21 +443,27 @@ impl App {
         self.status.listing_stats.as_ref()
     }
 
-    /// `--region` and settings.ini's `region`, which come before the
-    /// session's `sso_region`.
+    /// `--region`, settings.ini's region rules and `region`, which come
+    /// before the session's `sso_region`.
     pub fn set_region_defaults(&mut self, defaults: crate::region::RegionDefaults) {
         self.region_defaults = defaults;
     }
 
-    /// The region Enter writes and exports for `profile`, and which rule
-    /// gave it ([`crate::region::region_for`] with the profile's existing
-    /// section).
-    pub fn region_for(&self, profile: &str) -> (String, crate::region::RegionSource) {
+    /// The region Enter writes and exports for `row`, and which rule gave
+    /// it ([`crate::region::region_for`] with the existing section of the
+    /// row's profile).
+    pub fn region_for(&self, row: &Row) -> (String, crate::region::RegionSource) {
         let existing = self
             .roles
-            .existing_profile(profile)
+            .profile_name(row, &self.session)
+            .and_then(|profile| self.roles.existing_profile(&profile))
             .and_then(|p| p.region.as_deref());
-        crate::region::region_for(&self.region_defaults, existing, &self.region)
+        crate::region::region_for(
+            &self.region_defaults,
+            &crate::region::Assignment::from(row),
+            existing,
+            &self.region,
+        )
     }
 
     /// When the current session's access token expires (status bar).

@@ -73,23 +73,30 @@ pub async fn logout_session(
     Ok(removed)
 }
 
-/// Logs out of every cached login: every token file in the SSO cache (files
-/// with an `accessToken`; registrations stay) and every AWS CLI cache file
-/// whose `ProviderType` is `sso`. `endpoint` is the portal (`None` for AWS).
-pub async fn logout_all(paths: &AwsPaths, endpoint: Option<&str>) -> std::io::Result<Removed> {
+/// Logs out of every login of `config` (a missing config has none): the
+/// token file of each sso-session and legacy start URL it configures
+/// ([`crate::sessions::discover`]), and every AWS CLI cache file whose
+/// `ProviderType` is `sso`. Other files in the SSO cache — tokens of IDE
+/// toolkits and Amazon Q, registrations — are neither ended at the portal
+/// nor deleted. `endpoint` is the portal (`None` for AWS).
+pub async fn logout_all(
+    paths: &AwsPaths,
+    endpoint: Option<&str>,
+    config: Option<&AwsFile>,
+) -> std::io::Result<Removed> {
     let mut removed = Removed::default();
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(&paths.sso_cache) {
-        Ok(entries) => entries.filter_map(Result::ok).map(|e| e.path()).collect(),
-        Err(_) => Vec::new(),
+    let logins = match config {
+        Some(config) => {
+            crate::sessions::discover(paths, config, time::OffsetDateTime::now_utc()).sessions
+        }
+        None => Vec::new(),
     };
-    files.sort();
-    for path in files {
-        let is_token = crate::file_kind::read_to_string(&path)
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .is_some_and(|v| v.get("accessToken").is_some());
-        if is_token && end_token(&path, "us-east-1", endpoint).await? {
-            removed.tokens.push(path);
+    for login in logins {
+        let region = login.region.as_deref().unwrap_or("us-east-1");
+        if end_token(&login.cache_file, region, endpoint).await?
+            && !removed.tokens.contains(&login.cache_file)
+        {
+            removed.tokens.push(login.cache_file);
         }
     }
     removed.role_credentials = remove_existing(sso_files(&paths.cli_cache))?;

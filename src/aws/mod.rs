@@ -7,6 +7,7 @@ pub mod config_edit;
 pub mod config_write;
 pub mod limiter;
 pub mod login;
+pub mod login_cache;
 pub(crate) mod logout;
 pub mod network;
 pub mod paths;

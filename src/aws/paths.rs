@@ -19,6 +19,10 @@ pub struct AwsPaths {
     pub sso_cache: PathBuf,
     /// AWS CLI v2 role-credential cache (`~/.aws/cli/cache`).
     pub cli_cache: PathBuf,
+    /// `aws login` token cache of the AWS CLI ≥ 2.32
+    /// (`AWS_LOGIN_CACHE_DIRECTORY`, default `~/.aws/login/cache`); read
+    /// only ([`crate::aws::login_cache`]).
+    pub login_cache: PathBuf,
 }
 
 impl AwsPaths {
@@ -31,13 +35,14 @@ impl AwsPaths {
             credentials: aws.join("credentials"),
             sso_cache: aws.join("sso").join("cache"),
             cli_cache: aws.join("cli").join("cache"),
+            login_cache: aws.join("login").join("cache"),
         }
     }
 
     /// The paths the AWS CLI would use in this process: home from `HOME`
     /// (falling back to the platform's home directory), then
-    /// `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` when set (a leading
-    /// `~/` is expanded).
+    /// `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE` and
+    /// `AWS_LOGIN_CACHE_DIRECTORY` when set (a leading `~/` is expanded).
     ///
     /// Returns `None` when no home directory can be found.
     pub fn from_env() -> Option<AwsPaths> {
@@ -51,6 +56,9 @@ impl AwsPaths {
         }
         if let Some(p) = env_path("AWS_SHARED_CREDENTIALS_FILE", &home) {
             paths.credentials = p;
+        }
+        if let Some(p) = env_path("AWS_LOGIN_CACHE_DIRECTORY", &home) {
+            paths.login_cache = p;
         }
         Some(paths)
     }
@@ -83,6 +91,7 @@ mod tests {
         assert_eq!(p.credentials, Path::new("/h/.aws/credentials"));
         assert_eq!(p.sso_cache, Path::new("/h/.aws/sso/cache"));
         assert_eq!(p.cli_cache, Path::new("/h/.aws/cli/cache"));
+        assert_eq!(p.login_cache, Path::new("/h/.aws/login/cache"));
     }
 
     #[test]

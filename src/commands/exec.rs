@@ -10,7 +10,7 @@ use crate::commands::sign_in::sign_in_for;
 use crate::doctor::{ensure_accepted, warn_about_profile};
 use crate::env::Environment;
 use crate::exit::Exit;
-use crate::profile::{commit, region_for, RegionDefaults, Target, Write};
+use crate::profile::{commit, region_for, Assignment, Target, Write};
 use crate::scripting::{list_with_settings, namer, refusal, resolve, settings, Resolution};
 use crate::shell::{activation_vars, unset_note, vars_to_unset, Choice};
 use crate::token::{token_for, Policy};
@@ -47,9 +47,11 @@ fn existing_choice(
         account_name: String::new(),
         role_name: role.to_string(),
         region: region_for(
-            &RegionDefaults {
-                flag: None,
-                settings: settings(env)?.region,
+            &settings(env)?.region_defaults(None),
+            &Assignment {
+                account_id: account,
+                account_name: None,
+                role_name: Some(role),
             },
             section.get("region"),
             &session.region,
@@ -96,10 +98,7 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
                     &name,
                 )));
             };
-            let regions = RegionDefaults {
-                flag: None,
-                settings: settings.region.clone(),
-            };
+            let regions = settings.region_defaults(None);
             let target = Target {
                 session: &listed.session,
                 regions: &regions,

@@ -1,6 +1,7 @@
 //! `uo-aws-tui logout`: end a session (portal Logout), delete its token file
 //! and the AWS CLI's cached role credentials of it (`aws::logout`).
 
+use crate::aws::config::{AwsFile, FileKind};
 use crate::aws::logout::{logout_all, logout_session};
 use crate::aws::portal;
 use crate::cli::LogoutArgs;
@@ -13,7 +14,8 @@ pub async fn run(args: &LogoutArgs) -> anyhow::Result<Exit> {
     env.portal_endpoint = portal::endpoint_from_env();
     let endpoint = env.portal_endpoint.as_deref();
     let removed = if args.all {
-        logout_all(&env.paths, endpoint).await?
+        let config = AwsFile::load_optional(&env.paths.config, FileKind::Config)?;
+        logout_all(&env.paths, endpoint, config.as_ref()).await?
     } else {
         let settings = crate::settings::Settings::load(&env.dirs)?;
         let requested = args

@@ -30,7 +30,7 @@ use crate::cli::PopulateArgs;
 use crate::env::Environment;
 use crate::exit::Exit;
 use crate::listing;
-use crate::profile::{self, profile_keys, region_for, RegionDefaults};
+use crate::profile::{self, profile_keys, region_for, Assignment, RegionDefaults};
 use crate::scripting::{list_with_settings, namer, settings};
 
 /// What an edit did (or, for a dry run, would do).
@@ -176,8 +176,9 @@ pub fn collisions(
 /// What [`edit`] works from.
 pub struct Request<'a> {
     pub session: &'a SsoSession,
-    /// The region new profiles get.
-    pub region: &'a str,
+    /// Where new profiles get their region from ([`region_for`], with no
+    /// existing section).
+    pub regions: &'a RegionDefaults,
     /// The rows to have profiles for (role rows, in the order to append).
     pub selected: &'a [&'a Row],
     /// Every row of the complete listing (for `--prune`).
@@ -215,8 +216,14 @@ pub fn edit(
             }
             continue;
         }
-        let Some(choice) = profile::choice(request.session, request.region, row, profile.clone())
-        else {
+        let region = region_for(
+            request.regions,
+            &Assignment::from(*row),
+            None,
+            &request.session.region,
+        )
+        .0;
+        let Some(choice) = profile::choice(request.session, &region, row, profile.clone()) else {
             continue;
         };
         out = upsert_section(
@@ -311,30 +318,27 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     // Base order for the appended sections, whatever the ranking.
     let mut selected = selected;
     selected.sort_by(|a, b| a.base_cmp(b));
-    // New profiles only: no existing region, and populate has no --region.
-    let (region, _) = region_for(
-        &RegionDefaults {
-            flag: None,
-            settings: settings.region.clone(),
-        },
-        None,
-        &listed.session.region,
-    );
-    let region = region.as_str();
+    // New profiles only: no existing region, and populate has no --region;
+    // the region rules give each row its own.
+    let regions = settings.region_defaults(None);
+    let region_of =
+        |r: &Row| region_for(&regions, &Assignment::from(r), None, &listed.session.region).0;
     // Rows that cannot be written are left out, collisions included.
     let writable: Vec<Row> = rows
         .iter()
-        .filter(|r| unwritable(r, &listed.session, region, &name).is_none())
+        .filter(|r| unwritable(r, &listed.session, &region_of(r), &name).is_none())
         .cloned()
         .collect();
     let mut skipped = Vec::new();
-    selected.retain(|r| match unwritable(r, &listed.session, region, &name) {
-        Some(s) => {
-            skipped.push(s);
-            false
-        }
-        None => true,
-    });
+    selected.retain(
+        |r| match unwritable(r, &listed.session, &region_of(r), &name) {
+            Some(s) => {
+                skipped.push(s);
+                false
+            }
+            None => true,
+        },
+    );
     for s in &skipped {
         crate::output::warn(format!("skipped {s}"));
     }
@@ -349,7 +353,7 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     }
     let request = Request {
         session: &listed.session,
-        region,
+        regions: &regions,
         selected: &selected,
         all: rows,
         prune: args.prune,
@@ -449,7 +453,7 @@ mod tests {
                     [profile old]\nsso_session = uoregon\nsso_account_id = 999999999999\nsso_role_name = Gone\nuo_aws_tui_managed = true\n";
         let request = Request {
             session: &s,
-            region: "us-west-2",
+            regions: &RegionDefaults::default(),
             selected: &selected,
             all: &all,
             prune: true,

@@ -7,7 +7,7 @@ use crate::commands::sign_in::sign_in_for;
 use crate::doctor::{ensure_accepted, warn_about_profile};
 use crate::env::Environment;
 use crate::exit::Exit;
-use crate::profile::{commit, RegionDefaults, Target, Write};
+use crate::profile::{commit, Target, Write};
 use crate::scripting::{
     join_query, list_with_settings, namer, refusal, resolve, settings, Resolution,
 };
@@ -40,10 +40,7 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
             &name,
         )));
     };
-    let regions = RegionDefaults {
-        flag: args.choice.region.clone(),
-        settings: settings.region.clone(),
-    };
+    let regions = settings.region_defaults(args.choice.region.clone());
     let target = Target {
         session: &listed.session,
         regions: &regions,

@@ -11,7 +11,7 @@ use super::roles::ID_WIDTH;
 use super::text::{sanitize, truncate};
 use super::theme;
 use crate::app::App;
-use crate::catalog::RowKind;
+use crate::catalog::{Row, RowKind};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -47,7 +47,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
             RowKind::Failed(_) => Line::styled(truncate(&sanitize(&a.email), width), theme::dim()),
         });
         lines.push(match &row.kind {
-            RowKind::Role(_) => profile_line(app, width),
+            RowKind::Role(_) => profile_line(app, row, width),
             RowKind::Failed(e) => Line::styled(
                 truncate(
                     &format!("roles failed: {} · Ctrl-r retries", sanitize(e)),
@@ -157,9 +157,9 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 /// `profile exists · us-east-1 (profile) · …`, or
 /// `profile exists · eu-west-1 → us-west-2 (--region) · …` when the region
 /// changes.
-fn profile_line(app: &App, width: usize) -> Line<'static> {
+fn profile_line(app: &App, row: &Row, width: usize) -> Line<'static> {
     let profile = app.selected_profile().unwrap_or_default();
-    let (name, source) = app.region_for(&profile);
+    let (name, source) = app.region_for(row);
     let region = format!("{} ({})", sanitize(&name), source.label());
     let state = match app.existing_profile(&profile) {
         None => format!("new profile · {region}"),

@@ -23,10 +23,10 @@ pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 /// The terraform provider block of the selected row (Ctrl-t).
 pub(super) fn draw_terraform(frame: &mut Frame, area: Rect, app: &App) {
-    let Some(profile) = app.selected_profile() else {
+    let (Some(row), Some(profile)) = (app.selected(), app.selected_profile()) else {
         return;
     };
-    let block_text = crate::shell::terraform_block(&profile, &app.region_for(&profile).0);
+    let block_text = crate::shell::terraform_block(&profile, &app.region_for(row).0);
     let mut lines: Vec<Line> = block_text
         .lines()
         .map(|l| Line::styled(l.to_string(), theme::terraform()))

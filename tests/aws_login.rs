@@ -1,0 +1,331 @@
+//! `aws login` profiles (`login_session`, AWS CLI ≥ 2.32) beside ours:
+//! `status` and `status --json` list them with the expiry of their cached
+//! credentials, `doctor` says which tools cannot read them and names the
+//! `credentials` companion, and nothing we run rewrites them (the profile's
+//! bytes and the cache file's bytes are unchanged after `populate`, `use`
+//! and `doctor --fix`). botocore reads the fixture at the path we compute,
+//! and without its `crt` extra refuses the profile (what `doctor` says).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::DemoHome;
+use time::{Duration, OffsetDateTime};
+use uo_aws_tui::aws::login_cache::token_path;
+use uo_aws_tui::aws::token_cache::format_timestamp;
+
+const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
+const ALICE: &str = "arn:aws:iam::123456789012:user/alice";
+const BOB: &str = "arn:aws:sts::210987654321:assumed-role/Admin/bob";
+
+/// The profiles `aws login` writes: two naming one session, one whose
+/// session is not signed in here.
+const LOGIN_PROFILES: &str = "\n[profile console]\nlogin_session = arn:aws:iam::123456789012:user/alice\nregion = us-east-1\n\n\
+[profile console-eu]\nlogin_session = arn:aws:iam::123456789012:user/alice\nregion = eu-west-1\n\n\
+[profile bob]\nlogin_session = arn:aws:sts::210987654321:assumed-role/Admin/bob\n";
+
+fn run_with(demo: &DemoHome, args: &[&str], extra: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_clear()
+        .env("HOME", demo.home.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn run(demo: &DemoHome, args: &[&str]) -> Output {
+    run_with(demo, args, &[])
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The token file `aws login` writes (awscli/customizations/login/utils.py).
+fn login_token(expires_at: OffsetDateTime) -> String {
+    format!(
+        r#"{{"accessToken": {{"accessKeyId": "ASIAEXAMPLE", "secretAccessKey": "secret", "sessionToken": "session", "accountId": "123456789012", "expiresAt": "{}"}}, "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4", "clientId": "arn:aws:signin:::devtools/same-device", "refreshToken": "refresh", "idToken": "a.b.c", "dpopKey": "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBexample\n-----END EC PRIVATE KEY-----\n"}}"#,
+        format_timestamp(expires_at)
+    )
+}
+
+/// The demo home plus the `aws login` profiles and alice's cache file in
+/// `cache_dir`; returns the cache file and its bytes.
+fn add_logins(demo: &DemoHome, cache_dir: &Path, expires_at: OffsetDateTime) -> (PathBuf, Vec<u8>) {
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str(LOGIN_PROFILES);
+    std::fs::write(&demo.paths().config, config).unwrap();
+    std::fs::create_dir_all(cache_dir).unwrap();
+    let file = token_path(cache_dir, ALICE);
+    let bytes = login_token(expires_at).into_bytes();
+    std::fs::write(&file, &bytes).unwrap();
+    (file, bytes)
+}
+
+fn default_cache(demo: &DemoHome) -> PathBuf {
+    demo.home.path().join(".aws/login/cache")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_lists_login_sessions_with_their_expiry() {
+    let demo = DemoHome::new(3, 2).await;
+    let expires = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::minutes(12);
+    let (file, _) = add_logins(&demo, &default_cache(&demo), expires);
+
+    let out = run(&demo, &["status", "--json"]);
+    // bob is not signed in here: exit 1.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = json.as_array().unwrap();
+    assert_eq!(items.len(), 3, "{json:#}");
+    assert_eq!(items[0]["kind"], "sso");
+    assert_eq!(items[0]["session"], "uoregon");
+    let alice = &items[1];
+    assert_eq!(alice["kind"], "login");
+    assert_eq!(alice["login_session"], ALICE);
+    assert_eq!(alice["account_id"], "123456789012");
+    assert_eq!(alice["state"], "expiring");
+    assert_eq!(alice["expires_at"], format_timestamp(expires));
+    assert_eq!(alice["refreshable"], true);
+    assert_eq!(alice["profiles"], 2);
+    assert_eq!(
+        alice["profile_names"],
+        serde_json::json!(["console", "console-eu"])
+    );
+    assert_eq!(alice["cache_file"], file.display().to_string());
+    let bob = &items[2];
+    assert_eq!(bob["login_session"], BOB);
+    assert_eq!(bob["state"], "not_logged_in");
+    assert_eq!(bob["expires_at"], serde_json::Value::Null);
+    assert_eq!(bob["refreshable"], false);
+
+    let table = run(&demo, &["status"]);
+    assert_eq!(table.status.code(), Some(1));
+    let table = text(&table.stdout);
+    assert!(table.contains("LOGIN SESSION"), "{table}");
+    let alice_line = table.lines().find(|l| l.starts_with(ALICE)).unwrap();
+    assert!(alice_line.contains("123456789012"), "{table}");
+    assert!(alice_line.contains("expiring"), "{table}");
+    assert!(alice_line.contains("expires in 1"), "{table}");
+    assert!(
+        table.contains(&format!("login_session {BOB}: run aws login --profile bob")),
+        "{table}"
+    );
+
+    // Only alice's profiles: every login usable, exit 0.
+    let config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    let cut = config.find("\n[profile bob]").unwrap();
+    std::fs::write(&demo.paths().config, &config[..cut]).unwrap();
+    let out = run(&demo, &["status", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_login_session_is_escaped_in_the_table() {
+    let demo = DemoHome::new(3, 2).await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str("\n[profile evil]\nlogin_session = arn:aws:iam::1:user/\u{1b}[31mred\u{7}\n");
+    std::fs::write(&demo.paths().config, config).unwrap();
+    let out = run(&demo, &["status"]);
+    let table = text(&out.stdout);
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\u{7}'),
+        "{table:?}"
+    );
+    assert!(table.contains("user/\\x1b[31mred\\x07"), "{table}");
+    let out = run(&demo, &["status", "--json"]);
+    assert!(!out.stdout.contains(&0x1b), "{}", text(&out.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_login_cache_directory_variable_is_honoured() {
+    let demo = DemoHome::new(3, 2).await;
+    let elsewhere = demo.home.path().join("elsewhere");
+    let expires = OffsetDateTime::now_utc() + Duration::hours(1);
+    add_logins(&demo, &elsewhere, expires);
+    let out = run(&demo, &["status", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json[1]["state"], "not_logged_in",
+        "the default directory is empty"
+    );
+    let dir = elsewhere.display().to_string();
+    let out = run_with(
+        &demo,
+        &["status", "--json"],
+        &[("AWS_LOGIN_CACHE_DIRECTORY", &dir)],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[1]["state"], "valid", "{json:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_names_the_tools_that_cannot_read_them_and_the_companion() {
+    let demo = DemoHome::new(3, 2).await;
+    let expires = OffsetDateTime::now_utc() - Duration::minutes(30);
+    add_logins(&demo, &default_cache(&demo), expires);
+    let out = run(&demo, &["doctor", "--json"]);
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let of = |code: &str| -> Vec<serde_json::Value> {
+        findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == code)
+            .cloned()
+            .collect()
+    };
+    let infos = of("login-session");
+    assert_eq!(infos.len(), 3, "{findings:#}");
+    let console = infos
+        .iter()
+        .find(|f| f["profiles"] == serde_json::json!(["console"]))
+        .unwrap();
+    assert_eq!(console["severity"], "info");
+    assert_eq!(console["file"], demo.paths().config.display().to_string());
+    let config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    let line = config
+        .lines()
+        .position(|l| l == "[profile console]")
+        .unwrap()
+        + 1;
+    assert_eq!(console["line"], line);
+    let message = console["message"].as_str().unwrap();
+    assert!(message.contains("terraform"), "{message}");
+    assert!(
+        message.contains("aws-sdk-go-v2 before v1.40.0"),
+        "{message}"
+    );
+    assert!(message.contains("botocore"), "{message}");
+    let fix = console["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("credential_process = uo-aws-tui credentials console --format process"),
+        "{fix}"
+    );
+    // bob not signed in, alice expired but refreshable: one warning.
+    let warnings = of("login-expired");
+    assert_eq!(warnings.len(), 1, "{findings:#}");
+    assert_eq!(warnings[0]["severity"], "warning");
+    assert_eq!(warnings[0]["profiles"], serde_json::json!(["bob"]));
+    assert!(warnings[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("is not signed in here"));
+    assert_eq!(warnings[0]["fix"], "aws login --profile bob");
+
+    // Without the refresh keys, an expired login needs a new sign-in.
+    let file = token_path(&default_cache(&demo), ALICE);
+    let bare = login_token(expires).replace("\"refreshToken\"", "\"gone\"");
+    std::fs::write(&file, bare).unwrap();
+    let out = run(&demo, &["doctor"]);
+    let lines = text(&out.stdout);
+    assert!(
+        lines.contains("login-expired")
+            && lines.contains(&format!("the cached `aws login` of {ALICE} expired")),
+        "{lines}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn populate_use_and_doctor_fix_never_rewrite_them() {
+    let demo = DemoHome::new(3, 2).await;
+    let (file, bytes) = add_logins(
+        &demo,
+        &default_cache(&demo),
+        OffsetDateTime::now_utc() + Duration::hours(1),
+    );
+    // Something doctor --fix does change: an exact duplicate key line.
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str("\n[profile dup]\nregion = us-west-2\nregion = us-west-2\n");
+    std::fs::write(&demo.paths().config, &config).unwrap();
+    let login_lines = |text: &str| -> String {
+        let start = text.find("[profile console]").unwrap();
+        let end = text.find("[profile dup]").unwrap();
+        text[start..end].to_string()
+    };
+    let before = login_lines(&config);
+    assert!(before.contains("login_session = arn:aws:sts::210987654321"));
+
+    let fix = run(&demo, &["doctor", "--fix", "--yes"]);
+    let after_fix = std::fs::read_to_string(&demo.paths().config).unwrap();
+    assert_ne!(
+        after_fix,
+        config,
+        "doctor --fix changed something: {}",
+        text(&fix.stdout)
+    );
+    assert_eq!(login_lines(&after_fix), before, "doctor --fix");
+    let out = run(&demo, &["populate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&demo, &["use", "management", "billing"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // status reads them (bob is not signed in: exit 1).
+    let out = run(&demo, &["status"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let after = std::fs::read_to_string(&demo.paths().config).unwrap();
+    assert!(
+        after.contains(&before),
+        "populate and use keep them byte for byte"
+    );
+    assert!(after.contains("[profile 127027105832_Billing]"));
+    assert_eq!(std::fs::read(&file).unwrap(), bytes, "the cache file");
+    let entries = std::fs::read_dir(default_cache(&demo)).unwrap().count();
+    assert_eq!(entries, 1, "nothing else written in the login cache");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn botocore_reads_the_fixture_where_we_do_and_needs_its_crt_extra() {
+    let demo = DemoHome::new(3, 2).await;
+    let expires = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::hours(1);
+    add_logins(&demo, &default_cache(&demo), expires);
+    let script = r#"
+import json, sys
+from botocore.utils import JSONFileCache, LoginTokenLoader, get_login_token_cache_directory
+from botocore.credentials import LoginCredentialFetcher
+import botocore.session
+cache = JSONFileCache(get_login_token_cache_directory())
+fetcher = LoginCredentialFetcher(session_name=sys.argv[1], token_loader=LoginTokenLoader(cache), client_creator=None)
+creds = fetcher.load_cached_credentials()
+try:
+    import awscrt
+    crt = True
+except ImportError:
+    crt = False
+chain = None
+if not crt:
+    try:
+        botocore.session.Session(profile="console").get_credentials()
+        chain = "read"
+    except Exception as e:
+        chain = type(e).__name__
+print(json.dumps({"expiry_time": creds["expiry_time"], "account_id": creds["account_id"], "crt": crt, "chain": chain}))
+"#;
+    let out = Command::new(common::python())
+        .args(["-c", script, ALICE])
+        .env_clear()
+        .envs(common::aws_child_env(
+            demo.home.path(),
+            &demo.sim.endpoint(),
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["expiry_time"], format_timestamp(expires));
+    assert_eq!(got["account_id"], "123456789012");
+    let ours = run(&demo, &["status", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&ours.stdout).unwrap();
+    assert_eq!(json[1]["expires_at"], got["expiry_time"]);
+    if got["crt"] == false {
+        assert_eq!(got["chain"], "MissingDependencyException", "{got}");
+    }
+}
