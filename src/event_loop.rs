@@ -75,9 +75,42 @@ where
     B::Error: Send + Sync + 'static,
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
+    run_suspendable(terminal, app, input, services, None).await
+}
+
+/// A function that suspends the program on Ctrl-Z and returns once it is
+/// continued (see [`crate::terminal::suspend`]).
+pub type Suspend<'a> = &'a mut dyn FnMut() -> std::io::Result<()>;
+
+/// Whether `key` is Ctrl-Z (suspend).
+fn is_suspend(key: &crossterm::event::KeyEvent) -> bool {
+    use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+    key.kind != KeyEventKind::Release
+        && key.modifiers == KeyModifiers::CONTROL
+        && matches!(key.code, KeyCode::Char('z' | 'Z'))
+}
+
+/// [`run`], with Ctrl-Z calling `suspend` (when given) and the whole
+/// screen drawn again once it returns. Without `suspend`, Ctrl-Z is a key
+/// like any other.
+///
+/// Errors: as [`run`], and the error of `suspend`.
+pub async fn run_suspendable<B, S>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    input: S,
+    services: &mut dyn Services,
+    mut suspend: Option<Suspend<'_>>,
+) -> anyhow::Result<Outcome>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+{
     let mut tasks = Tasks::new(input);
-    // The app may already want a login (no usable token) instead of a listing.
-    if app.login_panel().is_none() {
+    // The app may already want a login (no usable token), or a session to
+    // be chosen, instead of a listing.
+    if app.lists_at_start() {
         tasks.catalog = Some(services.list());
     }
     let size = terminal.size()?;
@@ -99,6 +132,15 @@ where
         let mut folded = 0;
         // Fold in everything already waiting before the next frame.
         while let Some(m) = msg {
+            if let (Msg::Key(key), Some(suspend)) = (&m, suspend.as_mut()) {
+                if is_suspend(key) {
+                    suspend()?;
+                    // Whatever was on the terminal meanwhile is gone: draw it all.
+                    terminal.clear()?;
+                    changed = true;
+                    break;
+                }
+            }
             match app.update(m) {
                 Update::Ended(outcome) => return Ok(outcome),
                 Update::Changed => changed = true,
