@@ -135,8 +135,10 @@ where
             if let (Msg::Key(key), Some(suspend)) = (&m, suspend.as_mut()) {
                 if is_suspend(key) {
                     suspend()?;
-                    // Whatever was on the terminal meanwhile is gone: draw it all.
-                    terminal.clear()?;
+                    // The screen was cleared: a blank frame makes the next
+                    // one draw every cell (Terminal::clear would query the
+                    // cursor on the terminal the input stream reads).
+                    terminal.draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))?;
                     changed = true;
                     break;
                 }

@@ -85,7 +85,12 @@ pub fn suspend() -> io::Result<()> {
     // Continued.
     enable_raw_mode()?;
     let mut tty = OpenOptions::new().write(true).open(TTY_PATH)?;
-    execute!(tty, EnterAlternateScreen, Hide)?;
+    execute!(
+        tty,
+        EnterAlternateScreen,
+        Hide,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
     LIVE.store(live, Ordering::SeqCst);
     Ok(())
 }
