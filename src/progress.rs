@@ -46,7 +46,7 @@ impl RateMeter {
     }
 
     /// Calls per second over the last [`RATE_WINDOW`] (at most a little
-    /// more), or `None` before the samples span [`RATE_MIN_SPAN`].
+    /// more), or `None` before the samples span 0.9 s.
     pub fn rate(&self) -> Option<f64> {
         let (&(t0, c0), &(t1, c1)) = (self.samples.front()?, self.samples.back()?);
         let span = t1 - t0;
