@@ -205,19 +205,10 @@ where
     /// reading the terminal failed.
     pub async fn next(&mut self) -> std::io::Result<Msg> {
         loop {
+            // Biased: work that has already arrived is folded in before the next
+            // key, so a key never overtakes what was delivered before it.
             tokio::select! {
-                event = self.input.next() => {
-                    match event {
-                        None => return Ok(Msg::InputEnded),
-                        Some(Err(e)) => return Err(e),
-                        Some(Ok(Event::Key(key))) => return Ok(Msg::Key(key)),
-                        Some(Ok(Event::Paste(text))) => return Ok(Msg::Paste(text)),
-                        Some(Ok(Event::Resize(_, height))) => {
-                            return Ok(Msg::Resized { page: ui::list_height(height) })
-                        }
-                        Some(Ok(_)) => {}
-                    }
-                }
+                biased;
                 update = recv(&mut self.login), if self.login.is_some() => {
                     match update {
                         None => self.login = None,
@@ -235,13 +226,25 @@ where
                         Some(result) => return Ok(Msg::SessionOp(result)),
                     }
                 }
-                _ = self.tick.tick() => return Ok(Msg::Tick(time::OffsetDateTime::now_utc())),
                 event = recv(&mut self.catalog), if self.catalog.is_some() => {
                     match event {
                         None => self.catalog = None,
                         Some(event) => return Ok(Msg::Catalog(event)),
                     }
                 }
+                event = self.input.next() => {
+                    match event {
+                        None => return Ok(Msg::InputEnded),
+                        Some(Err(e)) => return Err(e),
+                        Some(Ok(Event::Key(key))) => return Ok(Msg::Key(key)),
+                        Some(Ok(Event::Paste(text))) => return Ok(Msg::Paste(text)),
+                        Some(Ok(Event::Resize(_, height))) => {
+                            return Ok(Msg::Resized { page: ui::list_height(height) })
+                        }
+                        Some(Ok(_)) => {}
+                    }
+                }
+                _ = self.tick.tick() => return Ok(Msg::Tick(time::OffsetDateTime::now_utc())),
             }
         }
     }

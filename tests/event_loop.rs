@@ -704,7 +704,7 @@ impl ratatui::backend::Backend for StatusRecorder {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_status_bar_shows_the_delivered_request_rate() {
     let demo = common::DemoHome::with_options(uo_aws_tui::sim::SimOptions {
-        accounts: Some(50),
+        accounts: Some(30),
         page_size: 25,
         latency: std::time::Duration::from_millis(100),
         ..Default::default()
@@ -802,10 +802,16 @@ async fn offline_the_status_bar_counts_the_cached_accounts() {
     let (mut app, services) = picker::prepare_picker(&env, &session, &request)
         .await
         .unwrap();
+    // Quick retries: the refused connections end the pass in moments.
+    let limiter = uo_aws_tui::aws::limiter::Limiter::new(uo_aws_tui::aws::limiter::LimiterConfig {
+        backoff_base: std::time::Duration::from_millis(1),
+        backoff_max: std::time::Duration::from_millis(5),
+        ..uo_aws_tui::aws::limiter::LimiterConfig::with_concurrency(8)
+    });
     let ended = Arc::new(Notify::new());
     let mut services = UntilEnd {
         inner: common::Observed {
-            inner: services,
+            inner: services.with_limiter(limiter),
             complete: Arc::new(Notify::new()),
             settled: Default::default(),
         },
