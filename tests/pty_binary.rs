@@ -805,12 +805,31 @@ async fn two_sessions_and_none_chosen_open_the_sessions_view() {
     let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
     config.push_str("\n[sso-session lab]\nsso_start_url = https://d-0000000002.awsapps.com/start\nsso_region = us-east-1\n");
     std::fs::write(&demo.paths().config, config).unwrap();
+    let target = demo.sim.org().accounts[3].clone();
+    let role = target.roles[0].clone();
+    let profile = profile_name(&target.account_id, &role);
     let mut picker = PtyChild::spawn(&demo, &[]);
     picker.wait_for_text("none listed yet: choose one with Enter");
     picker.send(b"\r");
     picker.wait_for_text(&listed_status(&demo));
-    picker.send(b"\x1b");
+    picker.send(format!("{} {}", target.account_id, role).as_bytes());
+    picker.wait_for_text(&format!("new profile · us-west-2 (sso_region) · {profile}"));
+    picker.send(b"\r");
     let run = picker.finish();
-    assert_eq!(run.status.code(), Some(1), "stdout: {:?}", run.stdout);
+    assert_eq!(run.status.code(), Some(0), "stdout: {:?}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with(&format!("export AWS_PROFILE='{profile}'\n")),
+        "{:?}",
+        run.stdout
+    );
+    // The profile belongs to the session chosen in the Sessions view.
+    let config = uo_aws_tui::aws::config::AwsFile::load(
+        &demo.paths().config,
+        uo_aws_tui::aws::config::FileKind::Config,
+    )
+    .unwrap();
+    let section = config.profile(&profile).expect("the profile was written");
+    assert_eq!(section.get("sso_session"), Some("uoregon"));
     assert_terminal_restored(&run);
 }
