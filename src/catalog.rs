@@ -263,6 +263,12 @@ impl Catalog {
         self.progress
     }
 
+    /// How many accounts the catalog holds (those of the rows shown; a
+    /// pass that failed or went offline keeps the accounts it had).
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+    }
+
     /// The error that stopped the listing, if any.
     pub fn fatal(&self) -> Option<&str> {
         self.fatal.as_deref()

@@ -27,10 +27,15 @@ pub const START_URL: &str = "https://d-1234567890.awsapps.com/start";
 pub const REGION: &str = "us-west-2";
 /// Lifetime of the demo's access token.
 pub const TOKEN_TTL: Duration = Duration::from_secs(8 * 3600);
+/// The key the demo writes into its `[sso-session uoregon]` (value `true`):
+/// how `demo --serve --home DIR` knows a config is its own and may be
+/// written again. The AWS CLI ignores keys it does not know.
+pub const MARKER: &str = "uo_aws_tui_demo";
 
-/// Writes `[sso-session uoregon]` into the config under `paths` (through the
-/// byte-preserving editor, so a hand-written file keeps everything else) and
-/// a token file holding `access_token`, valid for [`TOKEN_TTL`].
+/// Writes `[sso-session uoregon]` (marked with [`MARKER`]) into the config
+/// under `paths` (through the byte-preserving editor, so a hand-written file
+/// keeps everything else) and a token file holding `access_token`, valid
+/// for [`TOKEN_TTL`]. `demo --serve --home` calls [`check_demo_home`] first.
 pub fn write_demo_files(paths: &AwsPaths, access_token: &str) -> anyhow::Result<()> {
     let text = match std::fs::read_to_string(&paths.config) {
         Ok(t) => t,
@@ -48,6 +53,7 @@ pub fn write_demo_files(paths: &AwsPaths, access_token: &str) -> anyhow::Result<
             ("sso_start_url", START_URL),
             ("sso_region", REGION),
             ("sso_registration_scopes", "sso:account:access"),
+            (MARKER, "true"),
         ],
     )?;
     if updated != text || !paths.config.exists() {
@@ -66,6 +72,52 @@ pub fn write_demo_files(paths: &AwsPaths, access_token: &str) -> anyhow::Result<
         extra: Default::default(),
     };
     write_token(&token_path(&paths.sso_cache, SESSION), &token)?;
+    Ok(())
+}
+
+/// Whether the files under `paths` may be written by `demo --serve --home`:
+/// no config (or an empty one), or one with the demo's session marked with
+/// [`MARKER`]; and no token file for the demo's session, or one for the
+/// demo's start URL.
+///
+/// Errors: one line naming the file that is not the demo's and what to do;
+/// the file could not be read.
+pub fn check_demo_home(paths: &AwsPaths) -> anyhow::Result<()> {
+    let text = match std::fs::read_to_string(&paths.config) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(e).with_context(|| format!("{}: cannot read", paths.config.display()))
+        }
+    };
+    if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+        let ours = crate::aws::config::AwsFile::parse(&paths.config, FileKind::Config, &text)
+            .is_ok_and(|config| {
+                config
+                    .sso_session(SESSION)
+                    .and_then(|s| s.get(MARKER))
+                    .is_some_and(|v| v == "true")
+            });
+        if !ours {
+            anyhow::bail!(
+                "{}: not written by `uo-aws-tui demo` (no {MARKER} in [sso-session {SESSION}]); \
+                 nothing changed — give --home an empty directory",
+                paths.config.display()
+            );
+        }
+    }
+    let token = token_path(&paths.sso_cache, SESSION);
+    if token.exists() {
+        let ours = crate::aws::token_cache::read_token(&token)
+            .is_ok_and(|t| t.start_url.as_deref() == Some(START_URL));
+        if !ours {
+            anyhow::bail!(
+                "{}: a token file the demo did not write (not for {START_URL}); \
+                 nothing changed — give --home an empty directory",
+                token.display()
+            );
+        }
+    }
     Ok(())
 }
 
@@ -136,6 +188,10 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
 
 /// `uo-aws-tui demo --serve`: only the simulator, until Ctrl-C.
 async fn serve(args: &DemoArgs) -> anyhow::Result<Exit> {
+    if let Some(home) = &args.home {
+        // Before the simulator starts: a home that is not the demo's stays as it is.
+        check_demo_home(&AwsPaths::under_home(home))?;
+    }
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port.unwrap_or(0)));
     let sim = Simulator::start(sim_options(args), addr)
         .await

@@ -75,9 +75,42 @@ where
     B::Error: Send + Sync + 'static,
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
+    run_suspendable(terminal, app, input, services, None).await
+}
+
+/// A function that suspends the program on Ctrl-Z and returns once it is
+/// continued (see [`crate::terminal::suspend`]).
+pub type Suspend<'a> = &'a mut dyn FnMut() -> std::io::Result<()>;
+
+/// Whether `key` is Ctrl-Z (suspend).
+fn is_suspend(key: &crossterm::event::KeyEvent) -> bool {
+    use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+    key.kind != KeyEventKind::Release
+        && key.modifiers == KeyModifiers::CONTROL
+        && matches!(key.code, KeyCode::Char('z' | 'Z'))
+}
+
+/// [`run`], with Ctrl-Z calling `suspend` (when given) and the whole
+/// screen drawn again once it returns. Without `suspend`, Ctrl-Z is a key
+/// like any other.
+///
+/// Errors: as [`run`], and the error of `suspend`.
+pub async fn run_suspendable<B, S>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    input: S,
+    services: &mut dyn Services,
+    mut suspend: Option<Suspend<'_>>,
+) -> anyhow::Result<Outcome>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+{
     let mut tasks = Tasks::new(input);
-    // The app may already want a login (no usable token) instead of a listing.
-    if app.login_panel().is_none() {
+    // The app may already want a login (no usable token), or a session to
+    // be chosen, instead of a listing.
+    if app.lists_at_start() {
         tasks.catalog = Some(services.list());
     }
     let size = terminal.size()?;
@@ -99,6 +132,17 @@ where
         let mut folded = 0;
         // Fold in everything already waiting before the next frame.
         while let Some(m) = msg {
+            if let (Msg::Key(key), Some(suspend)) = (&m, suspend.as_mut()) {
+                if is_suspend(key) {
+                    suspend()?;
+                    // The screen was cleared: a blank frame makes the next
+                    // one draw every cell (Terminal::clear would query the
+                    // cursor on the terminal the input stream reads).
+                    terminal.draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))?;
+                    changed = true;
+                    break;
+                }
+            }
             match app.update(m) {
                 Update::Ended(outcome) => return Ok(outcome),
                 Update::Changed => changed = true,
@@ -161,19 +205,10 @@ where
     /// reading the terminal failed.
     pub async fn next(&mut self) -> std::io::Result<Msg> {
         loop {
+            // Biased: work that has already arrived is folded in before the next
+            // key, so a key never overtakes what was delivered before it.
             tokio::select! {
-                event = self.input.next() => {
-                    match event {
-                        None => return Ok(Msg::InputEnded),
-                        Some(Err(e)) => return Err(e),
-                        Some(Ok(Event::Key(key))) => return Ok(Msg::Key(key)),
-                        Some(Ok(Event::Paste(text))) => return Ok(Msg::Paste(text)),
-                        Some(Ok(Event::Resize(_, height))) => {
-                            return Ok(Msg::Resized { page: ui::list_height(height) })
-                        }
-                        Some(Ok(_)) => {}
-                    }
-                }
+                biased;
                 update = recv(&mut self.login), if self.login.is_some() => {
                     match update {
                         None => self.login = None,
@@ -191,13 +226,25 @@ where
                         Some(result) => return Ok(Msg::SessionOp(result)),
                     }
                 }
-                _ = self.tick.tick() => return Ok(Msg::Tick(time::OffsetDateTime::now_utc())),
                 event = recv(&mut self.catalog), if self.catalog.is_some() => {
                     match event {
                         None => self.catalog = None,
                         Some(event) => return Ok(Msg::Catalog(event)),
                     }
                 }
+                event = self.input.next() => {
+                    match event {
+                        None => return Ok(Msg::InputEnded),
+                        Some(Err(e)) => return Err(e),
+                        Some(Ok(Event::Key(key))) => return Ok(Msg::Key(key)),
+                        Some(Ok(Event::Paste(text))) => return Ok(Msg::Paste(text)),
+                        Some(Ok(Event::Resize(_, height))) => {
+                            return Ok(Msg::Resized { page: ui::list_height(height) })
+                        }
+                        Some(Ok(_)) => {}
+                    }
+                }
+                _ = self.tick.tick() => return Ok(Msg::Tick(time::OffsetDateTime::now_utc())),
             }
         }
     }

@@ -97,9 +97,9 @@ const fn session_bind(
 pub const SESSIONS_KEYS: &[SessionBinding] = &[
     session_bind(KeyCode::Up, NONE, SessionAction::Up, "↑", "select"),
     session_bind(KeyCode::Down, NONE, SessionAction::Down, "↓", "select"),
-    session_bind(KeyCode::Char('l'), NONE, SessionAction::Login, "l", "log in"),
-    session_bind(KeyCode::Char('r'), NONE, SessionAction::Refresh, "r", "refresh the token"),
-    session_bind(KeyCode::Char('o'), NONE, SessionAction::Logout, "o", "log out"),
+    session_bind(KeyCode::Char('l'), NONE, SessionAction::Login, "l", "log in (sso-sessions only)"),
+    session_bind(KeyCode::Char('r'), NONE, SessionAction::Refresh, "r", "refresh the token (sso-sessions only)"),
+    session_bind(KeyCode::Char('o'), NONE, SessionAction::Logout, "o", "log out (sso-sessions only)"),
     session_bind(KeyCode::Enter, NONE, SessionAction::Switch, "Enter", "list this session's roles"),
     session_bind(KeyCode::Tab, NONE, SessionAction::Back, "Tab", "back to roles"),
     session_bind(KeyCode::Esc, NONE, SessionAction::Back, "Esc", "back to roles"),

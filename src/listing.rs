@@ -101,8 +101,13 @@ impl StderrProgress {
     pub fn show(&mut self, catalog: &Catalog) {
         if self.show && self.shown_at.elapsed() >= Duration::from_millis(100) {
             self.shown_at = Instant::now();
-            let line =
-                crate::progress::progress_line(catalog.progress(), catalog.rows().len(), None);
+            let line = crate::progress::progress_line(
+                catalog.progress(),
+                catalog.rows().len(),
+                catalog.account_count(),
+                None,
+                None,
+            );
             crate::output::progress(Some(&line));
         }
     }

@@ -11,6 +11,11 @@
 //! is a [signal-hook] thread installed by the first guard and kept for the
 //! life of the process.
 //!
+//! Ctrl-Z ([`suspend`]) restores the terminal, stops the process with
+//! SIGTSTP for the shell's job control, and sets the terminal up again when
+//! the process is continued (`fg`, SIGCONT). A terminal that says it cannot
+//! draw (`TERM=dumb`) is refused before anything is set up ([`check_capable`]).
+//!
 //! [signal-hook]: https://docs.rs/signal-hook
 
 use std::fs::{File, OpenOptions};
@@ -50,6 +55,44 @@ pub enum TerminalError {
     /// Setting the terminal up failed.
     #[error("cannot set up the terminal: {0}")]
     Setup(io::Error),
+    /// `TERM=dumb`: the terminal cannot draw the picker.
+    #[error("TERM=dumb: this terminal cannot draw the picker; use `uo-aws-tui list [QUERY]` to see the roles and `uo-aws-tui use QUERY` to activate one")]
+    Dumb,
+}
+
+/// Refuses a terminal that says it cannot draw (`TERM=dumb`).
+///
+/// Errors: [`TerminalError::Dumb`].
+pub fn check_capable() -> Result<(), TerminalError> {
+    match std::env::var_os("TERM") {
+        Some(term) if term == "dumb" => Err(TerminalError::Dumb),
+        _ => Ok(()),
+    }
+}
+
+/// Ctrl-Z in the picker: restores the terminal (raw mode off, alternate
+/// screen left, cursor shown), stops the process with SIGTSTP, and once it
+/// is continued (`fg`, SIGCONT) enters raw mode and the alternate screen
+/// again. The caller then redraws the whole screen. While stopped, the
+/// terminating signals have their default action.
+///
+/// Errors: the stop signal could not be raised, or the terminal could not
+/// be set up again.
+pub fn suspend() -> io::Result<()> {
+    let live = LIVE.swap(false, Ordering::SeqCst);
+    restore();
+    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    // Continued.
+    enable_raw_mode()?;
+    let mut tty = OpenOptions::new().write(true).open(TTY_PATH)?;
+    execute!(
+        tty,
+        EnterAlternateScreen,
+        Hide,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    LIVE.store(live, Ordering::SeqCst);
+    Ok(())
 }
 
 /// An open, prepared terminal; dropping it restores the terminal.
@@ -64,10 +107,12 @@ impl TerminalGuard {
     /// the panic message is printed, and the handling of
     /// [`RESTORE_SIGNALS`] (see the module notes) while the guard lives.
     ///
-    /// Errors: [`TerminalError::NeedsTerminal`] without a controlling
+    /// Errors: [`TerminalError::Dumb`] with `TERM=dumb`;
+    /// [`TerminalError::NeedsTerminal`] without a controlling
     /// terminal; [`TerminalError::Setup`] when raw mode, the alternate screen
     /// or the signal handlers cannot be set up.
     pub fn open() -> Result<TerminalGuard, TerminalError> {
+        check_capable()?;
         let tty = OpenOptions::new()
             .read(true)
             .write(true)

@@ -26,13 +26,6 @@ impl Drop for Reap {
 async fn demo_serve_writes_a_home_that_lists_the_simulator() {
     let home = tempfile::tempdir().unwrap();
     let paths = AwsPaths::under_home(home.path());
-    // A hand-written config is kept; only the session section is added.
-    std::fs::create_dir_all(paths.config.parent().unwrap()).unwrap();
-    std::fs::write(
-        &paths.config,
-        "# mine\n[profile keep]\nregion = eu-west-1\n",
-    )
-    .unwrap();
 
     let child = Command::new(BIN)
         .args([
@@ -81,9 +74,12 @@ async fn demo_serve_writes_a_home_that_lists_the_simulator() {
 
     let config = std::fs::read_to_string(&paths.config).unwrap();
     assert!(
-        config.starts_with("# mine\n[profile keep]\nregion = eu-west-1\n\n[sso-session uoregon]\n"),
-        "{config}"
+        config.starts_with("[sso-session uoregon]\n")
+            && config.contains("\nuo_aws_tui_demo = true"),
+        "the demo's section, marked as the demo's: {config}"
     );
+    // The demo's own home may be served again.
+    uo_aws_tui::demo::check_demo_home(&paths).unwrap();
     let token = read_token(&token_path(&paths.sso_cache, "uoregon")).unwrap();
     assert!(token.expires_at > OffsetDateTime::now_utc() + Duration::from_secs(7 * 3600));
     assert!(
@@ -159,4 +155,56 @@ fn help_teaches_with_examples() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("Examples:"), "{args:?}: {text}");
     }
+}
+
+/// Runs `demo --serve --home HOME` and expects it to refuse at once.
+fn refused_demo_home(home: &std::path::Path) -> String {
+    let out = Command::new(BIN)
+        .args(["demo", "--serve", "--home"])
+        .arg(home)
+        .env_clear()
+        .env("HOME", home)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
+/// `demo --serve --home DIR` writes only into a home it wrote itself: a
+/// config without its marker, or a token file it did not write, stop it
+/// with exit 2 and nothing changed.
+#[test]
+fn demo_serve_refuses_a_home_it_did_not_write() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = AwsPaths::under_home(home.path());
+    std::fs::create_dir_all(paths.config.parent().unwrap()).unwrap();
+    let mine = "# mine\n[sso-session uoregon]\nsso_start_url = https://real.awsapps.com/start\nsso_region = us-east-1\n";
+    std::fs::write(&paths.config, mine).unwrap();
+    let stderr = refused_demo_home(home.path());
+    assert!(
+        stderr.contains(&paths.config.display().to_string())
+            && stderr.contains("not written by `uo-aws-tui demo`"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&paths.config).unwrap(), mine);
+    let token = token_path(&paths.sso_cache, "uoregon");
+    assert!(!token.exists(), "no token written");
+
+    // The demo's config, but someone else's token under its session's name.
+    std::fs::remove_file(&paths.config).unwrap();
+    uo_aws_tui::demo::write_demo_files(&paths, "demo-token").unwrap();
+    let config = std::fs::read(&paths.config).unwrap();
+    let theirs = r#"{"startUrl": "https://real.awsapps.com/start", "region": "us-east-1", "accessToken": "real", "expiresAt": "2099-01-01T00:00:00Z"}"#;
+    std::fs::write(&token, theirs).unwrap();
+    let stderr = refused_demo_home(home.path());
+    assert!(
+        stderr.contains("a token file the demo did not write"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&token).unwrap(), theirs);
+    assert_eq!(std::fs::read(&paths.config).unwrap(), config);
 }

@@ -383,3 +383,460 @@ async fn a_second_esc_after_the_login_panel_cancels() {
     .await;
     assert!(matches!(outcome, Outcome::Cancelled), "{outcome:?}");
 }
+
+/// The text of the last line of `terminal`'s screen (the status bar).
+fn status_line(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let y = buffer.area.height - 1;
+    (0..buffer.area.width)
+        .map(|x| buffer[(x, y)].symbol().to_string())
+        .collect()
+}
+
+/// The whole screen of `terminal` as text.
+fn screen(terminal: &Terminal<TestBackend>) -> String {
+    terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect()
+}
+
+/// A browser that cannot be opened: logins use the device code.
+fn no_browser() -> uo_aws_tui::aws::login::Browser {
+    uo_aws_tui::aws::login::Browser {
+        browser_var: None,
+        os: "linux".into(),
+        display: false,
+        ssh: false,
+        wsl: false,
+    }
+}
+
+/// [`common::Observed`], with `ended` signalled when a listing pass ends
+/// either way (`Complete` or `Fatal`).
+struct UntilEnd {
+    inner: common::Observed,
+    ended: Arc<Notify>,
+}
+
+impl event_loop::Services for UntilEnd {
+    fn list(&mut self) -> tokio::sync::mpsc::UnboundedReceiver<uo_aws_tui::catalog::CatalogEvent> {
+        use uo_aws_tui::catalog::CatalogEvent;
+        let mut rx = self.inner.list();
+        let (tx, out) = tokio::sync::mpsc::unbounded_channel();
+        let ended = self.ended.clone();
+        tokio::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                let end = matches!(event, CatalogEvent::Complete | CatalogEvent::Fatal { .. });
+                let _ = tx.send(event);
+                if end {
+                    ended.notify_one();
+                }
+            }
+        });
+        out
+    }
+    fn save_favourites(
+        &mut self,
+        favourites: &std::collections::BTreeSet<Favourite>,
+    ) -> Result<(), uo_aws_tui::app::ServiceError> {
+        self.inner.save_favourites(favourites)
+    }
+    fn login(
+        &mut self,
+        session: &str,
+    ) -> tokio::sync::mpsc::UnboundedReceiver<uo_aws_tui::app::LoginUpdate> {
+        self.inner.login(session)
+    }
+    fn sessions(&mut self) -> Vec<uo_aws_tui::app::SessionSummary> {
+        self.inner.sessions()
+    }
+    fn session_op(
+        &mut self,
+        op: uo_aws_tui::app::SessionOp,
+        session: &str,
+    ) -> tokio::sync::mpsc::UnboundedReceiver<uo_aws_tui::app::SessionOpResult> {
+        self.inner.session_op(op, session)
+    }
+    fn switch_session(&mut self, session: &str) -> uo_aws_tui::app::SwitchResult {
+        self.inner.switch_session(session)
+    }
+    fn prioritize(&mut self, selected: Option<String>, matching: Vec<String>) {
+        self.inner.prioritize(selected, matching)
+    }
+    fn listing_stats(&self) -> Option<uo_aws_tui::aws::limiter::LimiterStats> {
+        self.inner.listing_stats()
+    }
+}
+
+/// Without any token file the status bar still names the session's state
+/// and how to sign in (and the login panel is open).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_token_file_the_status_bar_says_not_logged_in() {
+    let demo = common::DemoHome::new(12, 20).await;
+    let token = uo_aws_tui::aws::token_cache::token_path(&demo.paths().sso_cache, "uoregon");
+    std::fs::remove_file(&token).unwrap();
+    let request = demo.request();
+    let (_, session) = demo.env.session(None).unwrap();
+    let (mut app, services) = picker::prepare_picker(&demo.env, &session, &request)
+        .await
+        .unwrap();
+    let mut services = common::Observed {
+        inner: services.with_browser(no_browser()),
+        complete: Arc::new(Notify::new()),
+        settled: Default::default(),
+    };
+    // The first frame is drawn before any key is read.
+    let steps = vec![common::Step::Key(KeyCode::Char('c'), KeyModifiers::CONTROL)];
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let outcome = event_loop::run(
+        &mut terminal,
+        &mut app,
+        common::script(steps, Arc::new(Notify::new())),
+        &mut services,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, Outcome::Interrupted);
+    let status = status_line(&terminal);
+    assert!(
+        status.starts_with("uoregon not logged in — Ctrl-l signs in"),
+        "{status}"
+    );
+    assert!(screen(&terminal).contains("log in to uoregon"));
+}
+
+/// Several sso-sessions and none chosen: the picker opens on the Sessions
+/// view, and Enter on a session lists it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_sessions_and_none_chosen_open_the_sessions_view() {
+    let demo = common::DemoHome::new(12, 20).await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str("\n[sso-session lab]\nsso_start_url = https://d-0000000002.awsapps.com/start\nsso_region = us-east-1\n");
+    std::fs::write(&demo.paths().config, config).unwrap();
+    assert!(demo.env.session(None).is_err(), "no session is chosen");
+    let request = demo.request();
+    let (mut app, services) = picker::prepare_unchosen(&demo.env, &request).unwrap();
+    assert_eq!(app.view(), uo_aws_tui::app::View::Sessions);
+    let complete = Arc::new(Notify::new());
+    let mut services = common::Observed {
+        inner: services,
+        complete: complete.clone(),
+        settled: Default::default(),
+    };
+    let none = KeyModifiers::NONE;
+    let steps = vec![
+        // uoregon is the first row.
+        common::Step::Key(KeyCode::Enter, none),
+        common::Step::AwaitComplete,
+        common::Step::Key(KeyCode::Char('c'), KeyModifiers::CONTROL),
+    ];
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let outcome = event_loop::run(
+        &mut terminal,
+        &mut app,
+        common::script(steps, complete),
+        &mut services,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, Outcome::Interrupted);
+    assert_eq!(app.session, "uoregon");
+    assert_eq!(app.view(), uo_aws_tui::app::View::Roles);
+    assert!(app.progress().complete);
+    assert_eq!(app.catalog().account_count(), 12);
+    // The listing went to uoregon's own catalog cache.
+    let cached = uo_aws_tui::cache::catalog_path(&demo.env.dirs, "uoregon");
+    assert!(cached.exists(), "{}", cached.display());
+}
+
+/// Esc in the Sessions view with no session listed cancels (exit 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn esc_with_no_session_listed_cancels() {
+    let demo = common::DemoHome::new(4, 20).await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str("\n[sso-session lab]\nsso_start_url = https://d-0000000002.awsapps.com/start\nsso_region = us-east-1\n");
+    std::fs::write(&demo.paths().config, config).unwrap();
+    let (mut app, services) = picker::prepare_unchosen(&demo.env, &demo.request()).unwrap();
+    let mut services = common::Observed {
+        inner: services,
+        complete: Arc::new(Notify::new()),
+        settled: Default::default(),
+    };
+    let steps = vec![
+        // Tab has nothing to go back to.
+        common::Step::Key(KeyCode::Tab, KeyModifiers::NONE),
+        common::Step::Key(KeyCode::Esc, KeyModifiers::NONE),
+    ];
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let outcome = event_loop::run(
+        &mut terminal,
+        &mut app,
+        common::script(steps, Arc::new(Notify::new())),
+        &mut services,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, Outcome::Cancelled);
+    assert!(screen(&terminal).contains("none listed yet"));
+    assert_eq!(demo.sim.requests().len(), 0, "nothing was listed");
+}
+
+/// A legacy start URL's row does not offer `l`: the hints say how to sign
+/// in instead, and pressing it says so without starting a login.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_legacy_start_url_row_does_not_offer_a_login() {
+    let demo = common::DemoHome::new(4, 20).await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str("\n[profile old]\nsso_start_url = https://legacy.awsapps.com/start\nsso_region = us-west-2\nsso_account_id = 111111111111\nsso_role_name = Admin\n");
+    std::fs::write(&demo.paths().config, config).unwrap();
+    let request = demo.request();
+    let (_, session) = demo.env.session(None).unwrap();
+    let token = token::stored(&demo.env, &session, OffsetDateTime::now_utc()).unwrap();
+    let mut app = picker::new_app(&demo.env, &session, &request).unwrap();
+    let complete = Arc::new(Notify::new());
+    let mut services = common::Observed {
+        inner: PickServices::new(&demo.env, &session, Some(&token), 8).with_browser(no_browser()),
+        complete: complete.clone(),
+        settled: Default::default(),
+    };
+    let none = KeyModifiers::NONE;
+    let steps = vec![
+        common::Step::AwaitComplete,
+        common::Step::Key(KeyCode::Tab, none),
+        common::Step::Key(KeyCode::Down, none),
+        common::Step::Key(KeyCode::Char('l'), none),
+        common::Step::Key(KeyCode::Char('o'), none),
+        common::Step::Key(KeyCode::Enter, none),
+    ];
+    let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
+    let outcome = event_loop::run(
+        &mut terminal,
+        &mut app,
+        common::script(steps, complete),
+        &mut services,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, Outcome::Interrupted, "the script ran out");
+    let selected = &app.sessions()[app.session_selected()];
+    assert_eq!(selected.name, None, "the legacy row is selected");
+    assert_eq!(
+        app.message(),
+        Some("not for a legacy start URL: sign in with `aws sso login --profile old`")
+    );
+    // The keys and the end of input were folded into one batch: draw what it left.
+    terminal.draw(|f| uo_aws_tui::ui::draw(f, &app)).unwrap();
+    let text = screen(&terminal);
+    assert!(
+        text.contains("legacy start URL: aws sso login --profile signs in"),
+        "{text}"
+    );
+    assert!(!text.contains("l log in"), "{text}");
+    let counts = demo.sim.oidc_counts();
+    assert_eq!(counts.start_device_authorization, 0, "no login started");
+    assert!(
+        !demo.sim.requests().iter().any(|r| r.path == "/logout"),
+        "no logout"
+    );
+    assert_eq!(app.session, "uoregon", "Enter did not switch");
+}
+
+/// A [`TestBackend`] that keeps the status bar of every frame drawn.
+struct StatusRecorder {
+    inner: TestBackend,
+    lines: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ratatui::backend::Backend for StatusRecorder {
+    type Error = <TestBackend as ratatui::backend::Backend>::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
+    where
+        I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
+    {
+        self.inner.draw(content)
+    }
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> Result<ratatui::layout::Position, Self::Error> {
+        self.inner.get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+        &mut self,
+        position: P,
+    ) -> Result<(), Self::Error> {
+        self.inner.set_cursor_position(position)
+    }
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.inner.clear()
+    }
+    fn clear_region(&mut self, clear_type: ratatui::backend::ClearType) -> Result<(), Self::Error> {
+        self.inner.clear_region(clear_type)
+    }
+    fn size(&self) -> Result<ratatui::layout::Size, Self::Error> {
+        self.inner.size()
+    }
+    fn window_size(&mut self) -> Result<ratatui::backend::WindowSize, Self::Error> {
+        self.inner.window_size()
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        let buffer = self.inner.buffer();
+        let y = buffer.area.height - 1;
+        let line = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        self.lines.lock().unwrap().push(line);
+        self.inner.flush()
+    }
+}
+
+/// The rate in the status bar is what the portal delivers: with two calls
+/// at once and 100 ms per answer, at most about 20 calls a second arrive,
+/// whatever the limiter would allow (it starts at 150/s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_bar_shows_the_delivered_request_rate() {
+    let demo = common::DemoHome::with_options(uo_aws_tui::sim::SimOptions {
+        accounts: Some(30),
+        page_size: 25,
+        latency: std::time::Duration::from_millis(100),
+        ..Default::default()
+    })
+    .await;
+    let request = demo.request();
+    let (_, session) = demo.env.session(None).unwrap();
+    let token = token::stored(&demo.env, &session, OffsetDateTime::now_utc()).unwrap();
+    let mut app = picker::new_app(&demo.env, &session, &request).unwrap();
+    let complete = Arc::new(Notify::new());
+    let mut services = common::Observed {
+        inner: PickServices::new(&demo.env, &session, Some(&token), 2),
+        complete: complete.clone(),
+        settled: Default::default(),
+    };
+    let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut terminal = Terminal::new(StatusRecorder {
+        inner: TestBackend::new(120, 24),
+        lines: lines.clone(),
+    })
+    .unwrap();
+    let steps = vec![
+        common::Step::AwaitComplete,
+        common::Step::Key(KeyCode::Char('c'), KeyModifiers::CONTROL),
+    ];
+    event_loop::run(
+        &mut terminal,
+        &mut app,
+        common::script(steps, complete),
+        &mut services,
+    )
+    .await
+    .unwrap();
+    let lines = lines.lock().unwrap();
+    let rates: Vec<f64> = lines
+        .iter()
+        .filter_map(|l| {
+            let end = l.find(" req/s")?;
+            let start = l[..end].rfind(' ')? + 1;
+            l[start..end].parse().ok()
+        })
+        .collect();
+    assert!(
+        !rates.is_empty(),
+        "a rate is shown while listing: {lines:?}"
+    );
+    let allowed = services.inner.limiter().stats();
+    assert!(
+        rates.iter().all(|r| *r <= 30.0),
+        "{rates:?} (the limiter's allowance ends at {:.1})",
+        allowed.rate
+    );
+    assert!(rates.iter().any(|r| *r >= 5.0), "{rates:?}");
+}
+
+/// Offline over a cached catalog (the portal cannot be reached): the status
+/// bar counts the cached rows' accounts, not the failed pass's zero.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_the_status_bar_counts_the_cached_accounts() {
+    let demo = common::DemoHome::new(12, 20).await;
+    let mut request = demo.request();
+    request.refresh = true;
+    let (_, session) = demo.env.session(None).unwrap();
+    // A first picker lists and stores the catalog.
+    {
+        let (mut app, services) = picker::prepare_picker(&demo.env, &session, &request)
+            .await
+            .unwrap();
+        let complete = Arc::new(Notify::new());
+        let mut services = common::Observed {
+            inner: services,
+            complete: complete.clone(),
+            settled: Default::default(),
+        };
+        let steps = vec![
+            common::Step::AwaitComplete,
+            common::Step::Key(KeyCode::Char('c'), KeyModifiers::CONTROL),
+        ];
+        let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
+        event_loop::run(
+            &mut terminal,
+            &mut app,
+            common::script(steps, complete),
+            &mut services,
+        )
+        .await
+        .unwrap();
+    }
+    // Then the portal is gone: a closed port on 127.0.0.1.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let mut env = demo.env.clone();
+    env.portal_endpoint = Some(format!("http://127.0.0.1:{port}"));
+    let (mut app, services) = picker::prepare_picker(&env, &session, &request)
+        .await
+        .unwrap();
+    // Quick retries: the refused connections end the pass in moments.
+    let limiter = uo_aws_tui::aws::limiter::Limiter::new(uo_aws_tui::aws::limiter::LimiterConfig {
+        backoff_base: std::time::Duration::from_millis(1),
+        backoff_max: std::time::Duration::from_millis(5),
+        ..uo_aws_tui::aws::limiter::LimiterConfig::with_concurrency(8)
+    });
+    let ended = Arc::new(Notify::new());
+    let mut services = UntilEnd {
+        inner: common::Observed {
+            inner: services.with_limiter(limiter),
+            complete: Arc::new(Notify::new()),
+            settled: Default::default(),
+        },
+        ended: ended.clone(),
+    };
+    let steps = vec![
+        common::Step::AwaitSettled(ended),
+        common::Step::Key(KeyCode::Char('c'), KeyModifiers::CONTROL),
+    ];
+    let mut terminal = Terminal::new(TestBackend::new(120, 24)).unwrap();
+    event_loop::run(
+        &mut terminal,
+        &mut app,
+        common::script(steps, Arc::new(Notify::new())),
+        &mut services,
+    )
+    .await
+    .unwrap();
+    assert!(app.catalog().offline().is_some(), "{:?}", app.message());
+    // The end of the pass and Ctrl-c may be one batch: draw what it left.
+    terminal.draw(|f| uo_aws_tui::ui::draw(f, &app)).unwrap();
+    let rows = app.catalog().rows().len();
+    let status = status_line(&terminal);
+    assert!(
+        status.contains(&format!("{rows} roles in 12 accounts")),
+        "{status}"
+    );
+}

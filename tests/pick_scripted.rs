@@ -25,6 +25,10 @@ async fn typing_an_account_id_from_the_last_page_and_a_role_then_enter_writes_th
     let demo = common::DemoHome::new(150, 20).await;
     let (session, mut app) = demo.loaded_app().await;
     assert_eq!(session.name, "uoregon");
+    // A fixed clock and token lifetime, so the status bar reads the same each run.
+    let now = time::macros::datetime!(2026-11-30 12:00:00 UTC);
+    app.set_now(now);
+    app.set_session_expires_at(Some(now + time::Duration::hours(8)));
     let (sim, env, paths) = (&demo.sim, &demo.env, demo.paths());
 
     // The last account of the last ListAccounts page, and one of its roles.

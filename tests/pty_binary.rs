@@ -77,6 +77,21 @@ impl PtyChild {
     /// Starts `uo-aws-tui ARGS…` in the pty like [`PtyChild::spawn_pick`],
     /// with the OIDC endpoint of `demo` too.
     fn spawn(demo: &common::DemoHome, args: &[&str]) -> PtyChild {
+        PtyChild::spawn_with(demo, args, &[], false)
+    }
+
+    /// [`PtyChild::spawn`] with `env` added (or replacing the defaults),
+    /// and with `job_control` the binary runs as a shell's job: the
+    /// session leader forks, puts the child in its own process group in the
+    /// foreground of the pty and waits for it (ignoring stops), then exits
+    /// with its status. Ctrl-Z can then stop the child as it would under a
+    /// shell; [`PtyChild::job`] finds its pid.
+    fn spawn_with(
+        demo: &common::DemoHome,
+        args: &[&str],
+        env: &[(&str, &str)],
+        job_control: bool,
+    ) -> PtyChild {
         let _serial = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
         let size = Winsize {
             ws_row: ROWS,
@@ -100,13 +115,14 @@ impl PtyChild {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("TERM", "xterm-256color")
             .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
+            .envs(env.iter().copied())
             .stdin(Stdio::from(slave_in))
             .stdout(Stdio::piped())
             .stderr(Stdio::from(slave_err));
         // SAFETY: between fork and exec the closure only calls setsid and
         // ioctl, both async-signal-safe, and allocates nothing.
         unsafe {
-            cmd.pre_exec(|| {
+            cmd.pre_exec(move || {
                 // A new session, then the pty (already on fd 0) as its
                 // controlling terminal, so /dev/tty opens the pty.
                 if libc::setsid() == -1 {
@@ -114,6 +130,9 @@ impl PtyChild {
                 }
                 if libc::ioctl(0, libc::TIOCSCTTY, 0) == -1 {
                     return Err(std::io::Error::last_os_error());
+                }
+                if job_control {
+                    job_control_fork();
                 }
                 Ok(())
             });
@@ -179,6 +198,54 @@ impl PtyChild {
         }
     }
 
+    /// How many bytes the terminal has received so far (a mark for
+    /// [`PtyChild::wait_after`]).
+    fn mark(&self) -> usize {
+        self.output.0.lock().unwrap().bytes.len()
+    }
+
+    /// Waits until the bytes received after `mark` satisfy `ready`; panics
+    /// after [`DEADLINE`], showing them.
+    fn wait_after(&self, mark: usize, what: &str, ready: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+        let deadline = Instant::now() + DEADLINE;
+        let (lock, changed) = &*self.output;
+        let mut out = lock.lock().unwrap();
+        loop {
+            let since = out.bytes[mark.min(out.bytes.len())..].to_vec();
+            if ready(&since) {
+                return since;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero() && !out.closed,
+                "waited for {what}; got {:?}",
+                String::from_utf8_lossy(&since)
+            );
+            out = changed.wait_timeout(out, left).unwrap().0;
+        }
+    }
+
+    /// The pid of the job a [`PtyChild::spawn_with`] `job_control` leader runs.
+    fn job(&self) -> Pid {
+        let leader = self.child.id();
+        let children =
+            std::fs::read_to_string(format!("/proc/{leader}/task/{leader}/children")).unwrap();
+        let pid = children
+            .split_whitespace()
+            .next()
+            .expect("the leader has its job")
+            .parse()
+            .unwrap();
+        Pid::from_raw(pid)
+    }
+
+    /// The line discipline's local flags now.
+    fn local_flags(&self) -> LocalFlags {
+        tcgetattr(&self.master)
+            .expect("tcgetattr on the master")
+            .local_flags
+    }
+
     /// Types `bytes` into the terminal.
     fn send(&mut self, bytes: &[u8]) {
         self.master
@@ -222,6 +289,49 @@ impl Drop for PtyChild {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// In the pre-exec child of [`PtyChild::spawn_with`]: forks; the parent
+/// (the session leader, as a shell) never returns; the child returns in its
+/// own process group once that group is the pty's foreground, and execs.
+///
+/// # Safety
+///
+/// Only async-signal-safe calls (fork, setpgid, tcsetpgrp, tcgetpgrp,
+/// close, waitpid, _exit, sched_yield); nothing is allocated.
+unsafe fn job_control_fork() {
+    let pid = libc::fork();
+    if pid == -1 {
+        libc::_exit(120);
+    }
+    if pid > 0 {
+        libc::setpgid(pid, pid);
+        libc::tcsetpgrp(0, pid);
+        // Closes the parent's end of the exec-error pipe (and every other
+        // inherited descriptor above stderr), so the spawn returns when
+        // the child execs.
+        for fd in 3..1024 {
+            libc::close(fd);
+        }
+        let mut status = 0;
+        loop {
+            let r = libc::waitpid(pid, &mut status, 0);
+            if r == pid {
+                break;
+            }
+            if r == -1 && *libc::__errno_location() != libc::EINTR {
+                libc::_exit(121);
+            }
+        }
+        if libc::WIFEXITED(status) {
+            libc::_exit(libc::WEXITSTATUS(status));
+        }
+        libc::_exit(128 + libc::WTERMSIG(status));
+    }
+    libc::setpgid(0, 0);
+    while libc::tcgetpgrp(0) != libc::getpid() {
+        libc::sched_yield();
     }
 }
 
@@ -586,4 +696,140 @@ async fn each_terminating_signal_restores_the_terminal_and_exits_128_plus_n() {
             );
         }
     }
+}
+
+/// The state letter of `pid` in /proc (`T`: stopped).
+fn process_state(pid: Pid) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // After the command name in parentheses: " S ...".
+    stat.rsplit_once(") ")
+        .and_then(|(_, rest)| rest.chars().next())
+        .unwrap_or('?')
+}
+
+/// Polls /proc until `pid` is in `state`; panics after [`DEADLINE`].
+fn wait_for_state(pid: Pid, state: char) {
+    let deadline = Instant::now() + DEADLINE;
+    while process_state(pid) != state {
+        assert!(
+            Instant::now() < deadline,
+            "{pid} is {:?}, not {state:?}",
+            process_state(pid)
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Ctrl-Z stops the picker as a shell job with the terminal restored (raw
+/// mode off, alternate screen left, cursor shown); SIGCONT (what `fg`
+/// sends) sets it up again and draws the whole screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_z_suspends_with_the_terminal_restored_and_sigcont_redraws() {
+    let demo = common::DemoHome::new(40, 20).await;
+    let mut picker = PtyChild::spawn_with(&demo, &["pick"], &[], true);
+    let status = listed_status(&demo);
+    picker.wait_for_text(&status);
+    let job = picker.job();
+    assert!(
+        !picker.local_flags().contains(LocalFlags::ICANON),
+        "raw mode while the picker runs"
+    );
+
+    let mark = picker.mark();
+    picker.send(b"\x1a");
+    wait_for_state(job, 'T');
+    let since = picker.wait_after(mark, "the terminal restored", |b| {
+        contains(b, b"\x1b[?1049l") && contains(b, b"\x1b[?25h")
+    });
+    assert!(!contains(&since, b"\x1b[?1049h"), "not set up again yet");
+    assert!(
+        picker
+            .local_flags()
+            .contains(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG),
+        "raw mode is off while stopped: {:?}",
+        picker.local_flags()
+    );
+
+    let mark = picker.mark();
+    kill(job, Signal::SIGCONT).expect("continue the job");
+    let since = picker.wait_after(mark, "a full redraw", |b| {
+        contains(b, b"\x1b[?1049h")
+            && Screen::replay(b, ROWS, COLS).contains(&status)
+            && Screen::replay(b, ROWS, COLS).contains("uoregon ›")
+    });
+    assert!(contains(&since, b"\x1b[2J"), "the screen was cleared first");
+    assert!(
+        !picker.local_flags().contains(LocalFlags::ICANON),
+        "raw mode again"
+    );
+    picker.send(b"\x1b");
+    let run = picker.finish();
+    assert_eq!(run.status.code(), Some(1), "stdout: {:?}", run.stdout);
+    assert_terminal_restored(&run);
+}
+
+/// TERM=dumb: the picker refuses with exit 2 and one line pointing at
+/// `list` and `use`, without touching the terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn term_dumb_is_refused_with_a_pointer_to_list_and_use() {
+    let demo = common::DemoHome::new(4, 20).await;
+    let picker = PtyChild::spawn_with(&demo, &["pick"], &[("TERM", "dumb")], false);
+    let run = picker.finish();
+    assert_eq!(run.status.code(), Some(2));
+    assert_eq!(run.stdout, "");
+    let text = String::from_utf8_lossy(&run.screen_bytes).into_owned();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{text:?}");
+    assert!(
+        lines[0].contains("TERM=dumb")
+            && lines[0].contains("uo-aws-tui list")
+            && lines[0].contains("uo-aws-tui use"),
+        "{text:?}"
+    );
+    assert!(
+        !text.contains("\x1b[?1049h"),
+        "no alternate screen: {text:?}"
+    );
+    assert!(demo.sim.requests().is_empty(), "no portal call");
+}
+
+/// Two sso-sessions and none chosen: a plain `uo-aws-tui` opens on the
+/// Sessions view; Enter lists the selected session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sessions_and_none_chosen_open_the_sessions_view() {
+    let demo = common::DemoHome::new(40, 20).await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str("\n[sso-session lab]\nsso_start_url = https://d-0000000002.awsapps.com/start\nsso_region = us-east-1\n");
+    std::fs::write(&demo.paths().config, config).unwrap();
+    let target = demo.sim.org().accounts[3].clone();
+    let role = target.roles[0].clone();
+    let profile = profile_name(&target.account_id, &role);
+    let mut picker = PtyChild::spawn(&demo, &[]);
+    picker.wait_for_text("none listed yet: choose one with Enter");
+    picker.send(b"\r");
+    picker.wait_for_text(&listed_status(&demo));
+    picker.send(format!("{} {}", target.account_id, role).as_bytes());
+    picker.wait_for_text(&format!("new profile · us-west-2 (sso_region) · {profile}"));
+    picker.send(b"\r");
+    let run = picker.finish();
+    assert_eq!(run.status.code(), Some(0), "stdout: {:?}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with(&format!("export AWS_PROFILE='{profile}'\n")),
+        "{:?}",
+        run.stdout
+    );
+    // The profile belongs to the session chosen in the Sessions view.
+    let config = uo_aws_tui::aws::config::AwsFile::load(
+        &demo.paths().config,
+        uo_aws_tui::aws::config::FileKind::Config,
+    )
+    .unwrap();
+    let section = config.profile(&profile).expect("the profile was written");
+    assert_eq!(section.get("sso_session"), Some("uoregon"));
+    assert_terminal_restored(&run);
 }

@@ -30,7 +30,11 @@ fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
 /// The built-in organisation, listed through the real portal client.
 async fn demo_app() -> (common::DemoHome, App) {
     let demo = common::DemoHome::new(85, 20).await;
-    let (_, app) = demo.loaded_app().await;
+    let (_, mut app) = demo.loaded_app().await;
+    // A fixed clock and token lifetime, so the status bar reads the same each run.
+    let now = time::macros::datetime!(2026-11-30 12:00:00 UTC);
+    app.set_now(now);
+    app.set_session_expires_at(Some(now + time::Duration::minutes(479)));
     (demo, app)
 }
 
@@ -167,6 +171,7 @@ fn sessions_view_with_countdowns() {
         unreadable: false,
         refreshable,
         profiles,
+        first_profile: Some(format!("{}-profile", name.unwrap_or("legacy"))),
     };
     app.update(Msg::SessionsLoaded(vec![
         row(
@@ -202,7 +207,26 @@ fn sessions_view_with_countdowns() {
     let status: String = (0..80)
         .map(|x| terminal.backend().buffer()[(x, 23)].symbol().to_string())
         .collect();
-    assert!(status.starts_with("uoregon valid in 3h12m"), "{status}");
+    assert!(
+        status.starts_with("uoregon valid · expires in 3h12m"),
+        "{status}"
+    );
+    // With no token at all it still says so, and how to sign in.
+    app.update(Msg::SessionsLoaded(vec![row(
+        Some("uoregon"),
+        "https://d-1234567890.awsapps.com/start",
+        None,
+        false,
+        12,
+    )]));
+    let terminal = render(&app, 80, 24);
+    let status: String = (0..80)
+        .map(|x| terminal.backend().buffer()[(x, 23)].symbol().to_string())
+        .collect();
+    assert!(
+        status.starts_with("uoregon not logged in — Ctrl-l signs in"),
+        "{status}"
+    );
 }
 
 #[tokio::test]

@@ -166,10 +166,14 @@ pub enum Overlay {
 /// What the status bar says about the listed session besides progress.
 #[derive(Debug, Clone, Default)]
 struct Status {
-    /// When the session's token expires.
+    /// When the session's token expires (`None`: no readable token).
     expires_at: Option<OffsetDateTime>,
-    /// Counters of the portal calls while listing (rate, retries).
+    /// Whether the session's token file exists but cannot be read.
+    token_unreadable: bool,
+    /// Counters of the portal calls while listing (retries, throttles).
     listing_stats: Option<LimiterStats>,
+    /// The request rate the portal delivers, measured from the calls counted.
+    rate: crate::progress::RateMeter,
 }
 
 /// The picker's state.
@@ -214,6 +218,33 @@ impl App {
             message: None,
             effects: Vec::new(),
         }
+    }
+
+    /// A picker that opens on the Sessions view with no session listed
+    /// (several sso-sessions and none chosen): Enter on a session lists it;
+    /// Esc cancels. Starts with `query` once a session is listed.
+    pub fn choosing_session(query: &str) -> App {
+        let mut app = App::new("", "", query);
+        app.view = View::Sessions;
+        app.message = Some(
+            "several sso-sessions and none chosen: Enter lists the selected one \
+             (or give --sso-session NAME, or sso_session in settings.ini)"
+                .into(),
+        );
+        app.effects.push(Effect::LoadSessions);
+        app
+    }
+
+    /// Whether a session is listed (false while [`App::choosing_session`]
+    /// waits for one).
+    pub fn has_session(&self) -> bool {
+        !self.session.is_empty()
+    }
+
+    /// Whether the loop lists the portal when it starts: a session is
+    /// listed and no login has to come first.
+    pub fn lists_at_start(&self) -> bool {
+        self.has_session() && self.login_panel().is_none()
     }
 
     /// Handles one message: the screen changed, did not, or the picker ended.
@@ -302,6 +333,9 @@ impl App {
                 if self.progress().complete {
                     return Update::Unchanged;
                 }
+                if let Some(s) = &stats {
+                    self.status.rate.record(self.now, s.calls);
+                }
                 self.status.listing_stats = stats;
                 Update::Changed
             }
@@ -368,9 +402,34 @@ impl App {
         self.message = Some(message.into());
     }
 
-    /// Sets when the current session's access token expires (status bar).
+    /// Sets when the current session's access token expires (status bar);
+    /// `None`: there is no token file.
     pub fn set_session_expires_at(&mut self, at: Option<OffsetDateTime>) {
         self.status.expires_at = at;
+        self.status.token_unreadable = false;
+    }
+
+    /// Marks the current session's token file as there but unreadable (status bar).
+    pub fn set_session_token_unreadable(&mut self) {
+        self.status.expires_at = None;
+        self.status.token_unreadable = true;
+    }
+
+    /// The state of the listed session's token at [`App::now`]: what the
+    /// status bar always shows.
+    pub fn session_state(&self) -> crate::sessions::TokenState {
+        use crate::sessions::{state_at, TokenState};
+        match (self.status.token_unreadable, self.status.expires_at) {
+            (true, _) => TokenState::Unreadable,
+            (false, None) => TokenState::NotLoggedIn,
+            (false, Some(t)) => state_at(t, self.now),
+        }
+    }
+
+    /// The request rate the portal delivered over the last few seconds of
+    /// listing ([`crate::progress::RateMeter`]), once it can be told.
+    pub fn delivered_rate(&self) -> Option<f64> {
+        self.status.rate.rate()
     }
 
     /// Sets the clock the countdowns are drawn against (as [`Msg::Tick`] does).
@@ -576,6 +635,8 @@ impl App {
         self.roles.set_catalog(Catalog::default());
         self.roles.clear_matches();
         self.status.expires_at = expires_at;
+        self.status.token_unreadable = false;
+        self.status.rate.clear();
         let favourites = self.roles.take_favourites();
         self.set_favourites(favourites);
         self.view = View::Roles;
@@ -587,6 +648,7 @@ impl App {
         self.sessions.set_rows(rows);
         if let Some(current) = self.sessions.find(&self.session) {
             self.status.expires_at = current.expires_at;
+            self.status.token_unreadable = current.unreadable;
         }
     }
 
@@ -644,6 +706,15 @@ impl App {
                 Some(action) => self.act(action),
                 None => return Update::Unchanged,
             },
+            // With no session listed there is nothing to go back to: Esc cancels.
+            View::Sessions
+                if !self.has_session()
+                    && key.code == crossterm::event::KeyCode::Esc
+                    && self.login_panel().is_none()
+                    && !self.help_visible() =>
+            {
+                Some(Outcome::Cancelled)
+            }
             View::Sessions => match session_action_for(key) {
                 Some(action) => self.act_in_sessions(action),
                 None => return Update::Unchanged,
@@ -680,12 +751,22 @@ impl App {
             return None;
         }
         let selected = self.sessions.selected_name();
-        let named = |what: &str| {
-            format!("{what} works on sso-sessions only; this row is a legacy start URL")
+        let legacy = self
+            .sessions
+            .selected()
+            .filter(|s| s.is_legacy())
+            .map(|s| s.legacy_refusal());
+        let refused = || {
+            legacy
+                .clone()
+                .unwrap_or_else(|| "no session selected".into())
         };
         match action {
             SessionAction::Up => self.sessions.up(),
             SessionAction::Down => self.sessions.down(),
+            SessionAction::Back if !self.has_session() => {
+                self.message = Some("no session is listed yet: Enter lists the selected one".into())
+            }
             SessionAction::Back => self.view = View::Roles,
             SessionAction::Interrupt => return Some(Outcome::Interrupted),
             SessionAction::Help => self.open_help(),
@@ -694,7 +775,7 @@ impl App {
                     self.abandon_login();
                     self.begin_login_to(&name, format!("log in to {name}"));
                 }
-                None => self.message = Some(named("logging in")),
+                None => self.message = Some(refused()),
             },
             SessionAction::Refresh | SessionAction::Logout => match selected {
                 Some(session) => {
@@ -705,12 +786,12 @@ impl App {
                     };
                     self.effects.push(Effect::SessionOp { op, session });
                 }
-                None => self.message = Some(named("this")),
+                None => self.message = Some(refused()),
             },
             SessionAction::Switch => match selected {
                 Some(session) if session == self.session => self.view = View::Roles,
                 Some(session) => self.effects.push(Effect::SwitchSession { session }),
-                None => self.message = Some(named("listing")),
+                None => self.message = Some(refused()),
             },
         }
         None

@@ -19,6 +19,9 @@ pub struct SessionSummary {
     pub refreshable: bool,
     /// How many profiles use it.
     pub profiles: usize,
+    /// The first profile that uses it (what `aws sso login --profile`
+    /// takes for a legacy start URL).
+    pub first_profile: Option<String>,
 }
 
 impl SessionSummary {
@@ -41,7 +44,28 @@ impl SessionSummary {
             unreadable: s.state == TokenState::Unreadable,
             refreshable: s.refreshable,
             profiles: s.profiles.len(),
+            first_profile: s.profiles.first().cloned(),
         }
+    }
+
+    /// Whether this row is a legacy start URL (profiles with their own
+    /// `sso_start_url`, no `[sso-session]`): `l`, `r`, `o` and Enter work
+    /// on sso-sessions only.
+    pub fn is_legacy(&self) -> bool {
+        self.name.is_none()
+    }
+
+    /// How to sign in to a legacy start URL with the AWS CLI (the details
+    /// pane's line for such a row).
+    pub fn legacy_hint(&self) -> String {
+        let profile = self.first_profile.as_deref().unwrap_or("PROFILE");
+        format!("legacy start URL: sign in with `aws sso login --profile {profile}`")
+    }
+
+    /// Why `l`, `r`, `o` or Enter did nothing on a legacy start URL's row.
+    pub fn legacy_refusal(&self) -> String {
+        let profile = self.first_profile.as_deref().unwrap_or("PROFILE");
+        format!("not for a legacy start URL: sign in with `aws sso login --profile {profile}`")
     }
 }
 
@@ -68,6 +92,11 @@ impl SessionsView {
     /// Index of the selected row.
     pub fn selected_index(&self) -> usize {
         self.selected
+    }
+
+    /// The selected row.
+    pub fn selected(&self) -> Option<&SessionSummary> {
+        self.rows.get(self.selected)
     }
 
     /// The selected row's sso-session name (`None`: a legacy start URL, or no row).

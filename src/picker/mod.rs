@@ -12,7 +12,8 @@ use time::OffsetDateTime;
 
 use crate::app::{App, Outcome, ProfileNote};
 use crate::aws::config::{AwsFile, FileKind};
-use crate::aws::sso_session::SsoSession;
+use crate::aws::sso_session::{SessionError, SsoSession};
+use crate::aws::token_cache::token_path;
 use crate::cache::{self, Plan};
 use crate::catalog::{ProfileTemplate, Row};
 use crate::doctor::warn_about_profile;
@@ -121,12 +122,17 @@ pub async fn prepare_picker(
         },
         Plan::Offline => token::stored(env, session, now).ok(),
     };
-    app.set_session_expires_at(
-        token
-            .as_ref()
-            .map(|t| t.expires_at)
-            .or_else(|| token::stored_expiry(env, session)),
-    );
+    match token
+        .as_ref()
+        .map(|t| t.expires_at)
+        .or_else(|| token::stored_expiry(env, session))
+    {
+        Some(at) => app.set_session_expires_at(Some(at)),
+        None if token_path(&env.paths.sso_cache, &session.name).exists() => {
+            app.set_session_token_unreadable()
+        }
+        None => app.set_session_expires_at(None),
+    }
     let services = PickServices::new(env, session, token.as_ref(), request.concurrency).with_cache(
         cache::catalog_path(&env.dirs, &session.name),
         cached,
@@ -171,7 +177,30 @@ pub fn new_app(
     session: &SsoSession,
     request: &PickRequest,
 ) -> anyhow::Result<App> {
-    let mut app = App::new(&session.name, &session.region, &request.query);
+    load_app(
+        env,
+        App::new(&session.name, &session.region, &request.query),
+        request,
+    )
+}
+
+/// A picker that opens on the Sessions view with no session listed, and
+/// its services: several sso-sessions and none chosen (`--sso-session`,
+/// settings.ini's `sso_session` and `AWS_PROFILE` name none). Enter on a
+/// session lists it.
+///
+/// Errors: the config file cannot be read.
+pub fn prepare_unchosen(
+    env: &Environment,
+    request: &PickRequest,
+) -> anyhow::Result<(App, PickServices)> {
+    let app = load_app(env, App::choosing_session(&request.query), request)?;
+    Ok((app, PickServices::unchosen(env, request.concurrency)))
+}
+
+/// `app` with the config's profiles, the doctor's notes, the favourites
+/// and the recently used rows loaded.
+fn load_app(env: &Environment, mut app: App, request: &PickRequest) -> anyhow::Result<App> {
     app.set_region_defaults(request.regions.clone());
     let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
     app.set_profile_template(request.template.clone());
@@ -197,7 +226,20 @@ pub fn new_app(
 /// terminal cannot be opened, the profile cannot be written, the portal refused the listing.
 pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exit> {
     crate::doctor::ensure_accepted(&env.paths)?;
-    let (_, session) = env.session(request.sso_session.as_deref())?;
+    if !request.select_1 {
+        // Refused before any network call: nothing can be drawn.
+        crate::terminal::check_capable()?;
+    }
+    let session = match env.session(request.sso_session.as_deref()) {
+        Ok((_, session)) => session,
+        // Several sessions and none chosen: the picker opens on the
+        // Sessions view (only interactively; otherwise exit 2 with the list).
+        Err(e) if opens_on_sessions(&e, request) => {
+            let (app, services) = prepare_unchosen(env, request)?;
+            return run_picker(env, app, services, request).await;
+        }
+        Err(e) => return Err(e),
+    };
     if !request.offline && !token::has_terminal() {
         // No terminal for the login panel: a session that needs a login
         // ends here, with the reason and the login command.
@@ -225,24 +267,64 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
             prefetched = Some(events);
         }
     }
-    let (mut app, mut services) = prepare_picker(env, &session, request).await?;
+    let (app, mut services) = prepare_picker(env, &session, request).await?;
     if let Some(events) = prefetched {
         services = services.with_prefetched(events);
     }
+    run_picker(env, app, services, request).await
+}
+
+/// Whether the failure to choose a session means the picker opens on the
+/// Sessions view: several sessions and none chosen, a terminal to draw
+/// on, and neither `--select-1` nor `--offline` (which need one session).
+fn opens_on_sessions(error: &anyhow::Error, request: &PickRequest) -> bool {
+    matches!(
+        error.downcast_ref::<SessionError>(),
+        Some(SessionError::Ambiguous { .. })
+    ) && !request.select_1
+        && !request.offline
+        && token::has_terminal()
+}
+
+/// Draws the picker on the terminal until it ends, then finishes with the
+/// session the picker lists at the end (the Sessions view may have switched).
+async fn run_picker(
+    env: &Environment,
+    mut app: App,
+    mut services: PickServices,
+    request: &PickRequest,
+) -> anyhow::Result<Exit> {
     if std::env::var_os(FIRST_FRAME_PROBE).is_some() {
         return first_frame_probe(&mut app);
     }
     let mut guard = TerminalGuard::open()?;
-    let outcome = event_loop::run(
+    let mut suspend = crate::terminal::suspend;
+    let outcome = event_loop::run_suspendable(
         guard.terminal(),
         &mut app,
         EventStream::new(),
         &mut services,
+        Some(&mut suspend),
     )
     .await;
     guard.restore();
     drop(guard);
-    finish(env, &session, &app, outcome?, request)
+    let outcome = outcome?;
+    if !app.has_session() {
+        // Ended in the Sessions view before any session was listed.
+        return finish_unlisted(outcome);
+    }
+    let (_, session) = env.session(Some(&app.session))?;
+    finish(env, &session, &app, outcome, request)
+}
+
+/// The exit of a picker that ended before a session was listed.
+fn finish_unlisted(outcome: Outcome) -> anyhow::Result<Exit> {
+    match outcome {
+        Outcome::Interrupted => Ok(Exit::Interrupted),
+        Outcome::Failed(failed) => Err(anyhow::anyhow!("{failed}")),
+        Outcome::Cancelled | Outcome::Chosen(_) => Ok(Exit::Cancelled),
+    }
 }
 
 /// Benchmark hook (hidden, see docs/performance.md): with this variable

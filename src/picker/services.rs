@@ -17,7 +17,7 @@ use crate::aws::login::{self, Browser, Flow, LoginOptions, LoginStep, Oidc};
 use crate::aws::portal::PriorityHints;
 use crate::aws::sso_session::{load_session, SsoSession};
 use crate::aws::token_cache::{format_timestamp, CachedToken};
-use crate::cache::{CachedCatalog, Plan};
+use crate::cache::{self, CachedCatalog, Plan};
 use crate::catalog::CatalogEvent;
 use crate::env::Environment;
 use crate::event_loop::Services;
@@ -28,7 +28,8 @@ use crate::token::{self, token_for, Policy};
 /// The picker's link to the portal and to the favourites file.
 pub struct PickServices {
     env: Environment,
-    session: SsoSession,
+    /// The listed session; `None` until one is chosen in the Sessions view.
+    session: Option<SsoSession>,
     /// The access token listings use; replaced by a successful login.
     token: Arc<Mutex<Option<CachedToken>>>,
     /// The one limiter of every portal call of this session.
@@ -64,7 +65,7 @@ impl PickServices {
     ) -> Self {
         PickServices {
             env: env.clone(),
-            session: session.clone(),
+            session: Some(session.clone()),
             token: Arc::new(Mutex::new(token.cloned())),
             limiter: Limiter::new(LimiterConfig::with_concurrency(concurrency)),
             hints: PriorityHints::default(),
@@ -74,6 +75,28 @@ impl PickServices {
             cache: None,
             plan: Plan::Refresh,
         }
+    }
+
+    /// Services with no session listed yet (several sessions and none
+    /// chosen): nothing is listed until [`Services::switch_session`] names one.
+    pub fn unchosen(env: &Environment, concurrency: usize) -> Self {
+        PickServices {
+            env: env.clone(),
+            session: None,
+            token: Arc::new(Mutex::new(None)),
+            limiter: Limiter::new(LimiterConfig::with_concurrency(concurrency)),
+            hints: PriorityHints::default(),
+            favourites_path: favourites::favourites_path(&env.dirs.data_dir),
+            browser: Browser::from_env(),
+            prefetched: None,
+            cache: None,
+            plan: Plan::Refresh,
+        }
+    }
+
+    /// Whether `name` is the listed session.
+    fn is_listed(&self, name: &str) -> bool {
+        self.session.as_ref().is_some_and(|s| s.name == name)
     }
 
     /// Makes the first listing replay `events` (a complete listing pass).
@@ -131,6 +154,10 @@ impl Services for PickServices {
     }
 
     fn list(&mut self) -> mpsc::UnboundedReceiver<CatalogEvent> {
+        let Some(session) = self.session.clone() else {
+            // No session chosen yet: nothing to list (the channel ends at once).
+            return mpsc::unbounded_channel().1;
+        };
         if let Some(events) = self.prefetched.take() {
             // The pass `--select-1` already made: replayed (and stored), not listed again.
             self.plan = Plan::Refresh;
@@ -141,7 +168,7 @@ impl Services for PickServices {
             drop(tx);
             return match &self.cache {
                 Some((path, stored)) => {
-                    record_listing(rx, path.clone(), &self.session.name, stored.clone())
+                    record_listing(rx, path.clone(), &session.name, stored.clone())
                 }
                 None => rx,
             };
@@ -157,7 +184,7 @@ impl Services for PickServices {
                 } else {
                     format!(
                         "--offline: no cached catalog for sso-session {} (run once without --offline)",
-                        self.session.name
+                        session.name
                     )
                 };
                 let (tx, rx) = mpsc::unbounded_channel();
@@ -177,16 +204,11 @@ impl Services for PickServices {
         let token = self.token.lock().unwrap_or_else(|e| e.into_inner()).clone();
         match token {
             Some(token) => {
-                let rx = start_listing_with(
-                    &self.env,
-                    &self.session,
-                    &token,
-                    &self.limiter,
-                    &self.hints,
-                );
+                let rx =
+                    start_listing_with(&self.env, &session, &token, &self.limiter, &self.hints);
                 match &self.cache {
                     Some((path, stored)) => {
-                        record_listing(rx, path.clone(), &self.session.name, stored.clone())
+                        record_listing(rx, path.clone(), &session.name, stored.clone())
                     }
                     None => rx,
                 }
@@ -194,7 +216,7 @@ impl Services for PickServices {
             None => {
                 let (tx, rx) = mpsc::unbounded_channel();
                 let _ = tx.send(CatalogEvent::Fatal {
-                    message: format!("sso-session {} is not logged in", self.session.name),
+                    message: format!("sso-session {} is not logged in", session.name),
                     unauthorized: true,
                 });
                 rx
@@ -225,7 +247,7 @@ impl Services for PickServices {
         let oidc = Oidc::new(&session.region, self.env.oidc_endpoint.as_deref());
         let cache = self.env.paths.sso_cache.clone();
         // Only the listed session's token feeds the listings.
-        let slot = (session.name == self.session.name).then(|| self.token.clone());
+        let slot = self.is_listed(&session.name).then(|| self.token.clone());
         tokio::spawn(async move {
             let steps = tx.clone();
             let report = move |step: LoginStep| {
@@ -264,7 +286,7 @@ impl Services for PickServices {
             }
         };
         let env = self.env.clone();
-        let slot = (session.name == self.session.name).then(|| self.token.clone());
+        let slot = self.is_listed(&session.name).then(|| self.token.clone());
         tokio::spawn(async move {
             let result = match op {
                 SessionOp::Refresh => refresh_session(&env, &session).await,
@@ -290,7 +312,19 @@ impl Services for PickServices {
             };
         *self.token.lock().unwrap_or_else(|e| e.into_inner()) = usable;
         let region = session.region.clone();
-        self.session = session;
+        // Its listings are stored in its own cache file, and listed (a
+        // fresh cache of the first session is no reason to skip this one's).
+        let path = cache::catalog_path(&self.env.dirs, &session.name);
+        let previous = match cache::load(&path, &session.name) {
+            cache::Loaded::Found(c) => Some(c),
+            _ => None,
+        };
+        self.cache = Some((path, Arc::new(Mutex::new(previous))));
+        if self.plan == Plan::UseCache {
+            self.plan = Plan::Refresh;
+        }
+        self.prefetched = None;
+        self.session = Some(session);
         Ok((region, expires_at))
     }
 

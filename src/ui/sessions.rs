@@ -26,11 +26,18 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
         Paragraph::new(Line::from(vec![
             Span::styled("sessions", theme::heading()),
             Span::styled(
-                format!(
-                    "  {} known · listing {}",
-                    app.sessions().len(),
-                    sanitize(&app.session)
-                ),
+                if app.has_session() {
+                    format!(
+                        "  {} known · listing {}",
+                        app.sessions().len(),
+                        sanitize(&app.session)
+                    )
+                } else {
+                    format!(
+                        "  {} known · none listed yet: choose one with Enter",
+                        app.sessions().len()
+                    )
+                },
                 theme::dim(),
             ),
         ])),
@@ -119,6 +126,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
         ));
         let state = s.state(now);
         let when = match (state, s.expires_at) {
+            _ if s.is_legacy() => s.legacy_hint(),
             (TokenState::NotLoggedIn, _) => "not logged in: l logs in".to_string(),
             (TokenState::Unreadable, _) => {
                 "the token file cannot be read: l logs in again".to_string()
@@ -139,7 +147,16 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
         ));
     }
     frame.render_widget(Paragraph::new(info), inner);
-    let hints = keymap::session_hints();
+    // A legacy start URL's row offers only what works on it.
+    let legacy = app
+        .sessions()
+        .get(app.session_selected())
+        .is_some_and(|s| s.is_legacy());
+    let hints = if legacy {
+        "legacy start URL: aws sso login --profile signs in · ↑↓ select · Tab back".to_string()
+    } else {
+        keymap::session_hints()
+    };
     frame.render_widget(
         Paragraph::new(Line::styled(
             truncate(&hints, status.width as usize),

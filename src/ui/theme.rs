@@ -1,42 +1,62 @@
 //! Every colour and style the picker draws with, named by what it marks,
 //! and the palette the SVG screenshots paint the terminal colours with.
+//!
+//! With `NO_COLOR` set (to anything but the empty string, see
+//! <https://no-color.org>) no style has a colour; bold, underline and
+//! reverse stay, so matches and the selection still show.
+
+use std::sync::OnceLock;
 
 use ratatui::style::{Color, Modifier, Style};
+
+/// Whether styles carry colours: false when `NO_COLOR` is set and not empty
+/// (read once per process).
+pub fn colours() -> bool {
+    static COLOURS: OnceLock<bool> = OnceLock::new();
+    *COLOURS.get_or_init(|| std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
+}
+
+/// `base` in the foreground colour `c`, unless colours are off.
+fn fg(base: Style, c: Color) -> Style {
+    if colours() {
+        base.fg(c)
+    } else {
+        base
+    }
+}
 
 use crate::sessions::TokenState;
 
 /// Secondary text: counts, hints, rules, emails.
 pub fn dim() -> Style {
-    Style::default().fg(Color::DarkGray)
+    fg(Style::default(), Color::DarkGray)
 }
 
 /// Headings and key names: the prompt, the Sessions title, the help's
 /// keys, the login panel's labels.
 pub fn heading() -> Style {
-    Style::default()
-        .fg(Color::Cyan)
-        .add_modifier(Modifier::BOLD)
+    fg(Style::default(), Color::Cyan).add_modifier(Modifier::BOLD)
 }
 
 /// Marks in the left margin: the selection bar, the listed session's dot.
 pub fn marker() -> Style {
-    Style::default().fg(Color::Cyan)
+    fg(Style::default(), Color::Cyan)
 }
 
 /// Text that is information in progress: a running listing's status, what
 /// Enter would write.
 pub fn info() -> Style {
-    Style::default().fg(Color::Cyan)
+    fg(Style::default(), Color::Cyan)
 }
 
 /// Something to notice: a favourite's star, a warning, a note, a reason to log in.
 pub fn notice() -> Style {
-    Style::default().fg(Color::Yellow)
+    fg(Style::default(), Color::Yellow)
 }
 
 /// Something failed: failed accounts, a failed login, the details pane's errors.
 pub fn failure() -> Style {
-    Style::default().fg(Color::Red)
+    fg(Style::default(), Color::Red)
 }
 
 /// The badge of a finding that makes some tool fail.
@@ -69,23 +89,22 @@ pub fn row_base(selected: bool) -> Style {
 
 /// An account id, on `base`.
 pub fn account_id(base: Style) -> Style {
-    base.fg(Color::Yellow)
+    fg(base, Color::Yellow)
 }
 
 /// A role name, on `base`.
 pub fn role(base: Style) -> Style {
-    base.fg(Color::Green)
+    fg(base, Color::Green)
 }
 
 /// A failed account's role column, on `base`.
 pub fn failed_role(base: Style) -> Style {
-    base.fg(Color::Red)
+    fg(base, Color::Red)
 }
 
 /// The characters a query matched, on `base`.
 pub fn matched(base: Style) -> Style {
-    base.fg(Color::Magenta)
-        .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+    fg(base, Color::Magenta).add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
 }
 
 /// The column heading line of the Sessions view.
@@ -96,7 +115,7 @@ pub fn column_heading() -> Style {
 /// A login's state: valid green, expiring yellow, expired or unreadable red.
 pub fn token_state(state: TokenState) -> Style {
     match state {
-        TokenState::Valid => Style::default().fg(Color::Green),
+        TokenState::Valid => fg(Style::default(), Color::Green),
         TokenState::Expiring => notice(),
         TokenState::Expired | TokenState::Unreadable => failure(),
         TokenState::NotLoggedIn => dim(),
@@ -105,7 +124,7 @@ pub fn token_state(state: TokenState) -> Style {
 
 /// The terraform block's text and border.
 pub fn terraform() -> Style {
-    Style::default().fg(Color::Green)
+    fg(Style::default(), Color::Green)
 }
 
 /// The login panel's border.
@@ -115,7 +134,7 @@ pub fn login_border() -> Style {
 
 /// The help popup's border.
 pub fn help_border() -> Style {
-    Style::default().fg(Color::Cyan)
+    fg(Style::default(), Color::Cyan)
 }
 
 /// The screenshots' default text colour.
