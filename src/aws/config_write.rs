@@ -42,9 +42,12 @@
 //! writers that use this module, in this and other processes. Other
 //! programs ignore it; step 5 keeps their writes when they open, write and
 //! close the file (or rename a new file over it) before our swap, or within
-//! a short settle time ([`SETTLE`]) after it. A program that keeps the file
-//! open across our swap and writes to it later than that writes into the
-//! replaced file, and that write is lost.
+//! a short settle time ([`SETTLE`]) after it; on Linux also while it still
+//! has the replaced file open (up to [`HELD_OPEN_WAIT`]), so a program that
+//! opened the file before the swap and was descheduled before writing is
+//! waited for. A program that keeps the file open longer than that and
+//! writes into it later writes into the replaced file, and that write is
+//! lost.
 
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
@@ -74,6 +77,10 @@ const LOCK_POLL: Duration = Duration::from_millis(20);
 /// writer that opened the file just before the swap and writes a moment
 /// later: 25 ms.
 pub const SETTLE: Duration = Duration::from_millis(25);
+
+/// How long the swapped-out file is watched, at most, while another process
+/// still has it open (Linux): 2 seconds.
+pub const HELD_OPEN_WAIT: Duration = Duration::from_secs(2);
 
 /// How many times [`ConfigWriter::apply`] swaps new bytes in while other
 /// programs keep changing the file, before it stops with
@@ -396,8 +403,10 @@ impl ConfigWriter {
             if out == *before {
                 // A writer that opened the file just before the swap may
                 // still be writing into the swapped-out copy: look again
-                // after a short settle before that copy is removed.
+                // after a short settle, and while another process still
+                // has that copy open, before it is removed.
                 std::thread::sleep(SETTLE);
+                wait_while_open_elsewhere(staged.temp_path());
                 out = read_swapped_out(target, staged.temp_path())?;
                 if out == *before {
                     staged.finish().map_err(failed)?;
@@ -490,6 +499,46 @@ fn read_current(target: &Path) -> Result<Option<String>, WriteError> {
 
 /// The text swapped out to `temp` (the previous target). Errors as
 /// [`read_text`], naming `target`.
+/// Waits (up to [`HELD_OPEN_WAIT`]) while another process has `path` open:
+/// a program that opened the config before the swap and has not written
+/// yet, because it was descheduled longer than [`SETTLE`]. Linux only (it
+/// reads `/proc/PID/fd`); elsewhere it returns at once.
+fn wait_while_open_elsewhere(path: &Path) {
+    let Ok(path) = fs::canonicalize(path) else {
+        return;
+    };
+    let deadline = Instant::now() + HELD_OPEN_WAIT;
+    while open_elsewhere(&path) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Whether a process other than this one has `path` (absolute, symlinks
+/// resolved) open, from the links in `/proc/PID/fd` this user may read.
+#[cfg(target_os = "linux")]
+fn open_elsewhere(path: &Path) -> bool {
+    let me = std::process::id().to_string();
+    let Ok(processes) = fs::read_dir("/proc") else {
+        return false;
+    };
+    processes.flatten().any(|process| {
+        let name = process.file_name();
+        let is_other_pid = name
+            .to_str()
+            .is_some_and(|n| n != me && n.bytes().all(|b| b.is_ascii_digit()));
+        is_other_pid
+            && fs::read_dir(process.path().join("fd")).is_ok_and(|fds| {
+                fds.flatten()
+                    .any(|fd| fs::read_link(fd.path()).is_ok_and(|link| link == path))
+            })
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_elsewhere(_path: &Path) -> bool {
+    false
+}
+
 fn read_swapped_out(target: &Path, temp: &Path) -> Result<String, WriteError> {
     read_text(temp).map_err(|e| match e {
         ConfigError::Io { source, .. } => WriteError::Write {
