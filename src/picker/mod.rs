@@ -242,7 +242,7 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
     .await;
     guard.restore();
     drop(guard);
-    finish(env, &session, &app, outcome?, request)
+    finish(env, &session, &app, outcome?, request).await
 }
 
 /// Benchmark hook (hidden, see docs/performance.md): with this variable
@@ -271,12 +271,14 @@ fn first_frame_probe(app: &mut App) -> anyhow::Result<Exit> {
 }
 
 /// Turns the picker's outcome into the exit: commits the profile of a
-/// choice and renders the output.
+/// choice and renders the output, or opens the console as the row's role
+/// ([`crate::console::open_for_row`]: exit 0, stdout empty).
 ///
 /// Errors: the session's token is missing, or expired and not refreshable
 /// ([`NeedsLogin`]: nothing written or printed); the profile cannot be
-/// written; the listing failed (a refused token asks for a login).
-pub fn finish(
+/// written; the listing failed (a refused token asks for a login); the
+/// console could not be opened.
+pub async fn finish(
     env: &Environment,
     session: &SsoSession,
     app: &App,
@@ -290,6 +292,11 @@ pub fn finish(
             let choice = commit(env, &target, &row, app.catalog().rows())?;
             warn_about_profile(&env.paths, &choice.profile, request.strict)?;
             Ok(Exit::Done(activate(request.emit, &choice)))
+        }
+        Outcome::Console(row) => {
+            crate::console::open_for_row(env, session, &row, &request.regions, &request.template)
+                .await?;
+            Ok(Exit::Done(String::new()))
         }
         Outcome::Cancelled => Ok(Exit::Cancelled),
         Outcome::Interrupted => Ok(Exit::Interrupted),

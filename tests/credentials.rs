@@ -1,0 +1,351 @@
+//! `uo-aws-tui credentials` through the real binary against the simulator:
+//! the AWS CLI's role-credential cache (the reference's worked example),
+//! reuse and the refresh margin, one GetRoleCredentials for ten concurrent
+//! calls, companion profiles resolved by botocore, and `logout`.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use uo_aws_tui::aws::paths::AwsPaths;
+use uo_aws_tui::aws::token_cache::{token_path, write_token, CachedToken};
+use uo_aws_tui::sim::{Org, SimAccount, SimOptions, Simulator};
+
+const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
+
+/// The cache file of the reference's worked example: account
+/// 111122223333, role ReadOnly, sso-session my-sso.
+const EXAMPLE_FILE: &str = "0521d1f6a6c4e68f9e18540309367cc3cccb6305.json";
+
+pub struct Home {
+    pub sim: Simulator,
+    pub home: tempfile::TempDir,
+    pub paths: AwsPaths,
+}
+
+/// A simulator serving account 111122223333 (ReadOnly, Admin) and
+/// 444455556666 (Admin), and a home with `[sso-session my-sso]`, a valid
+/// token for it and `[profile ro]` for 111122223333 ReadOnly.
+pub async fn home() -> Home {
+    let account = |id: &str, name: &str, roles: &[&str]| SimAccount {
+        account_id: id.into(),
+        account_name: name.into(),
+        email_address: format!("{name}@example.com"),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+    };
+    let org = Org {
+        accounts: vec![
+            account("111122223333", "Example", &["ReadOnly", "Admin"]),
+            account("444455556666", "Other", &["Admin"]),
+        ],
+    };
+    let sim = Simulator::start_with_org(
+        SimOptions::default(),
+        org,
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let paths = AwsPaths::under_home(home.path());
+    std::fs::create_dir_all(paths.config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &paths.config,
+        "[sso-session my-sso]\n\
+         sso_start_url = https://d-1234567890.awsapps.com/start\n\
+         sso_region = us-east-1\n\
+         sso_registration_scopes = sso:account:access\n\
+         \n\
+         [profile ro]\n\
+         sso_session = my-sso\n\
+         sso_account_id = 111122223333\n\
+         sso_role_name = ReadOnly\n\
+         region = eu-west-1\n",
+    )
+    .unwrap();
+    let token = CachedToken {
+        start_url: Some("https://d-1234567890.awsapps.com/start".into()),
+        region: Some("us-east-1".into()),
+        access_token: sim.issue_access_token(Duration::from_secs(3600)),
+        expires_at: time::OffsetDateTime::now_utc() + Duration::from_secs(3600),
+        client_id: None,
+        client_secret: None,
+        registration_expires_at: None,
+        refresh_token: None,
+        extra: Default::default(),
+    };
+    write_token(&token_path(&paths.sso_cache, "my-sso"), &token).unwrap();
+    Home { sim, home, paths }
+}
+
+impl Home {
+    /// The binary with only what this home needs in its environment.
+    pub fn bin(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env_clear()
+            .env("HOME", self.home.path())
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL_SSO", self.sim.endpoint())
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", self.sim.endpoint())
+            .env("UO_AWS_TUI_ENDPOINT_URL_SIGNIN", self.sim.endpoint())
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.bin(args).output().unwrap()
+    }
+
+    pub fn example_file(&self) -> PathBuf {
+        self.paths.cli_cache.join(EXAMPLE_FILE)
+    }
+
+    /// How many GetRoleCredentials calls the simulator answered.
+    pub fn role_credential_calls(&self) -> usize {
+        self.sim
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/federation/credentials")
+            .count()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn cache_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn process_format_and_the_clis_cache_file() {
+    let h = home().await;
+    let out = h.run(&["credentials", "ro", "--format", "process"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(h.role_credential_calls(), 1);
+
+    // The file the reference names for this account, role and session.
+    let file = h.example_file();
+    let raw = std::fs::read_to_string(&file).unwrap();
+    let cached = cache_json(&file);
+    let c = &cached["Credentials"];
+    // The CLI's shape: ProviderType then Credentials, Python separators.
+    assert!(
+        raw.starts_with(r#"{"ProviderType": "sso", "Credentials": {"AccessKeyId": ""#),
+        "{raw}"
+    );
+    let keys: Vec<&str> = c.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "AccessKeyId",
+            "SecretAccessKey",
+            "SessionToken",
+            "Expiration",
+            "AccountId"
+        ]
+    );
+    assert_eq!(c["AccountId"], "111122223333");
+    let expiration = c["Expiration"].as_str().unwrap();
+    assert!(
+        expiration.len() == 20 && expiration.ends_with('Z'),
+        "{expiration}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // stdout is the credential_process JSON of the same credentials.
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["Version"], 1);
+    for key in [
+        "AccessKeyId",
+        "SecretAccessKey",
+        "SessionToken",
+        "Expiration",
+    ] {
+        assert_eq!(printed[key], c[key], "{key}");
+    }
+    assert_eq!(printed.as_object().unwrap().len(), 5);
+    // Nothing secret on stderr.
+    let stderr = text(&out.stderr);
+    for secret in ["SecretAccessKey", "SessionToken"] {
+        assert!(!stderr.contains(c[secret].as_str().unwrap()), "{stderr}");
+    }
+
+    // Reused while fresh: no second call, the same keys.
+    let again = h.run(&["credentials", "ro"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert_eq!(again.stdout, out.stdout);
+    assert_eq!(h.role_credential_calls(), 1);
+
+    // Within the CLI's 15-minute margin: fetched again and rewritten.
+    let soon = time::OffsetDateTime::now_utc() + Duration::from_secs(10 * 60);
+    let mut stale = cached.clone();
+    stale["Credentials"]["Expiration"] =
+        uo_aws_tui::aws::token_cache::format_timestamp(soon).into();
+    std::fs::write(&file, stale.to_string()).unwrap();
+    let fresh = h.run(&["credentials", "ro", "--format", "json"]);
+    assert_eq!(fresh.status.code(), Some(0), "{}", text(&fresh.stderr));
+    assert_eq!(h.role_credential_calls(), 2);
+    let json: serde_json::Value = serde_json::from_slice(&fresh.stdout).unwrap();
+    assert_ne!(json["AccessKeyId"], c["AccessKeyId"]);
+    assert_eq!(
+        json["AccessKeyId"],
+        cache_json(&file)["Credentials"]["AccessKeyId"]
+    );
+    assert_eq!(json["Profile"], "ro");
+    assert_eq!(json["RoleName"], "ReadOnly");
+
+    // logout removes the cache file (and the token).
+    let out = h.run(&["logout", "--sso-session", "my-sso"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!file.exists(), "logout left {}", file.display());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_and_fish_formats_set_the_variables() {
+    let h = home().await;
+    let out = h.run(&["credentials", "ro", "--format", "env"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let c = cache_json(&h.example_file())["Credentials"].clone();
+    let script = format!(
+        "{}\nprintf '%s\\n' \"$AWS_ACCESS_KEY_ID\" \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\"",
+        text(&out.stdout)
+    );
+    let bash = Command::new("bash").args(["-c", &script]).output().unwrap();
+    let want = format!(
+        "{}\n{}\n{}\n",
+        c["AccessKeyId"].as_str().unwrap(),
+        c["SecretAccessKey"].as_str().unwrap(),
+        c["SessionToken"].as_str().unwrap()
+    );
+    assert_eq!(text(&bash.stdout), want);
+
+    let out = h.run(&["credentials", "ro", "--format", "fish"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let script = format!(
+        "{}\nprintf '%s\\n' $AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_SESSION_TOKEN",
+        text(&out.stdout)
+    );
+    let fish = Command::new("fish")
+        .args(["--no-config", "-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(text(&fish.stdout), want, "{}", text(&fish.stderr));
+    assert_eq!(h.role_credential_calls(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_concurrent_calls_make_one_get_role_credentials_call() {
+    let h = home().await;
+    let children: Vec<_> = (0..10)
+        .map(|_| {
+            h.bin(&["credentials", "ro", "--format", "process"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for out in &outputs {
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(
+            out.stdout, outputs[0].stdout,
+            "every caller got the same keys"
+        );
+    }
+    assert_eq!(h.role_credential_calls(), 1, "{:?}", h.sim.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_login_without_a_terminal_is_exit_2_with_the_hint() {
+    let h = home().await;
+    std::fs::remove_file(token_path(&h.paths.sso_cache, "my-sso")).unwrap();
+    let out = h.run(&["credentials", "ro"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("run: uo-aws-tui login --sso-session my-sso"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(h.role_credential_calls(), 0);
+
+    // A profile that is not an sso-session profile says so.
+    let out = h.run(&["credentials", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no profile nope"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn botocore_resolves_a_companion_profile_to_the_simulators_keys() {
+    let h = home().await;
+    let out = h.run(&["populate", "--companion", "111122223333"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let config = std::fs::read_to_string(&h.paths.config).unwrap();
+    let exe = std::fs::canonicalize(BIN).unwrap();
+    let section = format!(
+        "[profile 111122223333_ReadOnly-process]\n\
+         credential_process = \"{}\" credentials 111122223333_ReadOnly --format process\n\
+         region = us-east-1\n\
+         uo_aws_tui_managed = true\n",
+        exe.display()
+    );
+    assert!(config.contains(&section), "{config}");
+    assert!(
+        config.contains("[profile 111122223333_Admin-process]"),
+        "{config}"
+    );
+    assert!(!config.contains("444455556666_Admin-process"), "{config}");
+    // A second run adds nothing.
+    let again = h.run(&["populate", "--companion", "111122223333"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert_eq!(std::fs::read_to_string(&h.paths.config).unwrap(), config);
+    // doctor explains the companion.
+    let doctor = h.run(&["doctor"]);
+    assert!(
+        text(&doctor.stdout).contains("companion"),
+        "{}",
+        text(&doctor.stdout)
+    );
+
+    let script = "import json, sys, botocore.session\n\
+s = botocore.session.Session(profile=sys.argv[1])\n\
+c = s.get_credentials().get_frozen_credentials()\n\
+print(json.dumps({'key': c.access_key, 'secret': c.secret_key, 'token': c.token}))\n";
+    let mut python = Command::new(common::python());
+    python
+        .args(["-c", script, "111122223333_ReadOnly-process"])
+        .env_clear();
+    for (k, v) in common::aws_child_env(h.home.path(), &h.sim.endpoint()) {
+        python.env(k, v);
+    }
+    let out = python.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let resolved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The native profile populate wrote shares the example's cache key.
+    let file = h.example_file();
+    let c = cache_json(&file)["Credentials"].clone();
+    assert_eq!(resolved["key"], c["AccessKeyId"]);
+    assert_eq!(resolved["secret"], c["SecretAccessKey"]);
+    assert_eq!(resolved["token"], c["SessionToken"]);
+    assert!(c["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    assert_eq!(h.role_credential_calls(), 1);
+}
