@@ -41,17 +41,22 @@ pub struct ConsoleTarget<'a> {
 }
 
 /// The sign-in URL of `target`: role credentials (cached, or
-/// GetRoleCredentials with the session's token), then `getSigninToken` at
-/// `env.federation_endpoint` or the partition's sign-in host. Returns the
-/// endpoint too (for its logout URL).
+/// GetRoleCredentials with the session's token; `sign_in` is called when
+/// there is no usable token, as [`role_credentials`] says), then
+/// `getSigninToken` at `env.federation_endpoint` or the partition's sign-in
+/// host. Returns the endpoint too (for its logout URL).
 ///
-/// Errors: a bad `--service`/`--destination`; no usable token
-/// ([`crate::token::NeedsLogin`], as is); the portal's or the federation
-/// endpoint's error (never quoting a secret).
-pub async fn signin_url(
+/// Errors: a bad `--service`/`--destination`; what `sign_in` returns; the
+/// portal's or the federation endpoint's error (never quoting a secret).
+pub async fn signin_url<F, Fut>(
     env: &Environment,
     target: &ConsoleTarget<'_>,
-) -> anyhow::Result<(Federation, SigninUrl)> {
+    sign_in: F,
+) -> anyhow::Result<(Federation, SigninUrl)>
+where
+    F: FnOnce(anyhow::Error) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     let federation = Federation::new(target.region, env.federation_endpoint.as_deref());
     let destination = destination(
         federation.partition(),
@@ -60,7 +65,8 @@ pub async fn signin_url(
         target.destination,
     )
     .map_err(anyhow::Error::msg)?;
-    let credentials = role_credentials(env, target.session, target.account_id, target.role).await?;
+    let credentials =
+        role_credentials(env, target.session, target.account_id, target.role, sign_in).await?;
     let url = federation.signin_url(&credentials, &destination).await?;
     Ok((federation, url))
 }
@@ -197,6 +203,8 @@ pub async fn open_for_row(
         service: None,
         destination: None,
     };
-    let (federation, url) = signin_url(env, &target).await?;
+    // The picker has its own login panel: a token that needs a login ends
+    // here with the login hint.
+    let (federation, url) = signin_url(env, &target, |e| async { Err(e) }).await?;
     present(&federation, &url, &Browser::from_env(), &profile).await
 }

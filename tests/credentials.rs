@@ -248,3 +248,27 @@ print(json.dumps({'key': c.access_key, 'secret': c.secret_key, 'token': c.token}
     assert!(c["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
     assert_eq!(h.role_credential_calls(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn companion_names_follow_the_settings_template() {
+    let h = home().await;
+    let settings = h.home.path().join(".config/uo-aws-tui/settings.ini");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(&settings, "companion_name = tf-{profile}\n").unwrap();
+    let out = h.run(&["populate", "--companion", "444455556666"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let config = std::fs::read_to_string(&h.paths.config).unwrap();
+    assert!(
+        config.contains("[profile tf-444455556666_Admin]\ncredential_process = "),
+        "{config}"
+    );
+    // A template without {profile} is refused, naming the line.
+    std::fs::write(&settings, "\ncompanion_name = fixed\n").unwrap();
+    let out = h.run(&["populate", "--companion"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("settings.ini:2"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -19,11 +19,11 @@ use time::OffsetDateTime;
 
 use super::cli_cache::role_credentials_path;
 use super::config::AwsFile;
-use super::portal::Portal;
+use super::portal::{Portal, PortalErrorKind};
 use super::sso_session::SsoSession;
 use super::token_cache::{format_timestamp, parse_timestamp, to_python_json, write_private_file};
 use crate::env::Environment;
-use crate::token::{token_for, Policy};
+use crate::token::{token_for, NeedsLogin, Policy};
 
 /// Cached role credentials with less than this left are fetched again (the
 /// AWS CLI's margin for its role-credential cache).
@@ -241,39 +241,68 @@ pub fn cache_path(env: &Environment, session: &str, account_id: &str, role: &str
 /// ones while fresh; else, under the cache lock, the cache read again, then
 /// GetRoleCredentials with the session's token ([`token_for`],
 /// [`Policy::Usable`]) at `env.portal_endpoint`, written to the cache
-/// (mode 0600, atomically) before they are returned.
+/// (mode 0600, atomically) before they are returned. When there is no
+/// usable token (or the portal rejects it), `sign_in` is called once with
+/// the [`NeedsLogin`] error, still under the lock, so concurrent callers
+/// wait for that one login; `Ok` from it means "try again".
 ///
-/// Errors: no usable token ([`crate::token::NeedsLogin`], returned as is so
-/// callers can sign in and try again); the lock; the portal's error; the
-/// cache file cannot be written.
-pub async fn role_credentials(
+/// Errors: what `sign_in` returns (pass `|e| async { Err(e) }` to get the
+/// [`NeedsLogin`] as is); the lock; the portal's error; the cache file
+/// cannot be written.
+pub async fn role_credentials<F, Fut>(
     env: &Environment,
     session: &SsoSession,
     account_id: &str,
     role: &str,
-) -> anyhow::Result<RoleCredentials> {
+    sign_in: F,
+) -> anyhow::Result<RoleCredentials>
+where
+    F: FnOnce(anyhow::Error) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     let path = cache_path(env, &session.name, account_id, role);
     if let Some(c) = read_fresh(&path, OffsetDateTime::now_utc()) {
         return Ok(c);
     }
     let _lock = lock(&env.paths.cli_cache).await?;
-    let now = OffsetDateTime::now_utc();
-    if let Some(c) = read_fresh(&path, now) {
+    if let Some(c) = read_fresh(&path, OffsetDateTime::now_utc()) {
         return Ok(c);
     }
-    let token = token_for(env, session, Policy::Usable, now).await?;
+    let credentials = match fetch(env, session, account_id, role).await {
+        Err(e) if e.is::<NeedsLogin>() => {
+            sign_in(e).await?;
+            fetch(env, session, account_id, role).await?
+        }
+        other => other?,
+    };
+    write_private_file(&path, credentials.to_cache_json().as_bytes())
+        .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+    Ok(credentials)
+}
+
+/// GetRoleCredentials with the session's usable token; a missing or
+/// rejected token is a [`NeedsLogin`].
+async fn fetch(
+    env: &Environment,
+    session: &SsoSession,
+    account_id: &str,
+    role: &str,
+) -> anyhow::Result<RoleCredentials> {
+    let token = token_for(env, session, Policy::Usable, OffsetDateTime::now_utc()).await?;
     let portal = Portal::new(
         &session.region,
         env.portal_endpoint.as_deref(),
         &token.access_token,
         1,
     );
-    let answer = portal.role_credentials(account_id, role).await?;
-    let credentials =
-        RoleCredentials::from_portal(account_id, &answer).map_err(anyhow::Error::msg)?;
-    write_private_file(&path, credentials.to_cache_json().as_bytes())
-        .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
-    Ok(credentials)
+    let answer = match portal.role_credentials(account_id, role).await {
+        Ok(answer) => answer,
+        Err(e) if e.kind == PortalErrorKind::Unauthorized => {
+            return Err(NeedsLogin::rejected(session, e.message).into())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    RoleCredentials::from_portal(account_id, &answer).map_err(anyhow::Error::msg)
 }
 
 #[cfg(test)]

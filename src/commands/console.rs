@@ -73,13 +73,7 @@ pub async fn run(args: &ConsoleArgs) -> anyhow::Result<Exit> {
         service: args.service.as_deref(),
         destination: args.destination.as_deref(),
     };
-    let (federation, url) = match signin_url(&env, &target).await {
-        Ok(found) => found,
-        Err(e) => {
-            sign_in_for(&env, e).await?;
-            signin_url(&env, &target).await?
-        }
-    };
+    let (federation, url) = signin_url(&env, &target, |e| sign_in_for(&env, e)).await?;
     if args.print {
         return Ok(Exit::Done(format!("{}\n", url.expose())));
     }

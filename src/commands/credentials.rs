@@ -26,22 +26,20 @@ pub async fn run(args: &CredentialsArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Done(render(args.format, &role, &credentials)?))
 }
 
-/// [`role_credentials`] of `role`, signing in inline once when the token
-/// needs a login and this process has a terminal ([`sign_in_for`]).
+/// [`role_credentials`] of `role`, signing in inline once (under the cache
+/// lock) when the token needs a login and this process has a terminal
+/// ([`sign_in_for`]).
 ///
-/// Errors: those of [`role_credentials`] after the login, or the login's.
+/// Errors: those of [`role_credentials`], or the login's.
 pub async fn credentials_signing_in(
     env: &Environment,
     session: &SsoSession,
     role: &ProfileRole,
 ) -> anyhow::Result<RoleCredentials> {
-    match role_credentials(env, session, &role.account_id, &role.role).await {
-        Ok(c) => Ok(c),
-        Err(e) => {
-            sign_in_for(env, e).await?;
-            role_credentials(env, session, &role.account_id, &role.role).await
-        }
-    }
+    role_credentials(env, session, &role.account_id, &role.role, |e| {
+        sign_in_for(env, e)
+    })
+    .await
 }
 
 /// The text `credentials` prints for `format`. Every value is printable

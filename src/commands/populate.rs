@@ -605,6 +605,62 @@ mod tests {
     }
 
     #[test]
+    fn companions_beside_new_and_present_profiles_and_pruned_with_them() {
+        let all = vec![row("111111111111", "Admin"), row("222222222222", "Read")];
+        let selected: Vec<&Row> = all.iter().collect();
+        let s = session();
+        let text = "[profile 111111111111_Admin]\nsso_session = uoregon\nsso_account_id = 111111111111\nsso_role_name = Admin\nregion = eu-west-1\n\n\
+                    [profile 999999999999_Gone]\nsso_session = uoregon\nsso_account_id = 999999999999\nsso_role_name = Gone\nuo_aws_tui_managed = true\n\n\
+                    [profile 999999999999_Gone.tf]\ncredential_process = x\nuo_aws_tui_managed = true\n";
+        let name = |p: &str| format!("{p}.tf");
+        let request = Request {
+            session: &s,
+            region: "us-west-2",
+            selected: &selected,
+            all: &all,
+            prune: true,
+            companion: Some(Companion {
+                program: "/opt/uo aws/uo-aws-tui",
+                name: &name,
+            }),
+        };
+        let (out, plan) = edit(Path::new("/c"), text, &request, &default_name).unwrap();
+        assert_eq!(
+            plan.added,
+            [
+                "111111111111_Admin.tf",
+                "222222222222_Read",
+                "222222222222_Read.tf"
+            ]
+        );
+        assert_eq!(plan.removed, ["999999999999_Gone", "999999999999_Gone.tf"]);
+        // The present profile's companion takes its region.
+        assert!(out.contains(
+            "[profile 111111111111_Admin.tf]\ncredential_process = \"/opt/uo aws/uo-aws-tui\" credentials 111111111111_Admin --format process\nregion = eu-west-1\nuo_aws_tui_managed = true\n"
+        ), "{out}");
+        assert!(out.ends_with(
+            "[profile 222222222222_Read.tf]\ncredential_process = \"/opt/uo aws/uo-aws-tui\" credentials 222222222222_Read --format process\nregion = us-west-2\nuo_aws_tui_managed = true\n"
+        ), "{out}");
+        let (again, plan) = edit(Path::new("/c"), &out, &request, &default_name).unwrap();
+        assert_eq!(again, out);
+        assert!(plan.added.is_empty() && plan.removed.is_empty());
+        // A name that needs quoting is quoted; a path that cannot be is refused.
+        let c = Companion {
+            program: "/bin/u",
+            name: &name,
+        };
+        assert_eq!(
+            c.command("it's").unwrap(),
+            "\"/bin/u\" credentials 'it'\\''s' --format process"
+        );
+        let bad = Companion {
+            program: "/tmp/$(x)",
+            name: &name,
+        };
+        assert!(bad.command("a").is_err());
+    }
+
+    #[test]
     fn collisions_name_both_rows() {
         let all = vec![
             row("111111111111", "Read=Only"),
