@@ -12,10 +12,13 @@
 //! after [`PAGE_TIMEOUT`].
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
 
 use crate::aws::federation::{destination, Federation, SigninUrl};
 use crate::aws::login::{uuid4, Browser};
@@ -104,45 +107,65 @@ pub async fn open_in_browser(
 }
 
 /// Answers requests on `listener` until one asks for `path`: that one gets
-/// `303 See Other` to `target`, every other one 404.
+/// `303 See Other` to `target`, every other one 404. Each connection is
+/// read on its own task, so a browser's idle speculative connection holds
+/// nothing up; the page is given out once.
 async fn serve_once(listener: &TcpListener, path: &str, target: &SigninUrl) {
+    let served = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(Notify::new());
+    let location = Arc::new(target.expose().to_string());
+    let path = Arc::new(path.to_string());
     loop {
-        let Ok((mut stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let mut head = Vec::new();
-        let mut chunk = [0u8; 2048];
-        let read = tokio::time::timeout(Duration::from_secs(10), async {
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-                match stream.read(&mut chunk).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&chunk[..n]),
-                }
+        tokio::select! {
+            _ = done.notified() => return,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let (served, done) = (served.clone(), done.clone());
+                let (location, path) = (location.clone(), path.clone());
+                tokio::spawn(async move {
+                    answer(stream, &path, &location, &served).await;
+                    if served.load(Ordering::SeqCst) {
+                        done.notify_one();
+                    }
+                });
             }
-        })
-        .await;
-        let text = String::from_utf8_lossy(&head);
-        let mut first = text.lines().next().unwrap_or("").split_whitespace();
-        let (method, asked) = (first.next().unwrap_or(""), first.next().unwrap_or(""));
-        let hit = read.is_ok() && method == "GET" && asked == path;
-        let response = if hit {
-            let body = "Opening the AWS console…\n";
-            format!(
-                "HTTP/1.1 303 See Other\r\nLocation: {}\r\nCache-Control: no-store\r\n\
-                 Referrer-Policy: no-referrer\r\nContent-Type: text/plain; charset=utf-8\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                target.expose(),
-                body.len()
-            )
-        } else {
-            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
-        };
-        let _ = stream.write_all(response.as_bytes()).await;
-        let _ = stream.shutdown().await;
-        if hit {
-            return;
         }
     }
+}
+
+/// Reads one request head from `stream` (at most 16 KiB, 10 s) and answers
+/// it: the redirect to `location` when it is `GET path` and `served` was
+/// still false (it is set then), else 404.
+async fn answer(mut stream: TcpStream, path: &str, location: &str, served: &AtomicBool) {
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 2048];
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => head.extend_from_slice(&chunk[..n]),
+            }
+        }
+    })
+    .await;
+    let text = String::from_utf8_lossy(&head);
+    let mut first = text.lines().next().unwrap_or("").split_whitespace();
+    let (method, asked) = (first.next().unwrap_or(""), first.next().unwrap_or(""));
+    let hit =
+        read.is_ok() && method == "GET" && asked == path && !served.swap(true, Ordering::SeqCst);
+    let response = if hit {
+        let body = "Opening the AWS console…\n";
+        format!(
+            "HTTP/1.1 303 See Other\r\nLocation: {location}\r\nCache-Control: no-store\r\n\
+             Referrer-Policy: no-referrer\r\nContent-Type: text/plain; charset=utf-8\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    } else {
+        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
+    };
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
 }
 
 /// Opens the console for `url` in `browser` ([`open_in_browser`]) and says

@@ -17,18 +17,24 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A `BROWSER` script that writes its arguments to `argv`, follows the page
-/// with curl (redirects included) into `body`, and then renames its report
-/// into `done` (the file a test waits for).
+/// A `BROWSER` script that writes its arguments to `argv`, opens an idle
+/// connection to the page's port and asks it for `/favicon.ico` (as
+/// browsers do; the status goes to `other`), follows the page with curl
+/// (redirects included) into `body`, and then renames its report into
+/// `done` (the file a test waits for).
 fn browser_script(dir: &Path) -> PathBuf {
     let script = dir.join("browser");
     let d = dir.display();
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\n\
+            "#!/bin/bash\n\
              printf '%s\\n' \"$@\" > '{d}/argv'\n\
+             hostport=${{1#http://}}; hostport=${{hostport%%/*}}\n\
+             exec 3<>\"/dev/tcp/${{hostport%:*}}/${{hostport#*:}}\"\n\
+             curl -s -o /dev/null -w '%{{http_code}}\\n' \"http://$hostport/favicon.ico\" > '{d}/other'\n\
              curl -sS -L --max-redirs 5 -o '{d}/body' -w '%{{http_code}}\\n' \"$1\" > '{d}/report' 2>&1\n\
+             exec 3>&-\n\
              mv '{d}/report' '{d}/done'\n"
         ),
     )
@@ -161,6 +167,8 @@ async fn the_browser_gets_a_one_shot_page_that_logs_out_then_signs_in() {
     wait_for(&dir.path().join("done"));
     let report = std::fs::read_to_string(dir.path().join("done")).unwrap();
     assert_eq!(report, "200\n", "curl: {report}");
+    let other = std::fs::read_to_string(dir.path().join("other")).unwrap();
+    assert_eq!(other, "404\n", "any other request finds nothing");
 
     // The browser's command line holds only the loopback page.
     let argv = std::fs::read_to_string(dir.path().join("argv")).unwrap();

@@ -162,7 +162,8 @@ async fn ten_concurrent_calls_make_one_get_role_credentials_call() {
     for out in &outputs {
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         assert_eq!(
-            out.stdout, outputs[0].stdout,
+            text(&out.stdout),
+            text(&outputs[0].stdout),
             "every caller got the same keys"
         );
     }
