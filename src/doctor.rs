@@ -726,6 +726,12 @@ fn check_companions(config: &AwsFile, out: &mut Vec<Finding>) {
         let native = config
             .profile(target)
             .is_some_and(|s| s.get("sso_session").is_some());
+        let profiles = vec![profile.to_string()];
+        // Names from the file, shown escaped.
+        let (profile, target) = (
+            crate::output::escape(profile),
+            crate::output::escape(target),
+        );
         let finding = if native {
             finding(
                 Code::Companion,
@@ -736,7 +742,7 @@ fn check_companions(config: &AwsFile, out: &mut Vec<Finding>) {
                     "profile {profile} is the companion of {target}: the same role through credential_process, for tools that cannot read sso_session profiles (terraform AWS providers built on older Go SDKs, terragrunt, the JetBrains toolkit); everything else should use {target}"
                 ),
                 format!("use profile = \"{profile}\" only in those tools; uo-aws-tui populate --companion writes companions"),
-                vec![profile.to_string()],
+                profiles,
             )
         } else {
             finding(
@@ -748,7 +754,7 @@ fn check_companions(config: &AwsFile, out: &mut Vec<Finding>) {
                     "profile {profile} runs uo-aws-tui credentials {target}, but {target} is not an sso-session profile: it fails"
                 ),
                 format!("remove [profile {profile}], or write {target} again (uo-aws-tui populate)"),
-                vec![profile.to_string()],
+                profiles,
             )
         };
         out.push(finding);

@@ -273,3 +273,31 @@ async fn companion_names_follow_the_settings_template() {
         text(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_explains_companions_and_warns_about_a_stale_one() {
+    let h = home().await;
+    let mut config = std::fs::read_to_string(&h.paths.config).unwrap();
+    config.push_str(
+        "\n[profile ro-process]\n\
+         credential_process = \"/bin/uo-aws-tui\" credentials ro --format process\n\
+         uo_aws_tui_managed = true\n\
+         \n[profile gone-process]\n\
+         credential_process = \"/bin/uo-aws-tui\" credentials gone --format process\n\
+         uo_aws_tui_managed = true\n",
+    );
+    std::fs::write(&h.paths.config, config).unwrap();
+    let out = h.run(&["doctor"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("info companion")
+            && stdout.contains("profile ro-process is the companion of ro")
+            && stdout.contains("older Go SDKs"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("warning companion")
+            && stdout.contains("gone is not an sso-session profile"),
+        "{stdout}"
+    );
+}
