@@ -19,6 +19,12 @@ _uo__aws__tui() {
             uo__aws__tui,completions)
                 cmd="uo__aws__tui__subcmd__completions"
                 ;;
+            uo__aws__tui,console)
+                cmd="uo__aws__tui__subcmd__console"
+                ;;
+            uo__aws__tui,credentials)
+                cmd="uo__aws__tui__subcmd__credentials"
+                ;;
             uo__aws__tui,deactivate)
                 cmd="uo__aws__tui__subcmd__deactivate"
                 ;;
@@ -60,6 +66,12 @@ _uo__aws__tui() {
                 ;;
             uo__aws__tui__subcmd__help,completions)
                 cmd="uo__aws__tui__subcmd__help__subcmd__completions"
+                ;;
+            uo__aws__tui__subcmd__help,console)
+                cmd="uo__aws__tui__subcmd__help__subcmd__console"
+                ;;
+            uo__aws__tui__subcmd__help,credentials)
+                cmd="uo__aws__tui__subcmd__help__subcmd__credentials"
                 ;;
             uo__aws__tui__subcmd__help,deactivate)
                 cmd="uo__aws__tui__subcmd__help__subcmd__deactivate"
@@ -107,7 +119,7 @@ _uo__aws__tui() {
 
     case "${cmd}" in
         uo__aws__tui)
-            opts="-h -V --verbose --sso-session --emit --output --region --no-write --strict --select-1 --concurrency --refresh --offline --help --version pick demo login logout init use exec list status doctor populate deactivate completions help"
+            opts="-h -V --verbose --sso-session --emit --output --region --no-write --strict --select-1 --concurrency --refresh --offline --help --version pick demo login logout init use exec list status doctor populate deactivate console credentials completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -147,6 +159,54 @@ _uo__aws__tui() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        uo__subcmd__aws__subcmd__tui__subcmd__console)
+            opts="-h --sso-session --region --service --destination --print --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sso-session)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --destination)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        uo__subcmd__aws__subcmd__tui__subcmd__credentials)
+            opts="-h --format --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "process env fish json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -259,7 +319,7 @@ _uo__aws__tui() {
             return 0
             ;;
         uo__subcmd__aws__subcmd__tui__subcmd__help)
-            opts="pick demo login logout init use exec list status doctor populate deactivate completions help"
+            opts="pick demo login logout init use exec list status doctor populate deactivate console credentials completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -273,6 +333,34 @@ _uo__aws__tui() {
             return 0
             ;;
         uo__subcmd__aws__subcmd__tui__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        uo__subcmd__aws__subcmd__tui__subcmd__help__subcmd__console)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        uo__subcmd__aws__subcmd__tui__subcmd__help__subcmd__credentials)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -587,7 +675,7 @@ _uo__aws__tui() {
             return 0
             ;;
         uo__subcmd__aws__subcmd__tui__subcmd__populate)
-            opts="-h --sso-session --dry-run --prune --verbose --help"
+            opts="-h --sso-session --dry-run --prune --companion --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -179,6 +179,29 @@ Examples:
   uo-aws-tui deactivate --emit fish | source        fish
   uoa --clear                                     the same through the init function")]
     Deactivate(DeactivateArgs),
+    /// Open the AWS console as a role, in the browser (an older console session is logged out).
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui console 127027105832_Billing             the console home of that profile
+  uo-aws-tui console 'racs admin' --service s3        566737894407_AWSAdministratorAccess, S3
+  uo-aws-tui console --print 127027105832_Billing     print the sign-in URL instead (a secret)
+
+PROFILE_OR_QUERY is a profile of an sso-session in ~/.aws/config, or a query resolved like
+`use` (default: AWS_PROFILE). The browser is given a one-shot page on 127.0.0.1 that logs out
+of the console, then signs in: the sign-in URL is never on a command line. Ctrl-o in the picker
+does the same for the selected row.")]
+    Console(ConsoleArgs),
+    /// Print a profile's role credentials (for credential_process and tools without SSO support).
+    #[command(after_help = "\
+Examples:
+  credential_process = \"/usr/local/bin/uo-aws-tui\" credentials 127027105832_Billing --format process
+  eval \"$(uo-aws-tui credentials 127027105832_Billing --format env)\"
+  uo-aws-tui credentials 127027105832_Billing --format fish | source
+
+Credentials are shared with the AWS CLI v2 through its cache (~/.aws/cli/cache), reused until
+15 minutes before they expire, and removed by `logout`. Concurrent calls wait for one another,
+so one GetRoleCredentials call serves them all. Secrets go to stdout only.")]
+    Credentials(CredentialsArgs),
     /// Print shell completions for uo-aws-tui.
     #[command(after_help = "\
 Examples:
@@ -186,6 +209,51 @@ Examples:
   uo-aws-tui completions zsh > \"${fpath[1]}/_uo-aws-tui\"
   uo-aws-tui completions fish > ~/.config/fish/completions/uo-aws-tui.fish")]
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConsoleArgs {
+    /// A profile name, or a query that selects one row (default: AWS_PROFILE).
+    #[arg(value_name = "PROFILE_OR_QUERY")]
+    pub target: Vec<String>,
+    /// The sso-session a query is resolved in (default: the session of AWS_PROFILE, else the only one).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// The console's region (default: the profile's region, settings, the session's sso_region).
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    pub region: Option<String>,
+    /// Open this service's console, e.g. s3, ec2, cloudwatch.
+    #[arg(long, value_name = "NAME", conflicts_with = "destination")]
+    pub service: Option<String>,
+    /// Open this console URL (https://…).
+    #[arg(long, value_name = "URL")]
+    pub destination: Option<String>,
+    /// Print the sign-in URL (valid 15 minutes, a secret) on stdout instead of opening a browser.
+    #[arg(long)]
+    pub print: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CredentialsArgs {
+    /// A profile of an sso-session in ~/.aws/config.
+    #[arg(value_name = "PROFILE")]
+    pub profile: String,
+    /// How to print them.
+    #[arg(long, value_enum, default_value_t = CredentialsFormat::Process)]
+    pub format: CredentialsFormat,
+}
+
+/// How `credentials` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CredentialsFormat {
+    /// The credential_process JSON (Version 1).
+    Process,
+    /// POSIX `export AWS_…=…` lines.
+    Env,
+    /// fish `set -gx AWS_… …` lines.
+    Fish,
+    /// One JSON object (the same keys as process).
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -217,6 +285,11 @@ pub struct PopulateArgs {
     /// or role is no longer listed.
     #[arg(long)]
     pub prune: bool,
+    /// Also write a companion profile per row (`NAME-process` by default,
+    /// `companion_name` in settings) that gets its credentials through
+    /// `credential_process`, for tools that cannot read sso-session profiles.
+    #[arg(long)]
+    pub companion: bool,
     /// Only rows every term matches (profiles of all rows without a query).
     #[arg(value_name = "QUERY")]
     pub query: Vec<String>,

@@ -160,6 +160,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         aws_profile: None,
         portal_endpoint: Some(sim.endpoint()),
         oidc_endpoint: Some(sim.endpoint()),
+        federation_endpoint: Some(sim.endpoint()),
     };
     let request = PickRequest {
         sso_session: Some(SESSION.to_string()),

@@ -78,6 +78,9 @@ pub enum Code {
     /// An `aws login` session that profiles carry is not signed in here,
     /// expired without a way to refresh, or its cache file is unreadable.
     LoginExpired,
+    /// A companion profile (`credential_process` through `uo-aws-tui
+    /// credentials`): when to use it, and whether its profile exists.
+    Companion,
 }
 
 impl Code {
@@ -101,6 +104,7 @@ impl Code {
             Code::CacheUnreadable => "cache-unreadable",
             Code::LoginSession => "login-session",
             Code::LoginExpired => "login-expired",
+            Code::Companion => "companion",
         }
     }
 }
@@ -239,6 +243,7 @@ pub fn diagnose(
     if let Some(config) = config {
         check_default(config, &mut out);
         check_profile_sessions(config, &mut out);
+        check_companions(config, &mut out);
         if let Some(credentials) = credentials {
             check_shadow(config, credentials, &mut out);
         }
@@ -702,6 +707,66 @@ fn check_default(config: &AwsFile, out: &mut Vec<Finding>) {
             "keep one of them, as [default]".to_string(),
             vec!["default".to_string()],
         ));
+    }
+}
+
+/// Companion profiles of ours (`credential_process = "…" credentials NAME
+/// --format process`): an info finding saying when to use them, or a
+/// warning when NAME is no sso-session profile any more.
+fn check_companions(config: &AwsFile, out: &mut Vec<Finding>) {
+    for (profile, section) in config.profiles() {
+        let Some(entry) = section
+            .entries
+            .iter()
+            .rfind(|e| e.key == "credential_process")
+        else {
+            continue;
+        };
+        if !crate::profile::is_ours(section) {
+            continue;
+        }
+        let words: Vec<&str> = entry.value.split_whitespace().collect();
+        let Some(at) = words.iter().position(|w| *w == "credentials") else {
+            continue;
+        };
+        let Some(target) = words.get(at + 1).map(|w| w.trim_matches('\'')) else {
+            continue;
+        };
+        let native = config
+            .profile(target)
+            .is_some_and(|s| s.get("sso_session").is_some());
+        let profiles = vec![profile.to_string()];
+        // Names from the file, shown escaped.
+        let (profile, target) = (
+            crate::output::escape(profile),
+            crate::output::escape(target),
+        );
+        let finding = if native {
+            finding(
+                Code::Companion,
+                Severity::Info,
+                Some(&config.path),
+                Some(entry.line),
+                format!(
+                    "profile {profile} is the companion of {target}: the same role through credential_process, for tools that cannot read sso_session profiles (terraform AWS providers built on older Go SDKs, terragrunt, the JetBrains toolkit); everything else should use {target}"
+                ),
+                format!("use profile = \"{profile}\" only in those tools; uo-aws-tui populate --companion writes companions"),
+                profiles,
+            )
+        } else {
+            finding(
+                Code::Companion,
+                Severity::Warning,
+                Some(&config.path),
+                Some(entry.line),
+                format!(
+                    "profile {profile} runs uo-aws-tui credentials {target}, but {target} is not an sso-session profile: it fails"
+                ),
+                format!("remove [profile {profile}], or write {target} again (uo-aws-tui populate)"),
+                profiles,
+            )
+        };
+        out.push(finding);
     }
 }
 

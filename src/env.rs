@@ -25,6 +25,9 @@ pub struct Environment {
     pub portal_endpoint: Option<String>,
     /// OIDC endpoint (`AWS_ENDPOINT_URL_SSO_OIDC`, then `AWS_ENDPOINT_URL`).
     pub oidc_endpoint: Option<String>,
+    /// Console sign-in host (`UO_AWS_TUI_ENDPOINT_URL_SIGNIN`); `None` is the
+    /// partition's `signin…` host ([`crate::aws::federation`]).
+    pub federation_endpoint: Option<String>,
 }
 
 impl Environment {
@@ -42,6 +45,7 @@ impl Environment {
             aws_profile,
             portal_endpoint: portal::endpoint_from_env(),
             oidc_endpoint: login::endpoint_from_env(),
+            federation_endpoint: crate::aws::federation::endpoint_from_env(),
         })
     }
 

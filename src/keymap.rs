@@ -44,6 +44,8 @@ pub enum Action {
     Sessions,
     /// Show or hide the terraform provider block of the selected row.
     Terraform,
+    /// Open the AWS console as the selected row's role and end the picker.
+    Console,
 }
 
 /// A user intent in the Sessions view.
@@ -200,7 +202,8 @@ pub const ROLES_KEYS: &[Binding] = &[
     bind(KeyCode::Char('r'), CTRL, Action::Refresh, "Ctrl-r", "refresh", "refresh now (retries failed accounts)", false),
     bind(KeyCode::Char('l'), CTRL, Action::Login, "Ctrl-l", "log in", "log in again to this session", false),
     bind(KeyCode::Char('f'), CTRL, Action::ToggleFavourite, "Ctrl-f", "favourite", "mark / unmark favourite", false),
-    bind(KeyCode::Char('t'), CTRL, Action::Terraform, "Ctrl-t", "terraform", "terraform provider block of the row", false),
+    bind(KeyCode::Char('t'), CTRL, Action::Terraform, "Ctrl-t", "terraform", "terraform block / AWS console of the row", false),
+    bind(KeyCode::Char('o'), CTRL, Action::Console, "Ctrl-o", "console", "terraform block / AWS console of the row", false),
     bind(KeyCode::Tab, NONE, Action::Sessions, "Tab", "sessions", "sessions: which logins are valid", false),
     bind(KeyCode::F(1), NONE, Action::Help, "F1", "help", "help (also ? with an empty query)", true),
 ];
@@ -281,6 +284,7 @@ mod tests {
             (key(KeyCode::Char('l'), CTRL), Some(Action::Login)),
             (key(KeyCode::Tab, NONE), Some(Action::Sessions)),
             (key(KeyCode::Char('t'), CTRL), Some(Action::Terraform)),
+            (key(KeyCode::Char('o'), CTRL), Some(Action::Console)),
             (key(KeyCode::Char('c'), CTRL), Some(Action::Interrupt)),
             (key(KeyCode::Char('x'), CTRL), None),
             (key(KeyCode::PageUp, NONE), Some(Action::PageUp)),
@@ -310,6 +314,10 @@ mod tests {
         let help = help_rows();
         assert!(help.contains(&("↑ ↓ Ctrl-p Ctrl-n".to_string(), "move up / down")));
         assert!(help.contains(&("Ctrl-f".to_string(), "mark / unmark favourite")));
+        assert!(help.contains(&(
+            "Ctrl-t Ctrl-o".to_string(),
+            "terraform block / AWS console of the row"
+        )));
         // Every binding appears in the help, and the help fits a 15-line terminal.
         for b in ROLES_KEYS {
             assert!(

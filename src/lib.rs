@@ -13,6 +13,7 @@ pub mod cache;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
+pub mod console;
 pub mod demo;
 pub mod details;
 pub mod dirs;

@@ -55,6 +55,8 @@ fn main() -> ExitCode {
             Some(Command::Exec(args)) => uo_aws_tui::commands::exec::run(&args).await,
             Some(Command::List(args)) => uo_aws_tui::commands::list::run(&args).await,
             Some(Command::Populate(args)) => uo_aws_tui::commands::populate::run(&args).await,
+            Some(Command::Console(args)) => uo_aws_tui::commands::console::run(&args).await,
+            Some(Command::Credentials(args)) => uo_aws_tui::commands::credentials::run(&args).await,
             Some(Command::Deactivate(args)) => {
                 Ok(Exit::Done(uo_aws_tui::shell::deactivation(args.emit)))
             }

@@ -9,6 +9,7 @@
 //! concurrency = 8
 //! region_rule = name:*geography* => eu-west-1
 //! region_rule = role:*GPU* => us-east-1
+//! companion_name = {profile}-process
 //! ```
 //!
 //! Every key is optional and a missing file means the defaults. Keys stand
@@ -28,13 +29,17 @@ use crate::region::{RegionDefaults, RegionRule};
 pub const FILE_NAME: &str = "settings.ini";
 
 /// The keys `settings.ini` knows.
-pub const KEYS: [&str; 5] = [
+pub const KEYS: [&str; 6] = [
     "sso_session",
     "region",
     "region_rule",
     "profile_template",
     "concurrency",
+    "companion_name",
 ];
+
+/// The companion profile name when `companion_name` is not set.
+pub const DEFAULT_COMPANION_NAME: &str = "{profile}-process";
 
 /// The settings, each `None` (or the default template) when not set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,6 +56,19 @@ pub struct Settings {
     pub profile_template: ProfileTemplate,
     /// How many accounts' roles are fetched at once.
     pub concurrency: Option<usize>,
+    /// How companion profiles are named: a text with `{profile}` (the
+    /// native profile's name); `None` is [`DEFAULT_COMPANION_NAME`].
+    pub companion_name: Option<String>,
+}
+
+impl Settings {
+    /// The companion profile of native profile `profile`.
+    pub fn companion_of(&self, profile: &str) -> String {
+        self.companion_name
+            .as_deref()
+            .unwrap_or(DEFAULT_COMPANION_NAME)
+            .replace("{profile}", profile)
+    }
 }
 
 /// Why the settings file could not be used; names the file and, for a key
@@ -151,6 +169,19 @@ impl Settings {
                             .filter(|n| (1..=64).contains(n))
                             .ok_or_else(|| bad("a whole number from 1 to 64".into()))?;
                         settings.concurrency = Some(n);
+                    }
+                    "companion_name" => {
+                        let ok = value.contains("{profile}")
+                            && value != "{profile}"
+                            && !value
+                                .chars()
+                                .any(|c| c.is_whitespace() || "[]#;\"'".contains(c));
+                        if !ok {
+                            return Err(bad(
+                                "a name with {profile} in it, e.g. {profile}-process".into()
+                            ));
+                        }
+                        settings.companion_name = Some(value.to_string());
                     }
                     other => {
                         return Err(invalid(

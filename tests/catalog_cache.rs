@@ -352,8 +352,9 @@ async fn an_expired_token_that_cannot_be_refreshed_opens_the_login_panel_over_a_
     // A row chosen anyway is not handed over: nothing written or printed.
     let before = std::fs::read(&demo.paths().config).unwrap();
     let row = app.catalog().rows()[0].clone();
-    let err =
-        picker::finish(&demo.env, &session, &app, Outcome::Chosen(row), &request).unwrap_err();
+    let err = picker::finish(&demo.env, &session, &app, Outcome::Chosen(row), &request)
+        .await
+        .unwrap_err();
     assert!(
         err.to_string()
             .contains("run: uo-aws-tui login --sso-session uoregon"),

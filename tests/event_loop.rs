@@ -106,6 +106,7 @@ async fn the_result_honours_region_no_write_and_emit() {
         Outcome::Chosen(row.clone()),
         &request,
     )
+    .await
     .unwrap();
     let Exit::Done(text) = exit else { panic!() };
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -118,7 +119,9 @@ async fn the_result_honours_region_no_write_and_emit() {
     request.regions.flag = Some("eu-west-1".into());
     request.emit = uo_aws_tui::shell::Emit::Fish;
     let (_, app) = demo.listed_app(&request).await;
-    let exit = picker::finish(&demo.env, &session, &app, Outcome::Chosen(row), &request).unwrap();
+    let exit = picker::finish(&demo.env, &session, &app, Outcome::Chosen(row), &request)
+        .await
+        .unwrap();
     assert_eq!(
         exit,
         Exit::Done(format!(

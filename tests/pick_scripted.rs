@@ -47,7 +47,9 @@ async fn typing_an_account_id_from_the_last_page_and_a_role_then_enter_writes_th
         .handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
         .unwrap();
     assert!(matches!(&outcome, Outcome::Chosen(r) if r.account.id == target.account_id));
-    let exit = picker::finish(env, &session, &app, outcome, &demo.request()).unwrap();
+    let exit = picker::finish(env, &session, &app, outcome, &demo.request())
+        .await
+        .unwrap();
     let profile = uo_aws_tui::catalog::profile_name(&target.account_id, &role);
     assert_eq!(
         exit,
@@ -96,7 +98,9 @@ async fn esc_cancels_and_ctrl_c_interrupts_without_writing() {
         ),
     ] {
         let outcome = app.handle_key(key).unwrap();
-        let exit = picker::finish(env, &session, &app, outcome, &demo.request()).unwrap();
+        let exit = picker::finish(env, &session, &app, outcome, &demo.request())
+            .await
+            .unwrap();
         assert_eq!(exit, want);
     }
     assert_eq!(Exit::Cancelled.code(), 1);

@@ -101,6 +101,7 @@ async fn draw_all(sim: &Simulator) -> BTreeMap<String, String> {
         aws_profile: None,
         portal_endpoint: Some(sim.endpoint()),
         oidc_endpoint: Some(sim.endpoint()),
+        federation_endpoint: Some(sim.endpoint()),
     };
     let (_, session) = env.session(None).unwrap();
     let token = uo_aws_tui::token::stored(&env, &session, OffsetDateTime::now_utc()).unwrap();

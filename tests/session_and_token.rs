@@ -36,6 +36,7 @@ fn setup(config: &str) -> (tempfile::TempDir, Environment) {
         aws_profile: None,
         portal_endpoint: None,
         oidc_endpoint: None,
+        federation_endpoint: None,
     };
     (home, env)
 }

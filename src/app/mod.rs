@@ -40,6 +40,9 @@ pub const PRIORITY_LIMIT: usize = 64;
 pub enum Outcome {
     /// Enter on a role row: write its profile and print the result (exit 0).
     Chosen(Row),
+    /// Ctrl-o on a role row: open the AWS console as its role (exit 0,
+    /// nothing written or printed).
+    Console(Row),
     /// Esc (exit 1).
     Cancelled,
     /// Ctrl-c (exit 130).
@@ -841,6 +844,10 @@ impl App {
             Action::Last => self.roles.move_selection(Move::Last),
             Action::Accept => match self.roles.accept()? {
                 Ok(row) => return Some(Outcome::Chosen(row)),
+                Err(why) => self.message = Some(why),
+            },
+            Action::Console => match self.roles.accept()? {
+                Ok(row) => return Some(Outcome::Console(row)),
                 Err(why) => self.message = Some(why),
             },
             Action::Cancel => return Some(Outcome::Cancelled),

@@ -18,6 +18,7 @@ use aws_sdk_sso::config::SharedHttpClient;
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 use aws_smithy_http_client::{Builder, Connector};
+use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
 
 use super::config::{AwsFile, FileKind};
 
@@ -40,6 +41,7 @@ pub struct BundleError {
 }
 
 static CLIENT: OnceLock<SharedHttpClient> = OnceLock::new();
+static TLS: OnceLock<TlsContext> = OnceLock::new();
 
 /// Reads the CA bundle for this process (`AWS_CA_BUNDLE`, else the
 /// `ca_bundle` of profile `aws_profile` or `default` in `config`) and makes
@@ -75,34 +77,53 @@ pub fn configure(config: &Path, aws_profile: Option<&str>) -> Result<(), BundleE
             TrustStore::empty().with_pem_certificate(read_bundle(&path, &source)?)
         }
     };
-    let _ = CLIENT.set(build(trust));
+    let _ = TLS.set(tls_context(trust));
+    let _ = CLIENT.set(build());
     Ok(())
 }
 
 /// The client every SDK client uses: the one [`configure`] made, else one
 /// with the environment's proxies and the system's trusted roots.
 pub fn http_client() -> SharedHttpClient {
-    CLIENT.get_or_init(|| build(TrustStore::default())).clone()
+    CLIENT.get_or_init(build).clone()
 }
 
-fn build(trust: TrustStore) -> SharedHttpClient {
-    let context = TlsContext::builder()
+/// A bare connector with the same proxies and trusted roots as
+/// [`http_client`], for the few calls that are not SDK operations (the
+/// console's federation endpoint). `settings` sets its timeouts.
+pub fn connector(settings: HttpConnectorSettings) -> Connector {
+    connector_with(Some(&settings), None)
+}
+
+fn tls_context(trust: TrustStore) -> TlsContext {
+    TlsContext::builder()
         .with_trust_store(trust)
         .build()
-        .expect("a TLS context without extra server names always builds");
+        .expect("a TLS context without extra server names always builds")
+}
+
+fn connector_with(
+    settings: Option<&HttpConnectorSettings>,
+    sleep: Option<aws_sdk_sso::config::SharedAsyncSleep>,
+) -> Connector {
+    let context = TLS.get_or_init(|| tls_context(TrustStore::default()));
+    let mut connector = Connector::builder();
+    if let Some(settings) = settings {
+        connector = connector.connector_settings(settings.clone());
+    }
+    if let Some(sleep) = sleep {
+        connector = connector.sleep_impl(sleep);
+    }
+    connector
+        .proxy_config(ProxyConfig::from_env())
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context.clone())
+        .build()
+}
+
+fn build() -> SharedHttpClient {
     Builder::new().build_with_connector_fn(move |settings, components| {
-        let mut connector = Connector::builder();
-        if let Some(settings) = settings {
-            connector = connector.connector_settings(settings.clone());
-        }
-        if let Some(sleep) = components.and_then(|c| c.sleep_impl()) {
-            connector = connector.sleep_impl(sleep);
-        }
-        connector
-            .proxy_config(ProxyConfig::from_env())
-            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-            .tls_context(context.clone())
-            .build()
+        connector_with(settings, components.and_then(|c| c.sleep_impl()))
     })
 }
 

@@ -631,3 +631,43 @@ impl Portal {
             .await
     }
 }
+
+impl Portal {
+    /// GetRoleCredentials: temporary credentials of `role` in `account_id`
+    /// for this access token, through the limiter (throttles retried).
+    ///
+    /// Errors: the portal's error (`Unauthorized` for a rejected token,
+    /// `ForbiddenException` for a role not assigned). A malformed success
+    /// answer is described without its body, which carries secrets.
+    pub async fn role_credentials(
+        &self,
+        account_id: &str,
+        role: &str,
+    ) -> Result<aws_sdk_sso::types::RoleCredentials, PortalError> {
+        const CALL: &str = "GetRoleCredentials";
+        self.limiter
+            .run(PortalError::failure, || async {
+                let out = self
+                    .client
+                    .get_role_credentials()
+                    .access_token(&self.access_token)
+                    .account_id(account_id)
+                    .role_name(role)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        let mut error = PortalError::from_sdk(CALL, &self.url, &e);
+                        if e.raw_response().is_some_and(|r| r.status().is_success()) {
+                            error.message = format!("{CALL}: {}", failure_line(&e, false));
+                        }
+                        error
+                    })?;
+                out.role_credentials.ok_or_else(|| PortalError {
+                    kind: PortalErrorKind::Other,
+                    code: None,
+                    message: format!("{CALL}: the answer has no roleCredentials"),
+                })
+            })
+            .await
+    }
+}

@@ -184,6 +184,88 @@ pub struct Request<'a> {
     /// Every row of the complete listing (for `--prune`).
     pub all: &'a [Row],
     pub prune: bool,
+    /// With `--companion`: a companion profile beside each profile.
+    pub companion: Option<Companion<'a>>,
+}
+
+/// How companion profiles are written: a profile whose only credential key
+/// is `credential_process = "PROGRAM" credentials PROFILE --format process`
+/// (the absolute path of this program), plus `region` and the ownership
+/// marker, for tools that cannot read sso-session profiles.
+pub struct Companion<'a> {
+    /// The absolute path of the `uo-aws-tui` binary.
+    pub program: &'a str,
+    /// The companion's name for a profile name (`companion_name` in settings).
+    pub name: &'a dyn Fn(&str) -> String,
+}
+
+impl Companion<'_> {
+    /// The `credential_process` command for `profile`: the program in double
+    /// quotes, the profile name quoted for a POSIX shell when it needs it.
+    ///
+    /// Errors: a program path a double-quoted shell word cannot carry (`"`,
+    /// `\`, `$`, a backquote or a control character in it).
+    pub fn command(&self, profile: &str) -> Result<String, String> {
+        if self
+            .program
+            .chars()
+            .any(|c| "\"\\$`".contains(c) || c.is_control())
+        {
+            return Err(format!(
+                "{}: this program's path cannot be written into credential_process",
+                crate::output::escape(self.program)
+            ));
+        }
+        let plain = profile
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.@+=:,/".contains(c));
+        let name = if plain {
+            profile.to_string()
+        } else {
+            crate::shell::posix_quote(profile)
+        };
+        Ok(format!(
+            "\"{}\" credentials {name} --format process",
+            self.program
+        ))
+    }
+}
+
+/// Adds the companion of `profile` (in `region`) to `out` unless a profile
+/// of that name exists in `current`; its name goes to `plan.added`.
+fn add_companion(
+    path: &Path,
+    current: &AwsFile,
+    out: &mut String,
+    plan: &mut Plan,
+    companion: &Companion<'_>,
+    profile: &str,
+    region: &str,
+) -> Result<(), ConfigError> {
+    let name = (companion.name)(profile);
+    if current.profile(&name).is_some() {
+        plan.present.push(name);
+        return Ok(());
+    }
+    let command = companion
+        .command(profile)
+        .map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })?;
+    *out = upsert_section(
+        path,
+        FileKind::Config,
+        out,
+        &SectionName::Profile(name.clone()),
+        &[
+            ("credential_process", command.as_str()),
+            ("region", region),
+            (profile::OWNER_KEY, profile::OWNER_VALUE),
+        ],
+    )?;
+    plan.added.push(name);
+    Ok(())
 }
 
 /// The edited `text` (the config file at `path`) and what changed: a
@@ -205,6 +287,19 @@ pub fn edit(
             let same = section.get("sso_account_id") == Some(row.account.id.as_str())
                 && section.get("sso_role_name") == Some(role);
             if same {
+                if let Some(companion) = &request.companion {
+                    let region = region_for(
+                        request.regions,
+                        &Assignment::from(*row),
+                        section.get("region"),
+                        &request.session.region,
+                    )
+                    .0;
+                    let region = region.as_str();
+                    add_companion(
+                        path, &current, &mut out, &mut plan, companion, &profile, region,
+                    )?;
+                }
                 plan.present.push(profile);
             } else {
                 let points = format!(
@@ -233,7 +328,12 @@ pub fn edit(
             &SectionName::Profile(profile.clone()),
             &profile_keys(&choice, true),
         )?;
-        plan.added.push(profile);
+        plan.added.push(profile.clone());
+        if let Some(companion) = &request.companion {
+            add_companion(
+                path, &current, &mut out, &mut plan, companion, &profile, &region,
+            )?;
+        }
     }
     if request.prune {
         let listed: HashSet<(&str, &str)> = request
@@ -271,6 +371,21 @@ pub fn edit(
                 &SectionName::Profile(profile.to_string()),
             )?;
             plan.removed.push(profile.to_string());
+            // Its companion goes with it, when it is ours.
+            if let Some(companion) = &request.companion {
+                let name = (companion.name)(profile);
+                if current.profile(&name).is_some_and(profile::is_ours)
+                    && !plan.removed.contains(&name)
+                {
+                    out = remove_section(
+                        path,
+                        FileKind::Config,
+                        &out,
+                        &SectionName::Profile(name.clone()),
+                    )?;
+                    plan.removed.push(name);
+                }
+            }
         }
     }
     Ok((out, plan))
@@ -351,12 +466,25 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
             lines.join("\n")
         );
     }
+    let program = if args.companion {
+        let exe = std::env::current_exe()
+            .and_then(|p| p.canonicalize())
+            .map_err(|e| anyhow::anyhow!("cannot find this program's path: {e}"))?;
+        Some(exe.to_string_lossy().into_owned())
+    } else {
+        None
+    };
+    let companion_name = |p: &str| settings.companion_of(p);
     let request = Request {
         session: &listed.session,
         regions: &regions,
         selected: &selected,
         all: rows,
         prune: args.prune,
+        companion: program.as_deref().map(|program| Companion {
+            program,
+            name: &companion_name,
+        }),
     };
     let path = env.paths.config.clone();
     let mut plan = None;
@@ -457,6 +585,7 @@ mod tests {
             selected: &selected,
             all: &all,
             prune: true,
+            companion: None,
         };
         let (out, plan) = edit(Path::new("/c"), text, &request, &default_name).unwrap();
         assert_eq!(plan.added, ["222222222222_Read"]);
@@ -478,6 +607,62 @@ mod tests {
         let (again, plan) = edit(Path::new("/c"), &out, &request, &default_name).unwrap();
         assert_eq!(again, out);
         assert!(plan.added.is_empty() && plan.removed.is_empty());
+    }
+
+    #[test]
+    fn companions_beside_new_and_present_profiles_and_pruned_with_them() {
+        let all = vec![row("111111111111", "Admin"), row("222222222222", "Read")];
+        let selected: Vec<&Row> = all.iter().collect();
+        let s = session();
+        let text = "[profile 111111111111_Admin]\nsso_session = uoregon\nsso_account_id = 111111111111\nsso_role_name = Admin\nregion = eu-west-1\n\n\
+                    [profile 999999999999_Gone]\nsso_session = uoregon\nsso_account_id = 999999999999\nsso_role_name = Gone\nuo_aws_tui_managed = true\n\n\
+                    [profile 999999999999_Gone.tf]\ncredential_process = x\nuo_aws_tui_managed = true\n";
+        let name = |p: &str| format!("{p}.tf");
+        let request = Request {
+            session: &s,
+            regions: &RegionDefaults::default(),
+            selected: &selected,
+            all: &all,
+            prune: true,
+            companion: Some(Companion {
+                program: "/opt/uo aws/uo-aws-tui",
+                name: &name,
+            }),
+        };
+        let (out, plan) = edit(Path::new("/c"), text, &request, &default_name).unwrap();
+        assert_eq!(
+            plan.added,
+            [
+                "111111111111_Admin.tf",
+                "222222222222_Read",
+                "222222222222_Read.tf"
+            ]
+        );
+        assert_eq!(plan.removed, ["999999999999_Gone", "999999999999_Gone.tf"]);
+        // The present profile's companion takes its region.
+        assert!(out.contains(
+            "[profile 111111111111_Admin.tf]\ncredential_process = \"/opt/uo aws/uo-aws-tui\" credentials 111111111111_Admin --format process\nregion = eu-west-1\nuo_aws_tui_managed = true\n"
+        ), "{out}");
+        assert!(out.ends_with(
+            "[profile 222222222222_Read.tf]\ncredential_process = \"/opt/uo aws/uo-aws-tui\" credentials 222222222222_Read --format process\nregion = us-west-2\nuo_aws_tui_managed = true\n"
+        ), "{out}");
+        let (again, plan) = edit(Path::new("/c"), &out, &request, &default_name).unwrap();
+        assert_eq!(again, out);
+        assert!(plan.added.is_empty() && plan.removed.is_empty());
+        // A name that needs quoting is quoted; a path that cannot be is refused.
+        let c = Companion {
+            program: "/bin/u",
+            name: &name,
+        };
+        assert_eq!(
+            c.command("it's").unwrap(),
+            "\"/bin/u\" credentials 'it'\\''s' --format process"
+        );
+        let bad = Companion {
+            program: "/tmp/$(x)",
+            name: &name,
+        };
+        assert!(bad.command("a").is_err());
     }
 
     #[test]

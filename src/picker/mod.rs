@@ -315,7 +315,7 @@ async fn run_picker(
         return finish_unlisted(outcome);
     }
     let (_, session) = env.session(Some(&app.session))?;
-    finish(env, &session, &app, outcome, request)
+    finish(env, &session, &app, outcome, request).await
 }
 
 /// The exit of a picker that ended before a session was listed.
@@ -323,7 +323,7 @@ fn finish_unlisted(outcome: Outcome) -> anyhow::Result<Exit> {
     match outcome {
         Outcome::Interrupted => Ok(Exit::Interrupted),
         Outcome::Failed(failed) => Err(anyhow::anyhow!("{failed}")),
-        Outcome::Cancelled | Outcome::Chosen(_) => Ok(Exit::Cancelled),
+        Outcome::Cancelled | Outcome::Chosen(_) | Outcome::Console(_) => Ok(Exit::Cancelled),
     }
 }
 
@@ -353,12 +353,14 @@ fn first_frame_probe(app: &mut App) -> anyhow::Result<Exit> {
 }
 
 /// Turns the picker's outcome into the exit: commits the profile of a
-/// choice and renders the output.
+/// choice and renders the output, or opens the console as the row's role
+/// ([`crate::console::open_for_row`]: exit 0, stdout empty).
 ///
 /// Errors: the session's token is missing, or expired and not refreshable
 /// ([`NeedsLogin`]: nothing written or printed); the profile cannot be
-/// written; the listing failed (a refused token asks for a login).
-pub fn finish(
+/// written; the listing failed (a refused token asks for a login); the
+/// console could not be opened.
+pub async fn finish(
     env: &Environment,
     session: &SsoSession,
     app: &App,
@@ -372,6 +374,11 @@ pub fn finish(
             let choice = commit(env, &target, &row, app.catalog().rows())?;
             warn_about_profile(&env.paths, &choice.profile, request.strict)?;
             Ok(Exit::Done(activate(request.emit, &choice)))
+        }
+        Outcome::Console(row) => {
+            crate::console::open_for_row(env, session, &row, &request.regions, &request.template)
+                .await?;
+            Ok(Exit::Done(String::new()))
         }
         Outcome::Cancelled => Ok(Exit::Cancelled),
         Outcome::Interrupted => Ok(Exit::Interrupted),

@@ -2,6 +2,10 @@
 //! served over HTTP/1.1 in-process from one endpoint. `uo-aws-tui demo` and the
 //! tests point real AWS clients at it; nothing else uses it.
 //!
+//! The console's sign-in endpoints (getSigninToken, the login URL and the
+//! logout URL) are served too, for role credentials the portal issued; see
+//! its own module.
+//!
 //! The OIDC side (service `SSO OIDC`: RegisterClient, StartDeviceAuthorization,
 //! CreateToken, plus `GET /authorize` for PKCE and `GET /device` to approve a
 //! device code) is described in its own module; every access token it issues
@@ -38,6 +42,7 @@
 //! them; with the default [`Paging::Normal`] they never repeat.
 
 mod error;
+mod federation;
 mod oidc;
 mod oidc_error;
 mod oidc_state;
@@ -59,6 +64,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use error::PortalError;
+pub use federation::FederationCall;
 pub use oidc::{pkce_s256, AUTHORIZATION_CODE_TTL};
 pub use oidc_error::OidcError;
 pub use oidc_state::{
@@ -341,6 +347,12 @@ impl Simulator {
         self.state.requests()
     }
 
+    /// Every call of the console's sign-in endpoints (getSigninToken, login,
+    /// logout) so far, in arrival order.
+    pub fn federation_calls(&self) -> Vec<FederationCall> {
+        self.state.federation.calls()
+    }
+
     /// Stops accepting connections, lets open requests finish (up to five
     /// seconds), then returns.
     pub async fn shutdown(mut self) {
@@ -381,6 +393,7 @@ fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .merge(portal::routes())
         .merge(oidc::routes())
+        .merge(federation::routes())
         .fallback(unknown_operation)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), serve_request))

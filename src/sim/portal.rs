@@ -153,11 +153,21 @@ async fn get_role_credentials(
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map(|d| d.as_millis() as i64)
         .unwrap_or_default();
+    let access_key_id = format!("ASIA{}", state.secret("access-key-id", 16, KEY_ID_ALPHABET));
+    let secret_access_key = state.secret("secret-access-key", 40, BASE64_ALPHABET);
+    let session_token = state.secret("session-token", 356, BASE64_ALPHABET);
+    state.federation.issued(
+        &access_key_id,
+        &secret_access_key,
+        &session_token,
+        account_id,
+        role_name,
+    );
     let body = json!({
         "roleCredentials": {
-            "accessKeyId": format!("ASIA{}", state.secret("access-key-id", 16, KEY_ID_ALPHABET)),
-            "secretAccessKey": state.secret("secret-access-key", 40, BASE64_ALPHABET),
-            "sessionToken": state.secret("session-token", 356, BASE64_ALPHABET),
+            "accessKeyId": access_key_id,
+            "secretAccessKey": secret_access_key,
+            "sessionToken": session_token,
             "expiration": expiration,
         }
     });

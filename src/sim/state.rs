@@ -12,6 +12,7 @@ use axum::http::HeaderMap;
 use sha1::{Digest, Sha1};
 
 use super::error::PortalError;
+use super::federation::FederationState;
 use super::oidc_state::OidcState;
 use super::org::Org;
 use super::{lock, RequestRecord, SimOptions};
@@ -59,6 +60,8 @@ pub(crate) struct SimState {
     cursors: Mutex<HashMap<String, Cursor>>,
     /// OIDC registrations, device codes, authorization codes and refresh tokens.
     pub(crate) oidc: OidcState,
+    /// Role credentials issued, sign-in tokens and sign-in calls.
+    pub(crate) federation: FederationState,
     /// Completed requests, keyed by arrival number.
     log: Mutex<Vec<(u64, RequestRecord)>>,
     /// Arrival times of the requests admitted within the last second (rate cap).
@@ -93,6 +96,7 @@ impl SimState {
             tokens: Mutex::new(HashMap::new()),
             cursors: Mutex::new(HashMap::new()),
             oidc: OidcState::default(),
+            federation: FederationState::default(),
             log: Mutex::new(Vec::new()),
             admitted: Mutex::new(VecDeque::new()),
             failing: Mutex::new(failing),

@@ -148,6 +148,7 @@ impl DemoHome {
             aws_profile: None,
             portal_endpoint: Some(sim.endpoint()),
             oidc_endpoint: Some(sim.endpoint()),
+            federation_endpoint: Some(sim.endpoint()),
         };
         DemoHome { sim, home, env }
     }

@@ -1,0 +1,92 @@
+//! `uo-aws-tui credentials PROFILE [--format process|env|fish|json]`: the
+//! role credentials of a native profile on stdout, for `credential_process`
+//! (companion profiles) and tools that cannot read sso-session profiles.
+//! Cached in the AWS CLI's role-credential cache and fetched under its lock
+//! ([`crate::aws::role_credentials`]); a token that needs a login gets the
+//! inline login of `use` on a terminal, else the login hint and exit 2.
+
+use serde_json::json;
+
+use crate::aws::config::{AwsFile, FileKind};
+use crate::aws::role_credentials::{role_credentials, ProfileRole, RoleCredentials};
+use crate::aws::sso_session::SsoSession;
+use crate::aws::token_cache::format_timestamp;
+use crate::cli::{CredentialsArgs, CredentialsFormat};
+use crate::commands::sign_in::sign_in_for;
+use crate::env::Environment;
+use crate::exit::Exit;
+use crate::shell::{fish_quote, posix_quote};
+
+pub async fn run(args: &CredentialsArgs) -> anyhow::Result<Exit> {
+    let env = Environment::from_process()?;
+    let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
+    let role = ProfileRole::of_profile(&config, &args.profile).map_err(anyhow::Error::msg)?;
+    let (_, session) = env.session(Some(&role.sso_session))?;
+    let credentials = credentials_signing_in(&env, &session, &role).await?;
+    Ok(Exit::Done(render(args.format, &role, &credentials)?))
+}
+
+/// [`role_credentials`] of `role`, signing in inline once (under the cache
+/// lock) when the token needs a login and this process has a terminal
+/// ([`sign_in_for`]).
+///
+/// Errors: those of [`role_credentials`], or the login's.
+pub async fn credentials_signing_in(
+    env: &Environment,
+    session: &SsoSession,
+    role: &ProfileRole,
+) -> anyhow::Result<RoleCredentials> {
+    role_credentials(env, session, &role.account_id, &role.role, |e| {
+        sign_in_for(env, e)
+    })
+    .await
+}
+
+/// The text `credentials` prints for `format`. Every value is printable
+/// ASCII ([`RoleCredentials::from_portal`]) and quoted for its syntax.
+pub fn render(
+    format: CredentialsFormat,
+    role: &ProfileRole,
+    c: &RoleCredentials,
+) -> anyhow::Result<String> {
+    let expiration = format_timestamp(c.expiration);
+    let vars = [
+        ("AWS_ACCESS_KEY_ID", c.access_key_id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", c.secret_access_key.as_str()),
+        ("AWS_SESSION_TOKEN", c.session_token.as_str()),
+        ("AWS_CREDENTIAL_EXPIRATION", expiration.as_str()),
+    ];
+    Ok(match format {
+        CredentialsFormat::Process => {
+            let value = json!({
+                "Version": 1,
+                "AccessKeyId": c.access_key_id,
+                "SecretAccessKey": c.secret_access_key,
+                "SessionToken": c.session_token,
+                "Expiration": expiration,
+            });
+            format!("{}\n", crate::output::json(&value, false)?)
+        }
+        CredentialsFormat::Json => {
+            let value = json!({
+                "Version": 1,
+                "AccessKeyId": c.access_key_id,
+                "SecretAccessKey": c.secret_access_key,
+                "SessionToken": c.session_token,
+                "Expiration": expiration,
+                "Profile": role.profile,
+                "AccountId": role.account_id,
+                "RoleName": role.role,
+            });
+            format!("{}\n", crate::output::json(&value, true)?)
+        }
+        CredentialsFormat::Env => vars
+            .iter()
+            .map(|(k, v)| format!("export {k}={};\n", posix_quote(v)))
+            .collect(),
+        CredentialsFormat::Fish => vars
+            .iter()
+            .map(|(k, v)| format!("set -gx {k} {};\n", fish_quote(v)))
+            .collect(),
+    })
+}
