@@ -292,7 +292,6 @@ fn init_output_cannot_set_other_variables_or_run_commands() {
             "only-one-line\n",
             "a\nb\nEVIL=1\n",
             "\nregion\n",
-            "",
             "AWS_PROFILE=x\nAWS_REGION=y\nEVIL=z\n",
         ] {
             stage.stub(bad, 0);
@@ -301,6 +300,14 @@ fn init_output_cannot_set_other_variables_or_run_commands() {
             assert_eq!(env, vars(&[("AWS_PROFILE", "keep")]), "{sh:?} {bad:?}");
             assert!(stderr.contains("unexpected output"), "{sh:?}: {stderr}");
         }
+
+        // Exit 0 with no output (Ctrl-o opened the console): nothing to
+        // activate, nothing changed, nothing said.
+        stage.stub("", 0);
+        let (code, env, stderr) = stage.run(sh, &[("AWS_PROFILE", "keep")], &[]);
+        assert_eq!(code, 0, "{sh:?}: {stderr}");
+        assert_eq!(env, vars(&[("AWS_PROFILE", "keep")]), "{sh:?}");
+        assert_eq!(stderr, "", "{sh:?}");
     }
 }
 

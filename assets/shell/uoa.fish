@@ -22,6 +22,10 @@ function __UOA_CMD__ --description 'Pick an AWS account and role with uo-aws-tui
     if test $code -ne 0
         return $code
     end
+    # Exit 0 and no output: nothing to activate (Ctrl-o opened the console).
+    if test (count $lines) -eq 0
+        return 0
+    end
     if test (count $lines) -ne 2; or test -z "$lines[1]"; or test -z "$lines[2]"
         printf '%s\n' "__UOA_CMD__: unexpected output from uo-aws-tui; environment unchanged" >&2
         return 2

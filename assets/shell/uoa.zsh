@@ -21,6 +21,10 @@ __UOA_CMD__() {
     if [ "$code" -ne 0 ]; then
         return "$code"
     fi
+    # Exit 0 and no output: nothing to activate (Ctrl-o opened the console).
+    if [ -z "$out" ]; then
+        return 0
+    fi
     case "$out" in
         *$'\n'*) ;;
         *)
