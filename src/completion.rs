@@ -282,12 +282,29 @@ pub fn candidates(command: &Command, words: &[String], names: &Names) -> Vec<Str
             .map(|arg| values(sub, arg, names))
             .unwrap_or_default(),
     };
-    let word = word.trim_start_matches(['\'', '"']).to_lowercase();
+    let word = unquote(word).to_lowercase();
     offered
         .into_iter()
         .filter(|c| c.to_lowercase().starts_with(&word))
         .map(|c| format!("{prefix}{c}"))
         .collect()
+}
+
+/// The word being completed as the shell will read it: quotes and
+/// backslash escapes removed (an unterminated quote is still open).
+fn unquote(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut quote: Option<char> = None;
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '\\') | (Some('"'), '\\') => out.extend(chars.next()),
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn takes_value(arg: &Arg) -> bool {
@@ -465,5 +482,8 @@ mod tests {
         assert_eq!(bash_word("UO Management"), "UO\\ Management");
         assert_eq!(bash_word("a'b$c"), "a\\'b\\$c");
         assert_eq!(bash_word("1_R=x,y"), "1_R=x,y");
+        assert_eq!(unquote("UO\\ M"), "UO M");
+        assert_eq!(unquote("'UO M"), "UO M");
+        assert_eq!(unquote("\"a\\\"b\" c"), "a\"b c");
     }
 }
