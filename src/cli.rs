@@ -202,6 +202,18 @@ Credentials are shared with the AWS CLI v2 through its cache (~/.aws/cli/cache),
 15 minutes before they expire, and removed by `logout`. Concurrent calls wait for one another,
 so one GetRoleCredentials call serves them all. Secrets go to stdout only.")]
     Credentials(CredentialsArgs),
+    /// Print the active profile and whether its login works, for a shell prompt.
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui prompt                          AWS_PROFILE's profile: `NAME valid 3h12m`
+  uo-aws-tui prompt --format starship        `NAME 3h12m`, `NAME ↻` or `NAME ✗ login`
+  uo-aws-tui prompt --profile dev --format json
+
+States: valid (with the time left), refreshable (the access token expired, but the next AWS
+command refreshes it), login (run `uo-aws-tui login`). Reads ~/.aws/config and one token file
+of ~/.aws/sso/cache; no network call. Prints nothing and exits 0 when no profile is active.
+See the README for starship, bash/zsh PS1, fish and tmux.")]
+    Prompt(PromptArgs),
     /// Print shell completions for uo-aws-tui.
     #[command(after_help = "\
 Examples:
@@ -209,6 +221,28 @@ Examples:
   uo-aws-tui completions zsh > \"${fpath[1]}/_uo-aws-tui\"
   uo-aws-tui completions fish > ~/.config/fish/completions/uo-aws-tui.fish")]
     Completions(CompletionsArgs),
+}
+
+/// How `list`, `use`, `exec` and `populate` use the catalog cache (the
+/// picker's rule: a cached catalog younger than 24 hours is used as it is).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct CatalogArgs {
+    /// List the portal now even when the cached catalog is fresh.
+    #[arg(long, conflicts_with = "offline")]
+    pub refresh: bool,
+    /// Never contact the portal for the catalog: use the cached one.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PromptArgs {
+    /// The profile to show (default: AWS_PROFILE).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// How to print it.
+    #[arg(long, value_enum, default_value_t = crate::prompt::Format::Plain)]
+    pub format: crate::prompt::Format,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -231,6 +265,9 @@ pub struct ConsoleArgs {
     /// Print the sign-in URL (valid 15 minutes, a secret) on stdout instead of opening a browser.
     #[arg(long)]
     pub print: bool,
+    /// How a query uses the catalog cache (as `use` does).
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -278,6 +315,8 @@ pub struct PopulateArgs {
     /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
     /// Print a unified diff of the change; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -325,6 +364,8 @@ pub struct ChoiceArgs {
 pub struct UseArgs {
     #[command(flatten)]
     pub choice: ChoiceArgs,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
     /// A profile name, or query terms that must select exactly one row.
     #[arg(value_name = "QUERY", required = true)]
     pub query: Vec<String>,
@@ -335,6 +376,8 @@ pub struct ExecArgs {
     /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
     /// Run nothing and exit 2 when `doctor` has an error finding about the
     /// profile, instead of only saying it on stderr.
     #[arg(long)]
@@ -352,6 +395,8 @@ pub struct ListArgs {
     /// The sso-session to list (default: the session of AWS_PROFILE, else the only one).
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
     /// A JSON array of objects.
     #[arg(long, conflicts_with = "tsv")]
     pub json: bool,

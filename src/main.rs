@@ -10,6 +10,9 @@ use uo_aws_tui::picker::{self, PickRequest};
 use uo_aws_tui::settings::Settings;
 
 fn main() -> ExitCode {
+    if let Some(code) = uo_aws_tui::completion::run_from_env() {
+        return ExitCode::from(code);
+    }
     let cli = Cli::parse();
     if cli.verbose {
         uo_aws_tui::details::enable();
@@ -26,7 +29,7 @@ fn main() -> ExitCode {
     // that help fix it (doctor reports it) or do not concern it.
     if !matches!(
         cli.command,
-        Some(Command::Doctor(_) | Command::Init(_) | Command::Completions(_))
+        Some(Command::Doctor(_) | Command::Init(_) | Command::Completions(_) | Command::Prompt(_))
     ) {
         if let Some(dirs) = uo_aws_tui::dirs::AppDirs::from_env() {
             if let Err(e) = Settings::load(&dirs) {
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
             Some(Command::Login(args)) => uo_aws_tui::commands::login::run(&args).await,
             Some(Command::Logout(args)) => uo_aws_tui::commands::logout::run(&args).await,
             Some(Command::Status(args)) => uo_aws_tui::commands::status::run(&args),
+            Some(Command::Prompt(args)) => uo_aws_tui::commands::prompt::run(&args),
             Some(Command::Doctor(args)) => uo_aws_tui::commands::doctor::run(&args),
             Some(Command::Pick(args)) => run_pick(args).await,
             Some(Command::Init(args)) => uo_aws_tui::commands::init::run(&args),

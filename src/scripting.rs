@@ -1,30 +1,35 @@
 //! What the non-interactive commands (`use`, `exec`, `list`, `populate`)
-//! share: the whole catalog listed without a terminal, and resolving a
-//! query to one row with the picker's ranking.
+//! share: the session's catalog by the picker's cache rule (the cached
+//! catalog while it is fresh, `--refresh`, `--offline`; a listing without a
+//! terminal otherwise, stored in the cache), the login check before a
+//! handoff, and resolving a query to one row with the picker's ranking.
 
 use anyhow::Context as _;
+use time::OffsetDateTime;
 
 use crate::aws::config::AwsFile;
 use crate::aws::portal::DEFAULT_CONCURRENCY;
 use crate::aws::sso_session::SsoSession;
-use crate::aws::token_cache::CachedToken;
+use crate::cache::{self, CachedCatalog, Plan, Recorder};
 use crate::catalog::{profile_name, Catalog, CatalogEvent, ProfileTemplate, Row, RowKind};
+use crate::cli::CatalogArgs;
 use crate::env::Environment;
-use crate::listing::{list_catalog, StderrProgress};
+use crate::listing::{list_catalog, load_cache, StderrProgress};
 use crate::settings::Settings;
 use crate::token::{token_for, NeedsLogin, Policy};
 
 /// How many candidates an ambiguous query shows.
 pub const CANDIDATES_SHOWN: usize = 10;
 
-/// A session's complete catalog, listed for a script.
+/// A session's complete catalog for a script: listed now, or cached.
 #[derive(Debug)]
 pub struct Listed {
     /// The config file as read before listing.
     pub config: AwsFile,
     pub session: SsoSession,
-    pub token: CachedToken,
     pub catalog: Catalog,
+    /// When the cached catalog used was fetched; `None` when listed now.
+    pub cached_at: Option<OffsetDateTime>,
 }
 
 impl Listed {
@@ -53,23 +58,91 @@ impl Listed {
     }
 }
 
-/// Reads the config, chooses the session (`requested`, else the session of
-/// `AWS_PROFILE`, else the only one), makes sure its token is usable
-/// (refreshing it when needed) and lists every account and role.
+/// What the command does with the catalog's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Show or write rows (`list`, `populate`): a cached catalog needs no
+    /// token.
+    Rows,
+    /// Hand a profile of the session over (`use`, `exec`): the login must
+    /// work, as the picker's Enter checks it — refreshed when needed, and
+    /// with `--offline` judged from the token file alone
+    /// ([`crate::token::check_usable`]: valid, or expired but refreshable).
+    Handoff,
+}
+
+/// The catalog of the session a script works on: `requested` (else the
+/// session of `AWS_PROFILE`, else the only one), by the one cache rule
+/// ([`load_cache`]: a fresh cache is used without a network call,
+/// `--refresh` lists now, `--offline` never lists). A listing made here is
+/// stored in the cache as the picker stores it.
 ///
-/// Errors: the config or session cannot be used; no usable token (with the
-/// login command to run); the listing stopped (with the portal's error).
-pub async fn list_session(
+/// Errors: the config or session cannot be used; `--offline` without a
+/// cached catalog; no usable token for a listing or a handoff
+/// ([`NeedsLogin`], with the login command to run); the listing stopped.
+pub async fn catalog_for(
     env: &Environment,
     requested: Option<&str>,
     concurrency: usize,
+    flags: CatalogArgs,
+    purpose: Purpose,
 ) -> anyhow::Result<Listed> {
     let (config, session) = env.session(requested)?;
-    let now = time::OffsetDateTime::now_utc();
-    let token = token_for(env, &session, Policy::Usable, now).await?;
+    let (cached, plan, note) = load_cache(env, &session, flags.refresh, flags.offline);
+    let now = OffsetDateTime::now_utc();
+    let from_cache = |config, session, cached: CachedCatalog| Listed {
+        config,
+        session,
+        catalog: cached.to_catalog(),
+        cached_at: Some(cached.fetched_at),
+    };
+    match (plan, cached) {
+        (Plan::Offline, Some(cached)) => {
+            if purpose == Purpose::Handoff {
+                crate::token::check_usable(env, &session, now)?;
+            }
+            Ok(from_cache(config, session, cached))
+        }
+        (Plan::Offline, None) => anyhow::bail!(
+            "sso-session {}: no cached catalog to use offline{}; run without --offline once",
+            session.name,
+            note.map(|n| format!(" ({n})")).unwrap_or_default()
+        ),
+        (Plan::UseCache, Some(cached)) => {
+            if purpose == Purpose::Handoff {
+                token_for(env, &session, Policy::Usable, now).await?;
+            }
+            Ok(from_cache(config, session, cached))
+        }
+        (_, cached) => {
+            if let Some(note) = note {
+                crate::output::note(format!("uo-aws-tui: {note}"));
+            }
+            let catalog = list_now(env, &session, concurrency, cached.as_ref()).await?;
+            Ok(Listed {
+                config,
+                session,
+                catalog,
+                cached_at: None,
+            })
+        }
+    }
+}
+
+/// Makes sure the token of `session` is usable (refreshing it when needed),
+/// lists every account and role, and stores the complete listing in the
+/// cache (`previous`: the roles kept for accounts that fail this time).
+async fn list_now(
+    env: &Environment,
+    session: &SsoSession,
+    concurrency: usize,
+    previous: Option<&CachedCatalog>,
+) -> anyhow::Result<Catalog> {
+    let now = OffsetDateTime::now_utc();
+    let token = token_for(env, session, Policy::Usable, now).await?;
     let mut progress = StderrProgress::new();
     let (events, catalog) =
-        list_catalog(env, &session, &token, concurrency, |c| progress.show(c)).await;
+        list_catalog(env, session, &token, concurrency, |c| progress.show(c)).await;
     drop(progress);
     if let Some(fatal) = catalog.fatal() {
         let unauthorized = events.iter().any(|e| {
@@ -82,7 +155,7 @@ pub async fn list_session(
             )
         });
         if unauthorized {
-            return Err(NeedsLogin::rejected(&session, fatal).into());
+            return Err(NeedsLogin::rejected(session, fatal).into());
         }
         anyhow::bail!("sso-session {}: {fatal}", session.name);
     }
@@ -92,12 +165,14 @@ pub async fn list_session(
             session.name
         );
     }
-    Ok(Listed {
-        config,
-        session,
-        token,
-        catalog,
-    })
+    let path = cache::catalog_path(&env.dirs, &session.name);
+    let mut recorder = Recorder::new(path, &session.name, previous);
+    for event in &events {
+        if let Some(Err(e)) = recorder.record(event) {
+            crate::output::warn(format!("the catalog cache was not stored: {e}"));
+        }
+    }
+    Ok(catalog)
 }
 
 /// What a query selects.
@@ -138,19 +213,70 @@ pub fn settings(env: &Environment) -> anyhow::Result<Settings> {
     Ok(Settings::load(&env.dirs)?)
 }
 
-/// [`list_session`] with the settings' default session (when `requested`
+/// [`catalog_for`] with the settings' default session (when `requested`
 /// is `None`) and concurrency.
 pub async fn list_with_settings(
     env: &Environment,
     settings: &Settings,
     requested: Option<&str>,
+    flags: CatalogArgs,
+    purpose: Purpose,
 ) -> anyhow::Result<Listed> {
-    list_session(
+    catalog_for(
         env,
         requested.or(settings.sso_session.as_deref()),
         settings.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+        flags,
+        purpose,
     )
     .await
+}
+
+/// The catalog for `use` and `exec`, which hand over the profile `query`
+/// selects: [`list_with_settings`] for a [`Purpose::Handoff`], and a cached
+/// catalog in which nothing matches `query` is listed again (unless
+/// `--offline`), since an account or role may be newer than the cache.
+///
+/// Errors: as [`catalog_for`].
+pub async fn catalog_for_handoff(
+    env: &Environment,
+    settings: &Settings,
+    requested: Option<&str>,
+    flags: CatalogArgs,
+    query: &str,
+) -> anyhow::Result<Listed> {
+    let purpose = Purpose::Handoff;
+    let listed = list_with_settings(env, settings, requested, flags, purpose).await?;
+    if listed.cached_at.is_none() || flags.offline {
+        return Ok(listed);
+    }
+    let found = {
+        let name = namer(&settings.profile_template, &listed.session.name);
+        resolve(query, listed.catalog.rows(), &name) != Resolution::Nothing
+    };
+    if found {
+        return Ok(listed);
+    }
+    let refresh = CatalogArgs {
+        refresh: true,
+        offline: false,
+    };
+    list_with_settings(env, settings, Some(&listed.session.name), refresh, purpose).await
+}
+
+/// The cache flags of a run that may remove profiles (`populate
+/// --prune`): removing what the portal no longer lists needs a listing made
+/// now, so `prune` forces `--refresh`.
+///
+/// Errors: `prune` with `--offline`.
+pub fn pruning(flags: CatalogArgs, prune: bool) -> anyhow::Result<CatalogArgs> {
+    if prune && flags.offline {
+        anyhow::bail!("--prune lists the portal first; it cannot run with --offline");
+    }
+    Ok(CatalogArgs {
+        refresh: flags.refresh || prune,
+        offline: flags.offline,
+    })
 }
 
 /// A row's profile name under `template` in `session`.

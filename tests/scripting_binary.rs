@@ -480,7 +480,10 @@ fn completions_parse_in_their_shells() {
             .unwrap();
         assert!(out.status.success(), "{shell}");
         let script = text(&out.stdout);
-        assert!(script.contains("populate"), "{shell}");
+        assert!(
+            script.contains(&format!("UO_AWS_TUI_COMPLETE={shell}")),
+            "{shell}"
+        );
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("completions");
         std::fs::write(&file, &script).unwrap();

@@ -13,7 +13,7 @@ use crate::console::{present, signin_url, ConsoleTarget};
 use crate::env::Environment;
 use crate::exit::Exit;
 use crate::region::region_for;
-use crate::scripting::{list_with_settings, namer, refusal, resolve, settings, Resolution};
+use crate::scripting::{catalog_for_handoff, namer, refusal, resolve, settings, Resolution};
 
 pub async fn run(args: &ConsoleArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
@@ -29,11 +29,13 @@ pub async fn run(args: &ConsoleArgs) -> anyhow::Result<Exit> {
         Ok(role) => role,
         Err(_) if config.profile(&wanted).is_none() => {
             let requested = args.sso_session.as_deref();
-            let listed = match list_with_settings(&env, &settings, requested).await {
+            let flags = args.catalog;
+            let listed = match catalog_for_handoff(&env, &settings, requested, flags, &wanted).await
+            {
                 Ok(listed) => listed,
                 Err(e) => {
                     sign_in_for(&env, e).await?;
-                    list_with_settings(&env, &settings, requested).await?
+                    catalog_for_handoff(&env, &settings, requested, flags, &wanted).await?
                 }
             };
             let name = namer(&settings.profile_template, &listed.session.name);

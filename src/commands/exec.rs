@@ -11,9 +11,9 @@ use crate::doctor::{ensure_accepted, warn_about_profile};
 use crate::env::Environment;
 use crate::exit::Exit;
 use crate::profile::{commit, region_for, Assignment, Target, Write};
-use crate::scripting::{list_with_settings, namer, refusal, resolve, settings, Resolution};
+use crate::scripting::{catalog_for_handoff, namer, refusal, resolve, settings, Resolution};
 use crate::shell::{activation_vars, unset_note, vars_to_unset, Choice};
-use crate::token::{token_for, Policy};
+use crate::token::{check_usable, token_for, Policy};
 use time::OffsetDateTime;
 
 /// The choice for an existing profile of the config that names an
@@ -67,9 +67,11 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
     ensure_accepted(&env.paths)?;
     let choice = match existing_choice(&env, args)? {
         Some((choice, session)) => {
-            if let Err(needs) =
-                token_for(&env, &session, Policy::Usable, OffsetDateTime::now_utc()).await
-            {
+            let now = OffsetDateTime::now_utc();
+            if args.catalog.offline {
+                // No refresh and no login offline: the token file decides.
+                check_usable(&env, &session, now)?;
+            } else if let Err(needs) = token_for(&env, &session, Policy::Usable, now).await {
                 sign_in_for(&env, needs.into()).await?;
             }
             choice
@@ -77,11 +79,14 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
         None => {
             let settings = settings(&env)?;
             let requested = args.sso_session.as_deref();
-            let listed = match list_with_settings(&env, &settings, requested).await {
+            let (flags, query) = (args.catalog, args.target.as_str());
+            let listed = match catalog_for_handoff(&env, &settings, requested, flags, query).await {
                 Ok(listed) => listed,
+                // Offline never signs in: that is a network call.
+                Err(e) if flags.offline => return Err(e),
                 Err(e) => {
                     sign_in_for(&env, e).await?;
-                    list_with_settings(&env, &settings, requested).await?
+                    catalog_for_handoff(&env, &settings, requested, flags, query).await?
                 }
             };
             let name = namer(&settings.profile_template, &listed.session.name);

@@ -13,16 +13,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<Exit> {
         .map_err(anyhow::Error::msg)
 }
 
-/// The completion script for `shell`, generated from the command-line
-/// definition by clap_complete.
+/// The completion script for `shell` ([`crate::completion::script`]).
 pub fn completions(shell: Shell) -> String {
-    let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
-    let generator = match shell {
-        Shell::Bash => clap_complete::Shell::Bash,
-        Shell::Zsh => clap_complete::Shell::Zsh,
-        Shell::Fish => clap_complete::Shell::Fish,
-    };
-    let mut out = Vec::new();
-    clap_complete::generate(generator, &mut command, "uo-aws-tui", &mut out);
-    String::from_utf8_lossy(&out).into_owned()
+    crate::completion::script(shell)
 }

@@ -1,4 +1,6 @@
-//! `uo-aws-tui list [--json|--tsv] [QUERY…]`: the catalog for scripts.
+//! `uo-aws-tui list [--json|--tsv] [--refresh|--offline] [QUERY…]`: the
+//! catalog for scripts, by the cache rule of [`crate::scripting::catalog_for`]
+//! (`--offline` never touches the network).
 
 use std::collections::HashSet;
 
@@ -7,7 +9,7 @@ use crate::cli::ListArgs;
 use crate::env::Environment;
 use crate::exit::Exit;
 use crate::listing;
-use crate::scripting::{list_with_settings, settings};
+use crate::scripting::{list_with_settings, settings, Purpose};
 
 /// One listed row.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -89,7 +91,14 @@ pub fn to_table(entries: &[Entry]) -> String {
 pub async fn run(args: &ListArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
     let settings = settings(&env)?;
-    let listed = list_with_settings(&env, &settings, args.sso_session.as_deref()).await?;
+    let listed = list_with_settings(
+        &env,
+        &settings,
+        args.sso_session.as_deref(),
+        args.catalog,
+        Purpose::Rows,
+    )
+    .await?;
     for warning in listed.warnings() {
         crate::output::warn(warning);
     }

@@ -10,6 +10,7 @@ pub mod list;
 pub mod login;
 pub mod logout;
 pub mod populate;
+pub mod prompt;
 pub mod sign_in;
 pub mod status;
 pub mod use_profile;

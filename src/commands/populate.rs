@@ -31,7 +31,7 @@ use crate::env::Environment;
 use crate::exit::Exit;
 use crate::listing;
 use crate::profile::{self, profile_keys, region_for, Assignment, RegionDefaults};
-use crate::scripting::{list_with_settings, namer, settings};
+use crate::scripting::{list_with_settings, namer, settings, Purpose};
 
 /// What an edit did (or, for a dry run, would do).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -418,7 +418,9 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
     crate::doctor::ensure_accepted(&env.paths)?;
     let settings = settings(&env)?;
-    let listed = list_with_settings(&env, &settings, args.sso_session.as_deref()).await?;
+    let flags = crate::scripting::pruning(args.catalog, args.prune)?;
+    let requested = args.sso_session.as_deref();
+    let listed = list_with_settings(&env, &settings, requested, flags, Purpose::Rows).await?;
     for warning in listed.warnings() {
         crate::output::warn(format!("{warning} (its profiles are left alone)"));
     }

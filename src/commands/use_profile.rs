@@ -1,6 +1,7 @@
 //! `uo-aws-tui use QUERY…`: the pick without the picker. An exact profile
 //! name, or a query exactly one row matches, is written and printed as
-//! Enter would; anything else exits 1 with the candidates on stderr.
+//! Enter would; anything else exits 1 with the candidates on stderr. The
+//! catalog follows the cache rule ([`crate::scripting::catalog_for`]).
 
 use crate::cli::UseArgs;
 use crate::commands::sign_in::sign_in_for;
@@ -9,7 +10,7 @@ use crate::env::Environment;
 use crate::exit::Exit;
 use crate::profile::{commit, Target, Write};
 use crate::scripting::{
-    join_query, list_with_settings, namer, refusal, resolve, settings, Resolution,
+    catalog_for_handoff, join_query, namer, refusal, resolve, settings, Resolution,
 };
 use crate::shell::activate;
 
@@ -19,11 +20,14 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
     let query = join_query(&args.query)?;
     let settings = settings(&env)?;
     let session = args.choice.sso_session.as_deref();
-    let listed = match list_with_settings(&env, &settings, session).await {
+    let flags = args.catalog;
+    let listed = match catalog_for_handoff(&env, &settings, session, flags, &query).await {
         Ok(listed) => listed,
+        // Offline never signs in: that is a network call.
+        Err(e) if flags.offline => return Err(e),
         Err(e) => {
             sign_in_for(&env, e).await?;
-            list_with_settings(&env, &settings, session).await?
+            catalog_for_handoff(&env, &settings, session, flags, &query).await?
         }
     };
     let name = namer(&settings.profile_template, &listed.session.name);

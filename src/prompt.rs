@@ -1,0 +1,284 @@
+//! The prompt segment: which profile is active, which login it uses, and
+//! whether that login works for the next AWS command — from local files
+//! only (the config and the SSO token cache), cheap enough for every prompt.
+//!
+//! A login is in one of three states: [`State::Valid`] (the access token
+//! has time left), [`State::Refreshable`] (the access token expired, but
+//! the refresh token and client registration still work, so the AWS CLI and
+//! the SDKs refresh it themselves; the rule is [`login::refreshable`], the
+//! one the token policy uses), or [`State::NeedsLogin`]. A profile that uses
+//! no SSO login, or that the config does not have, is said so.
+
+use std::path::Path;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::aws::config::{AwsFile, ConfigError, FileKind};
+use crate::aws::login;
+use crate::aws::paths::AwsPaths;
+use crate::aws::token_cache::{cache_file_name, format_timestamp, read_token, TokenError};
+
+/// The login a profile signs in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Login {
+    /// `sso_session = NAME`: the token file is `sha1(NAME).json`.
+    Session(String),
+    /// A legacy profile with its own `sso_start_url` (never refreshed).
+    StartUrl(String),
+}
+
+impl Login {
+    /// The token cache key: the session name, or the start URL.
+    pub fn cache_key(&self) -> &str {
+        match self {
+            Login::Session(name) => name,
+            Login::StartUrl(url) => url,
+        }
+    }
+}
+
+/// Where profile `profile` of `config` gets its SSO login: its
+/// `sso_session`, else its own `sso_start_url`. `Ok(None)` for a profile
+/// without SSO keys; `Err(())` when the config has no such profile. The one
+/// place a profile is resolved to its login.
+#[allow(clippy::result_unit_err)]
+pub fn login_of(config: &AwsFile, profile: &str) -> Result<Option<Login>, ()> {
+    let section = config.profile(profile).ok_or(())?;
+    if let Some(name) = section.get("sso_session").filter(|s| !s.is_empty()) {
+        return Ok(Some(Login::Session(name.to_string())));
+    }
+    Ok(section
+        .get("sso_start_url")
+        .filter(|u| !u.is_empty())
+        .map(|url| Login::StartUrl(url.to_string())))
+}
+
+/// The state of a login's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// The access token is valid until `expires_at`.
+    Valid { expires_at: OffsetDateTime },
+    /// The access token expired, and the refresh token and client
+    /// registration still work: the next AWS command refreshes it.
+    Refreshable,
+    /// Missing, unreadable, or expired and not refreshable: run a login.
+    NeedsLogin,
+    /// The profile uses no SSO login (static keys, a role, a process).
+    NoSso,
+    /// The config has no such profile.
+    UnknownProfile,
+}
+
+impl State {
+    /// The stable identifier of JSON: `valid`, `refreshable`,
+    /// `needs_login`, `no_sso`, `unknown_profile`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Valid { .. } => "valid",
+            State::Refreshable => "refreshable",
+            State::NeedsLogin => "needs_login",
+            State::NoSso => "no_sso",
+            State::UnknownProfile => "unknown_profile",
+        }
+    }
+}
+
+/// What the prompt shows about the active profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub profile: String,
+    /// The login the profile uses, when it uses one.
+    pub login: Option<Login>,
+    pub state: State,
+}
+
+/// The state of the token of `login` in `sso_cache` at `now`: read from the
+/// one token file, never the network. Legacy start-URL logins are never
+/// refreshable (nothing refreshes them).
+pub fn token_state(sso_cache: &Path, login: &Login, now: OffsetDateTime) -> State {
+    let path = sso_cache.join(cache_file_name(login.cache_key()));
+    let token = match read_token(&path) {
+        Ok(token) => token,
+        Err(
+            TokenError::NotFound { .. } | TokenError::Unreadable { .. } | TokenError::Io { .. },
+        ) => return State::NeedsLogin,
+    };
+    if !token.is_expired_at(now) {
+        return State::Valid {
+            expires_at: token.expires_at,
+        };
+    }
+    match login {
+        Login::Session(_) if login::refreshable(&token, now).is_ok() => State::Refreshable,
+        _ => State::NeedsLogin,
+    }
+}
+
+/// The segment for `profile` with the config already read (`None`: there is
+/// no config file) at `now`.
+pub fn segment_in(
+    paths: &AwsPaths,
+    config: Option<&AwsFile>,
+    profile: &str,
+    now: OffsetDateTime,
+) -> Segment {
+    let login = match config.map(|c| login_of(c, profile)) {
+        Some(Ok(login)) => login,
+        None | Some(Err(())) => {
+            return Segment {
+                profile: profile.to_string(),
+                login: None,
+                state: State::UnknownProfile,
+            }
+        }
+    };
+    let state = match &login {
+        Some(login) => token_state(&paths.sso_cache, login, now),
+        None => State::NoSso,
+    };
+    Segment {
+        profile: profile.to_string(),
+        login,
+        state,
+    }
+}
+
+/// The segment for `profile`: reads the config of `paths` (a missing file
+/// has no profiles) and one token file, at `now`.
+///
+/// Errors: the config file cannot be read or parsed (the message names the
+/// file and line).
+pub fn segment(
+    paths: &AwsPaths,
+    profile: &str,
+    now: OffsetDateTime,
+) -> Result<Segment, ConfigError> {
+    let config = AwsFile::load_optional(&paths.config, FileKind::Config)?;
+    Ok(segment_in(paths, config.as_ref(), profile, now))
+}
+
+/// How the segment is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `PROFILE valid 3h12m` / `PROFILE refreshable` / `PROFILE login`, for
+    /// PS1, fish and tmux.
+    Plain,
+    /// One JSON object: `profile`, `session`, `start_url`, `state`,
+    /// `expires_at` (RFC 3339 or null), `seconds_left` (or null).
+    Json,
+    /// Compact, for a starship `custom` module: `PROFILE 3h12m` /
+    /// `PROFILE ↻` / `PROFILE ✗ login`.
+    Starship,
+}
+
+#[derive(Serialize)]
+struct JsonSegment<'a> {
+    profile: &'a str,
+    session: Option<&'a str>,
+    start_url: Option<&'a str>,
+    state: &'static str,
+    expires_at: Option<String>,
+    seconds_left: Option<i64>,
+}
+
+/// The segment as `format` prints it, ending in a newline; every name
+/// escaped ([`crate::output::escape`], JSON through [`crate::output::json`]).
+pub fn render(segment: &Segment, format: Format, now: OffsetDateTime) -> String {
+    let profile = crate::output::escape(&segment.profile);
+    let left = |at: OffsetDateTime| crate::duration::humanize((at - now).unsigned_abs());
+    let line = match (format, segment.state) {
+        (Format::Json, state) => {
+            let expires_at = match state {
+                State::Valid { expires_at } => Some(expires_at),
+                _ => None,
+            };
+            let value = JsonSegment {
+                profile: &segment.profile,
+                session: match &segment.login {
+                    Some(Login::Session(name)) => Some(name),
+                    _ => None,
+                },
+                start_url: match &segment.login {
+                    Some(Login::StartUrl(url)) => Some(url),
+                    _ => None,
+                },
+                state: state.as_str(),
+                expires_at: expires_at.map(format_timestamp),
+                seconds_left: expires_at.map(|at| (at - now).whole_seconds()),
+            };
+            crate::output::json(&value, false).expect("a segment always serialises")
+        }
+        (Format::Plain, State::Valid { expires_at }) => {
+            format!("{profile} valid {}", left(expires_at))
+        }
+        (Format::Plain, State::Refreshable) => format!("{profile} refreshable"),
+        (Format::Plain, State::NeedsLogin) => format!("{profile} login"),
+        (Format::Plain, State::NoSso) => profile,
+        (Format::Plain, State::UnknownProfile) => format!("{profile} unknown"),
+        (Format::Starship, State::Valid { expires_at }) => {
+            format!("{profile} {}", left(expires_at))
+        }
+        (Format::Starship, State::Refreshable) => format!("{profile} ↻"),
+        (Format::Starship, State::NeedsLogin) => format!("{profile} ✗ login"),
+        (Format::Starship, State::NoSso) => profile,
+        (Format::Starship, State::UnknownProfile) => format!("{profile} ?"),
+    };
+    format!("{line}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn config(text: &str) -> AwsFile {
+        AwsFile::parse(Path::new("config"), FileKind::Config, text).unwrap()
+    }
+
+    #[test]
+    fn profiles_resolve_to_their_login() {
+        let c = config(
+            "[profile a]\nsso_session = uo\n[profile b]\nsso_start_url = https://x/start\n\
+             [profile c]\nregion = us-west-2\n",
+        );
+        assert_eq!(login_of(&c, "a"), Ok(Some(Login::Session("uo".into()))));
+        assert_eq!(
+            login_of(&c, "b"),
+            Ok(Some(Login::StartUrl("https://x/start".into())))
+        );
+        assert_eq!(login_of(&c, "c"), Ok(None));
+        assert_eq!(login_of(&c, "d"), Err(()));
+    }
+
+    #[test]
+    fn renders_every_state_escaped() {
+        let now = datetime!(2026-01-01 12:00 UTC);
+        let seg = |state| Segment {
+            profile: "p\u{1b}[31m".into(),
+            login: Some(Login::Session("uo".into())),
+            state,
+        };
+        let valid = seg(State::Valid {
+            expires_at: now + time::Duration::minutes(192),
+        });
+        assert_eq!(
+            render(&valid, Format::Plain, now),
+            "p\\x1b[31m valid 3h12m\n"
+        );
+        assert_eq!(render(&valid, Format::Starship, now), "p\\x1b[31m 3h12m\n");
+        assert_eq!(
+            render(&valid, Format::Json, now),
+            "{\"profile\":\"p\\u001b[31m\",\"session\":\"uo\",\"start_url\":null,\
+             \"state\":\"valid\",\"expires_at\":\"2026-01-01T15:12:00Z\",\"seconds_left\":11520}\n"
+        );
+        assert_eq!(
+            render(&seg(State::Refreshable), Format::Plain, now),
+            "p\\x1b[31m refreshable\n"
+        );
+        assert_eq!(
+            render(&seg(State::NeedsLogin), Format::Starship, now),
+            "p\\x1b[31m ✗ login\n"
+        );
+    }
+}
