@@ -722,7 +722,7 @@ fn check_companions(config: &AwsFile, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        if !crate::profile::is_ours(section) {
+        if !crate::ownership::is_ours(section) {
             continue;
         }
         let words: Vec<&str> = entry.value.split_whitespace().collect();

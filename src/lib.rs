@@ -28,6 +28,7 @@ pub mod file_kind;
 pub mod keymap;
 pub mod listing;
 pub mod output;
+pub mod ownership;
 pub mod picker;
 pub mod profile;
 pub mod progress;

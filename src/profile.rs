@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 
 use crate::app::ExistingProfile;
-use crate::aws::config::{AwsFile, FileKind, Section, SectionName};
+use crate::aws::config::{AwsFile, FileKind, SectionName};
 use crate::aws::config_edit::upsert_section;
 use crate::aws::config_write::ConfigWriter;
 use crate::aws::sso_session::SsoSession;
@@ -19,18 +19,7 @@ use crate::env::Environment;
 pub use crate::region::{region_for, Assignment, RegionDefaults, RegionSource};
 pub use crate::shell::Choice;
 
-/// The key that marks a profile section as written by uo-aws-tui: `populate
-/// --prune` removes only sections that carry it. The AWS CLI, the SDKs and
-/// terraform ignore keys they do not know.
-pub const OWNER_KEY: &str = "uo_aws_tui_managed";
-
-/// The value of [`OWNER_KEY`].
-pub const OWNER_VALUE: &str = "true";
-
-/// Whether a profile section carries the ownership marker.
-pub fn is_ours(section: &Section) -> bool {
-    section.get(OWNER_KEY) == Some(OWNER_VALUE)
-}
+pub use crate::ownership::{is_ours, OWNER_KEY, OWNER_VALUE};
 
 /// The choice of role row `row` under the name `profile`, with `region`
 /// written and exported; `None` for a row whose roles failed.

@@ -11,8 +11,7 @@
 //! Every call is kept, in order, as a [`FederationCall`]
 //! ([`super::Simulator::federation_calls`]); the request log has them too.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
@@ -21,73 +20,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
+pub use super::federation_state::FederationCall;
 use super::lock;
 use super::state::{SimState, URL_SAFE_ALPHABET};
 use super::wire::Params;
-
-/// One call of the sign-in endpoints.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FederationCall {
-    /// `getSigninToken`, `login` or `logout` (or what was asked).
-    pub action: String,
-    /// Whether the call was accepted (credentials or token known).
-    pub accepted: bool,
-    /// getSigninToken: the access key id sent; login: the one its token
-    /// was issued for.
-    pub access_key_id: Option<String>,
-    /// login: the `Destination`; logout: the `redirect_uri`.
-    pub target: Option<String>,
-}
-
-/// What GetRoleCredentials issued.
-#[derive(Debug, Clone)]
-struct Issued {
-    secret_access_key: String,
-    session_token: String,
-    account_id: String,
-    role: String,
-}
-
-/// The sign-in side of the simulator's state.
-#[derive(Debug, Default)]
-pub(crate) struct FederationState {
-    /// Role credentials by access key id.
-    issued: Mutex<HashMap<String, Issued>>,
-    /// Sign-in tokens and the access key id each was issued for.
-    tokens: Mutex<HashMap<String, String>>,
-    calls: Mutex<Vec<FederationCall>>,
-}
-
-impl FederationState {
-    /// Remembers role credentials GetRoleCredentials handed out.
-    pub(crate) fn issued(
-        &self,
-        access_key_id: &str,
-        secret_access_key: &str,
-        session_token: &str,
-        account_id: &str,
-        role: &str,
-    ) {
-        lock(&self.issued).insert(
-            access_key_id.to_string(),
-            Issued {
-                secret_access_key: secret_access_key.to_string(),
-                session_token: session_token.to_string(),
-                account_id: account_id.to_string(),
-                role: role.to_string(),
-            },
-        );
-    }
-
-    /// Every call so far, in arrival order.
-    pub(crate) fn calls(&self) -> Vec<FederationCall> {
-        lock(&self.calls).clone()
-    }
-
-    fn record(&self, call: FederationCall) {
-        lock(&self.calls).push(call);
-    }
-}
 
 /// The sign-in routes.
 pub(crate) fn routes() -> Router<Arc<SimState>> {

@@ -43,6 +43,7 @@
 
 mod error;
 mod federation;
+mod federation_state;
 mod oidc;
 mod oidc_error;
 mod oidc_state;

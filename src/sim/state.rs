@@ -12,7 +12,7 @@ use axum::http::HeaderMap;
 use sha1::{Digest, Sha1};
 
 use super::error::PortalError;
-use super::federation::FederationState;
+use super::federation_state::FederationState;
 use super::oidc_state::OidcState;
 use super::org::Org;
 use super::{lock, RequestRecord, SimOptions};
