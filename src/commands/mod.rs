@@ -1,6 +1,7 @@
 //! Subcommands other than the picker: each turns its arguments into calls
 //! of the library and a [`crate::exit::Exit`].
 
+pub mod chain;
 pub mod doctor;
 pub mod exec;
 pub mod init;
