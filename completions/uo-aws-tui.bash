@@ -16,6 +16,9 @@ _uo__aws__tui() {
             ",$1")
                 cmd="uo__aws__tui"
                 ;;
+            uo__aws__tui,chain)
+                cmd="uo__aws__tui__subcmd__chain"
+                ;;
             uo__aws__tui,completions)
                 cmd="uo__aws__tui__subcmd__completions"
                 ;;
@@ -57,6 +60,9 @@ _uo__aws__tui() {
                 ;;
             uo__aws__tui,use)
                 cmd="uo__aws__tui__subcmd__use"
+                ;;
+            uo__aws__tui__subcmd__help,chain)
+                cmd="uo__aws__tui__subcmd__help__subcmd__chain"
                 ;;
             uo__aws__tui__subcmd__help,completions)
                 cmd="uo__aws__tui__subcmd__help__subcmd__completions"
@@ -107,7 +113,7 @@ _uo__aws__tui() {
 
     case "${cmd}" in
         uo__aws__tui)
-            opts="-h -V --verbose --sso-session --emit --output --region --no-write --strict --select-1 --concurrency --refresh --offline --help --version pick demo login logout init use exec list status doctor populate deactivate completions help"
+            opts="-h -V --verbose --sso-session --emit --output --region --no-write --strict --select-1 --concurrency --refresh --offline --help --version pick demo login logout init use exec list status doctor populate chain deactivate completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -130,6 +136,40 @@ _uo__aws__tui() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        uo__subcmd__aws__subcmd__tui__subcmd__chain)
+            opts="-h --role-arn --name --external-id --role-session-name --region --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-session-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -259,8 +299,22 @@ _uo__aws__tui() {
             return 0
             ;;
         uo__subcmd__aws__subcmd__tui__subcmd__help)
-            opts="pick demo login logout init use exec list status doctor populate deactivate completions help"
+            opts="pick demo login logout init use exec list status doctor populate chain deactivate completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        uo__subcmd__aws__subcmd__tui__subcmd__help__subcmd__chain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -359,6 +359,127 @@ pub fn activation(
     Ok(Some((choice, session)))
 }
 
+/// A chained profile to write: `[profile name]` with `role_arn` and
+/// `source_profile`, and the optional keys botocore reads with them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainedProfile {
+    pub name: String,
+    pub source_profile: String,
+    /// An IAM role ARN ([`role_parts`] reads it).
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    pub role_session_name: Option<String>,
+    pub region: Option<String>,
+}
+
+impl ChainedProfile {
+    /// The default profile name for `role_arn`: `ACCOUNTID_ROLENAME`, as
+    /// native profiles are named; `None` when it is no IAM role ARN.
+    pub fn default_name(role_arn: &str) -> Option<String> {
+        role_parts(role_arn).map(|(account, role)| format!("{account}_{role}"))
+    }
+
+    /// The keys of the section in the order a new section gets them:
+    /// `role_arn`, `source_profile`, `external_id`, `role_session_name`,
+    /// `region` (the optional ones when given), then the ownership marker
+    /// [`crate::profile::OWNER_KEY`].
+    pub fn keys(&self) -> Vec<(&'static str, &str)> {
+        let mut keys = vec![
+            ("role_arn", self.role_arn.as_str()),
+            ("source_profile", self.source_profile.as_str()),
+        ];
+        for (key, value) in [
+            ("external_id", &self.external_id),
+            ("role_session_name", &self.role_session_name),
+            ("region", &self.region),
+        ] {
+            if let Some(value) = value {
+                keys.push((key, value.as_str()));
+            }
+        }
+        keys.push((crate::profile::OWNER_KEY, crate::profile::OWNER_VALUE));
+        keys
+    }
+}
+
+/// Writes `profile` into the config of `env` through the one config writer
+/// ([`crate::aws::config_write::ConfigWriter`]: locked, backed up, swapped
+/// in), checked against the text it edits: a section of that name that is
+/// not a chained profile uo-aws-tui wrote ([`crate::profile::is_ours`]) is
+/// never touched;
+/// the source profile must exist (in the config or the credentials file) and
+/// the new chain must resolve ([`Profiles::resolve`], so no loop). A section
+/// of ours gets only its differing keys changed.
+///
+/// Errors: `role_arn` is no IAM role ARN; a check above failed, or a value
+/// cannot be written safely ([`ConfigError`] through
+/// [`crate::aws::config_write::WriteError`], naming the file and line);
+/// the files cannot be read or written.
+pub fn write_chained(
+    env: &Environment,
+    profile: &ChainedProfile,
+) -> anyhow::Result<crate::aws::config_write::WriteOutcome> {
+    use crate::aws::config::{ConfigError, SectionName};
+    use crate::aws::config_edit::upsert_section;
+    if role_parts(&profile.role_arn).is_none() {
+        anyhow::bail!(
+            "--role-arn {} is no IAM role ARN (arn:aws:iam::ACCOUNTID:role/NAME)",
+            crate::output::escape(&profile.role_arn)
+        );
+    }
+    let credentials = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)?;
+    let path = &env.paths.config;
+    let outcome = crate::aws::config_write::ConfigWriter::new(path, &env.dirs).apply(|text| {
+        let current = AwsFile::parse(path, FileKind::Config, text)?;
+        let refuse = |line: usize, message: String| ConfigError::Refused {
+            path: path.clone(),
+            line,
+            message,
+        };
+        let name = crate::output::escape(&profile.name);
+        if let Some(section) = current.profile(&profile.name) {
+            if !crate::profile::is_ours(section) || section.get("role_arn").is_none() {
+                return Err(refuse(
+                    section.line,
+                    format!(
+                        "[profile {name}] exists and is no chained profile written by \
+                         uo-aws-tui; choose another --name"
+                    ),
+                ));
+            }
+        }
+        if !Profiles::new(Some(&current), credentials.as_ref()).exists(&profile.source_profile) {
+            return Err(refuse(
+                1,
+                format!(
+                    "source profile {} does not exist",
+                    crate::output::escape(&profile.source_profile)
+                ),
+            ));
+        }
+        let updated = upsert_section(
+            path,
+            FileKind::Config,
+            text,
+            &SectionName::Profile(profile.name.clone()),
+            &profile.keys(),
+        )?;
+        let edited = AwsFile::parse(path, FileKind::Config, &updated)?;
+        match Profiles::new(Some(&edited), credentials.as_ref()).resolve(&profile.name) {
+            Some(Ok(_)) => Ok(updated),
+            Some(Err(e)) => Err(refuse(
+                current.profile(&profile.name).map_or(1, |s| s.line),
+                crate::output::escape(&e.to_string()),
+            )),
+            None => Err(refuse(
+                1,
+                format!("[profile {name}] would not be read as a chained profile"),
+            )),
+        }
+    })?;
+    Ok(outcome)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,6 +56,7 @@ fn main() -> ExitCode {
             Some(Command::Exec(args)) => uo_aws_tui::commands::exec::run(&args).await,
             Some(Command::List(args)) => uo_aws_tui::commands::list::run(&args).await,
             Some(Command::Populate(args)) => uo_aws_tui::commands::populate::run(&args).await,
+            Some(Command::Chain(args)) => chain::run(&args),
             Some(Command::Deactivate(args)) => {
                 Ok(Exit::Done(uo_aws_tui::shell::deactivation(args.emit)))
             }
