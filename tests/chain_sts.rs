@@ -135,3 +135,68 @@ async fn sts_errors_reach_botocore_as_xml_error_responses() {
     assert_eq!(calls[0].duration_seconds.as_deref(), Some("7200"));
     assert_eq!(calls[0].issued_access_key_id, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assume_role_with_aws_sdk_sts_on_the_portals_role_credentials() {
+    use uo_aws_tui::aws::sts::{assume_role, AssumeRole, RoleCredentials};
+    let demo = DemoHome::new(3, 2).await;
+    let token = uo_aws_tui::aws::token_cache::read_token(
+        &uo_aws_tui::aws::token_cache::token_path(&demo.paths().sso_cache, "uoregon"),
+    )
+    .unwrap();
+    let root = common::portal_client(&demo.sim)
+        .get_role_credentials()
+        .access_token(&token.access_token)
+        .account_id("127027105832")
+        .role_name("AWSAdministratorAccess")
+        .send()
+        .await
+        .unwrap()
+        .role_credentials
+        .unwrap();
+    let source = RoleCredentials {
+        access_key_id: root.access_key_id.unwrap(),
+        secret_access_key: root.secret_access_key.unwrap(),
+        session_token: root.session_token.unwrap(),
+        expiration: time::OffsetDateTime::from_unix_timestamp(root.expiration / 1000).unwrap(),
+    };
+    let role = AssumeRole {
+        role_arn: "arn:aws:iam::190098774915:role/Deploy",
+        role_session_name: "alice",
+        external_id: Some("uo-ci"),
+        duration: None,
+    };
+    let endpoint = demo.sim.endpoint();
+    let got = assume_role(&source, &role, "us-west-2", Some(&endpoint))
+        .await
+        .unwrap();
+    let calls = demo.sim.assume_role_calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].access_key_id.as_ref(), Some(&source.access_key_id));
+    assert_eq!(calls[0].role_session_name.as_deref(), Some("alice"));
+    assert_eq!(calls[0].external_id.as_deref(), Some("uo-ci"));
+    assert_eq!(
+        Some(&got.access_key_id),
+        calls[0].issued_access_key_id.as_ref()
+    );
+    assert_eq!(got.secret_access_key.len(), 40);
+    let left = got.expiration - time::OffsetDateTime::now_utc();
+    assert!(
+        left > time::Duration::minutes(55) && left <= time::Duration::hours(1),
+        "{left}"
+    );
+    assert!(!format!("{got:?}").contains(&got.secret_access_key));
+
+    // A refusal is one line with the URL, the code and STS's message.
+    let too_long = AssumeRole {
+        duration: Some(std::time::Duration::from_secs(7200)),
+        ..role
+    };
+    let error = assume_role(&source, &too_long, "us-west-2", Some(&endpoint))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains(&endpoint), "{error}");
+    assert!(error.contains("ValidationError"), "{error}");
+    assert!(error.contains("1 hour session limit"), "{error}");
+}

@@ -15,4 +15,5 @@ pub mod portal;
 pub mod registration;
 pub mod sdk_error;
 pub mod sso_session;
+pub mod sts;
 pub mod token_cache;
