@@ -157,7 +157,7 @@ impl<'a> Profiles<'a> {
             .filter(|v| !v.is_empty())
     }
 
-    /// Every chained profile name ([`is_chained`]) of the config, then of
+    /// Every chained profile name ([`Profiles::is_chained`]) of the config, then of
     /// the credentials file, each once, in file order.
     pub fn chained(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -412,7 +412,7 @@ impl ChainedProfile {
 /// of ours gets only its differing keys changed.
 ///
 /// Errors: `role_arn` is no IAM role ARN; a check above failed, or a value
-/// cannot be written safely ([`ConfigError`] through
+/// cannot be written safely ([`crate::aws::config::ConfigError`] through
 /// [`crate::aws::config_write::WriteError`], naming the file and line);
 /// the files cannot be read or written.
 pub fn write_chained(
