@@ -172,6 +172,19 @@ A row that cannot be written (a line break, a control character or ` #` in its r
 skipped with a warning and the others are written. Exit codes: 0 done, 2 an error, or rows
 were skipped.")]
     Populate(PopulateArgs),
+    /// Write a profile that assumes a role with another profile's credentials.
+    #[command(after_help = "\
+Examples:
+  uo-aws-tui chain 127027105832_AWSAdministratorAccess \\
+      --role-arn arn:aws:iam::190098774915:role/OrganizationAccountAccessRole
+  uo-aws-tui chain research-admin --role-arn arn:aws:iam::234537669642:role/Deploy \\
+      --name talapas-deploy --external-id uo-ci --role-session-name alice --region us-west-2
+
+Writes [profile NAME] (default ACCOUNTID_ROLENAME of the ARN) with role_arn and source_profile,
+which the AWS CLI, the SDKs and terraform follow themselves, and `uo_aws_tui_managed = true`.
+A profile of that name that is not a chained profile written by uo-aws-tui is never changed.
+`use`, `exec` and `uoa` of it make the source's login valid first. Prints the profile name.")]
+    Chain(ChainArgs),
     /// Print what undoes an activation: AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION unset.
     #[command(after_help = "\
 Examples:
@@ -291,6 +304,28 @@ pub enum CredentialsFormat {
     Fish,
     /// One JSON object (the same keys as process).
     Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ChainArgs {
+    /// The profile whose credentials assume the role (usually an SSO profile).
+    #[arg(value_name = "SOURCE_PROFILE")]
+    pub source_profile: String,
+    /// The role to assume: arn:aws:iam::ACCOUNTID:role/NAME.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: String,
+    /// The profile name (default: ACCOUNTID_ROLENAME of the ARN).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// `external_id` for the role's trust policy.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// `role_session_name` (default: the SDK's).
+    #[arg(long, value_name = "NAME")]
+    pub role_session_name: Option<String>,
+    /// `region` of the profile.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -81,6 +81,17 @@ pub enum Code {
     /// A companion profile (`credential_process` through `uo-aws-tui
     /// credentials`): when to use it, and whether its profile exists.
     Companion,
+    /// A role chain's `source_profile` links loop back.
+    ChainLoop,
+    /// A chained profile's `source_profile` names no profile, or it has
+    /// neither `source_profile` nor `credential_source`.
+    ChainSourceMissing,
+    /// A chained profile has both `source_profile` and `credential_source`.
+    ChainSourceConflict,
+    /// A role chain starts from long-lived static keys.
+    ChainStaticKeys,
+    /// A role chain has more than [`crate::chain::MAX_LINKS`] role links.
+    ChainTooDeep,
 }
 
 impl Code {
@@ -105,6 +116,11 @@ impl Code {
             Code::LoginSession => "login-session",
             Code::LoginExpired => "login-expired",
             Code::Companion => "companion",
+            Code::ChainLoop => "chain-loop",
+            Code::ChainSourceMissing => "chain-source-missing",
+            Code::ChainSourceConflict => "chain-source-conflict",
+            Code::ChainStaticKeys => "chain-static-keys",
+            Code::ChainTooDeep => "chain-too-deep",
         }
     }
 }
@@ -240,6 +256,7 @@ pub fn diagnose(
         check_inline_comments(config, file, &mut out);
         check_continued_keys(config, file, &mut out);
     }
+    check_chains(config, credentials, &mut out);
     if let Some(config) = config {
         check_default(config, &mut out);
         check_profile_sessions(config, &mut out);
@@ -1049,6 +1066,123 @@ fn check_logins(
             fix,
             login.profiles.clone(),
         ));
+    }
+}
+
+/// Role chains ([`crate::chain`]): one finding per place a chain breaks
+/// (loop, missing source, `source_profile` with `credential_source`: the
+/// errors botocore raises) and per root of static keys or chain deeper than
+/// [`crate::chain::MAX_LINKS`] (warnings), each naming every chained profile
+/// concerned.
+fn check_chains(config: Option<&AwsFile>, credentials: Option<&AwsFile>, out: &mut Vec<Finding>) {
+    use crate::chain::{ChainError, Profiles, Root, MAX_LINKS};
+    let profiles = Profiles::new(config, credentials);
+    let located = |profile: &str| {
+        [config, credentials]
+            .into_iter()
+            .flatten()
+            .find_map(|f| Some((f.path.as_path(), f.profile(profile)?.line)))
+    };
+    // (code, profile where it is, message, fix) → concerned profiles
+    let mut found: BTreeMap<(Code, String, String, String), Vec<String>> = BTreeMap::new();
+    for name in profiles.chained() {
+        let Some(resolved) = profiles.resolve(&name) else {
+            continue;
+        };
+        let shown = |p: &str| crate::output::escape(p);
+        match resolved {
+            Err(error) => {
+                let at = error.at().to_string();
+                let (code, fix) = match &error {
+                    ChainError::Loop { .. } => (
+                        Code::ChainLoop,
+                        format!(
+                            "point source_profile of {} at a profile with credentials (an SSO \
+                             profile), outside the loop",
+                            shown(&at)
+                        ),
+                    ),
+                    ChainError::MissingSource {
+                        source_profile: Some(_),
+                        ..
+                    } => (
+                        Code::ChainSourceMissing,
+                        format!(
+                            "add the source profile, or set source_profile of {} to an existing \
+                             profile",
+                            shown(&at)
+                        ),
+                    ),
+                    ChainError::MissingSource { .. } => (
+                        Code::ChainSourceMissing,
+                        format!(
+                            "add source_profile (or credential_source) to {}",
+                            shown(&at)
+                        ),
+                    ),
+                    ChainError::SourceConflict { .. } => (
+                        Code::ChainSourceConflict,
+                        format!(
+                            "keep one of source_profile and credential_source in {}",
+                            shown(&at)
+                        ),
+                    ),
+                };
+                let message = format!(
+                    "{}: botocore and the SDKs refuse it",
+                    crate::output::escape(&error.to_string())
+                );
+                found
+                    .entry((code, at, message, fix))
+                    .or_default()
+                    .push(name);
+            }
+            Ok(chain) => {
+                if let Root::StaticKeys { profile } = &chain.root {
+                    let message = format!(
+                        "the role chain of {} starts from the long-lived static keys of \
+                         profile {}",
+                        shown(&name),
+                        shown(profile)
+                    );
+                    let fix = format!(
+                        "set source_profile of {} to an SSO profile (uo-aws-tui chain SSO_PROFILE \
+                         --role-arn ARN writes one), and remove the keys",
+                        shown(chain.links.last().expect("never empty"))
+                    );
+                    found
+                        .entry((Code::ChainStaticKeys, profile.clone(), message, fix))
+                        .or_default()
+                        .push(name.clone());
+                }
+                if chain.links.len() > MAX_LINKS {
+                    let message = format!(
+                        "profile {} assumes {} roles in a row to reach {}: each is one more STS \
+                         AssumeRole call, and roles assumed with role credentials get one-hour \
+                         sessions at most",
+                        shown(&name),
+                        chain.links.len(),
+                        shown(chain.root.profile())
+                    );
+                    let fix = format!(
+                        "keep chains to {MAX_LINKS} roles or fewer: point source_profile nearer \
+                         the root"
+                    );
+                    found
+                        .entry((Code::ChainTooDeep, name.clone(), message, fix))
+                        .or_default()
+                        .push(name);
+                }
+            }
+        }
+    }
+    for ((code, at, message, fix), concerned) in found {
+        let severity = match code {
+            Code::ChainStaticKeys | Code::ChainTooDeep => Severity::Warning,
+            _ => Severity::Error,
+        };
+        let (file, line) = located(&at).map_or((None, None), |(f, l)| (Some(f), Some(l)));
+        out.push(finding(code, severity, file, line, message, fix, concerned));
     }
 }
 

@@ -11,6 +11,7 @@ pub mod atomic_file;
 pub mod aws;
 pub mod cache;
 pub mod catalog;
+pub mod chain;
 pub mod cli;
 pub mod commands;
 pub mod completion;

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use uo_aws_tui::aws::portal::DEFAULT_CONCURRENCY;
 use uo_aws_tui::cli::{Cli, Command, PickArgs};
+use uo_aws_tui::commands::chain;
 use uo_aws_tui::env::Environment;
 use uo_aws_tui::exit::Exit;
 use uo_aws_tui::output;
@@ -61,6 +62,7 @@ fn main() -> ExitCode {
             Some(Command::Populate(args)) => uo_aws_tui::commands::populate::run(&args).await,
             Some(Command::Console(args)) => uo_aws_tui::commands::console::run(&args).await,
             Some(Command::Credentials(args)) => uo_aws_tui::commands::credentials::run(&args).await,
+            Some(Command::Chain(args)) => chain::run(&args),
             Some(Command::Deactivate(args)) => {
                 Ok(Exit::Done(uo_aws_tui::shell::deactivation(args.emit)))
             }
@@ -107,6 +109,23 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
     let settings = Settings::load(&env.dirs)?;
     let regions = settings.region_defaults(args.choice.region);
+    if args.select_1 && !args.offline {
+        // `uoa PROFILE` of a chained profile: the root's login, then the profile as it is.
+        let session = args.choice.sso_session.as_deref();
+        let name = args.query.join(" ");
+        uo_aws_tui::doctor::ensure_accepted(&env.paths)?;
+        if let Some(choice) = chain::ready_chained(&env, &name, session, &regions).await? {
+            uo_aws_tui::doctor::warn_about_profile(
+                &env.paths,
+                &choice.profile,
+                args.choice.strict,
+            )?;
+            return Ok(Exit::Done(uo_aws_tui::shell::activate(
+                args.choice.emit,
+                &choice,
+            )));
+        }
+    }
     let request = PickRequest {
         sso_session: args.choice.sso_session.or(settings.sso_session),
         query: args.query.join(" "),

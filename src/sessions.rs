@@ -112,6 +112,10 @@ pub struct SessionStatus {
     pub registration_expires_at: Option<OffsetDateTime>,
     /// The profiles that use this login, in config order, each once.
     pub profiles: Vec<String>,
+    /// The chained profiles (`role_arn` + `source_profile`, see
+    /// [`crate::chain`]) whose chain starts at one of [`Self::profiles`], in
+    /// config order, each once.
+    pub chained: Vec<String>,
 }
 
 impl SessionStatus {
@@ -208,20 +212,35 @@ impl Discovery {
     }
 
     /// The login that profile `section` of the config uses, if any:
-    /// its `sso_session`, else its own `sso_start_url`.
+    /// its `sso_session`, else its own `sso_start_url`; for a chained
+    /// profile, the login of the SSO profile its chain starts at.
     pub fn for_profile(&self, config: &AwsFile, profile: &str) -> Option<&SessionStatus> {
-        let section = config.profile(profile)?;
-        if let Some(name) = section.get("sso_session") {
-            return self
-                .sessions
-                .iter()
-                .find(|s| s.session.as_deref() == Some(name));
-        }
-        let url = section.get("sso_start_url")?;
-        self.sessions
-            .iter()
-            .find(|s| s.session.is_none() && s.start_url.as_deref() == Some(url))
+        session_of(&self.sessions, config, profile).map(|i| &self.sessions[i])
     }
+}
+
+/// The index in `sessions` of the login `profile` uses (see
+/// [`Discovery::for_profile`]).
+fn session_of(sessions: &[SessionStatus], config: &AwsFile, profile: &str) -> Option<usize> {
+    let chains = crate::chain::Profiles::new(Some(config), None);
+    let profile = match chains.resolve(profile) {
+        Some(Ok(crate::chain::Chain {
+            root: crate::chain::Root::Sso { profile, .. },
+            ..
+        })) => profile,
+        Some(_) => return None,
+        None => profile.to_string(),
+    };
+    let section = config.profile(&profile)?;
+    if let Some(name) = section.get("sso_session") {
+        return sessions
+            .iter()
+            .position(|s| s.session.as_deref() == Some(name));
+    }
+    let url = section.get("sso_start_url")?;
+    sessions
+        .iter()
+        .position(|s| s.session.is_none() && s.start_url.as_deref() == Some(url))
 }
 
 /// Discovers every login of `config` and reads its token from
@@ -286,6 +305,11 @@ pub fn discover(paths: &AwsPaths, config: &AwsFile, now: OffsetDateTime) -> Disc
         }
     }
     warnings.sort_by(|a, b| a.path.cmp(&b.path));
+    for name in crate::chain::Profiles::new(Some(config), None).chained() {
+        if let Some(i) = session_of(&sessions, config, &name) {
+            sessions[i].chained.push(name);
+        }
+    }
     let logins = discover_logins(&paths.login_cache, config, now);
     Discovery {
         sessions,
@@ -400,6 +424,7 @@ fn read_status(
         refreshable: false,
         registration_expires_at: None,
         profiles,
+        chained: Vec::new(),
     };
     match read_token(&status.cache_file) {
         Ok(token) => {

@@ -17,4 +17,5 @@ pub mod registration;
 pub mod role_credentials;
 pub mod sdk_error;
 pub mod sso_session;
+pub mod sts;
 pub mod token_cache;

@@ -1,5 +1,7 @@
 //! `uo-aws-tui exec PROFILE_OR_QUERY -- COMMAND [ARGS…]`: run a command
-//! with a profile activated, as the `init` functions activate it.
+//! with a profile activated, as the `init` functions activate it. A
+//! chained profile (`role_arn` + `source_profile`) is activated as it is
+//! once its root's login is valid; the command's SDK assumes the roles.
 
 use std::process::Command;
 
@@ -65,53 +67,64 @@ fn existing_choice(
 pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
     ensure_accepted(&env.paths)?;
-    let choice = match existing_choice(&env, args)? {
-        Some((choice, session)) => {
-            let now = OffsetDateTime::now_utc();
-            if args.catalog.offline {
-                // No refresh and no login offline: the token file decides.
-                check_usable(&env, &session, now)?;
-            } else if let Err(needs) = token_for(&env, &session, Policy::Usable, now).await {
-                sign_in_for(&env, needs.into()).await?;
+    let chained = crate::commands::chain::ready_chained(
+        &env,
+        &args.target,
+        args.sso_session.as_deref(),
+        &settings(&env)?.region_defaults(None),
+    )
+    .await?;
+    let choice = match chained {
+        Some(choice) => choice,
+        None => match existing_choice(&env, args)? {
+            Some((choice, session)) => {
+                let now = OffsetDateTime::now_utc();
+                if args.catalog.offline {
+                    // No refresh and no login offline: the token file decides.
+                    check_usable(&env, &session, now)?;
+                } else if let Err(needs) = token_for(&env, &session, Policy::Usable, now).await {
+                    sign_in_for(&env, needs.into()).await?;
+                }
+                choice
             }
-            choice
-        }
-        None => {
-            let settings = settings(&env)?;
-            let requested = args.sso_session.as_deref();
-            let (flags, query) = (args.catalog, args.target.as_str());
-            let listed = match catalog_for_handoff(&env, &settings, requested, flags, query).await {
-                Ok(listed) => listed,
-                // Offline never signs in: that is a network call.
-                Err(e) if flags.offline => return Err(e),
-                Err(e) => {
-                    sign_in_for(&env, e).await?;
-                    catalog_for_handoff(&env, &settings, requested, flags, query).await?
-                }
-            };
-            let name = namer(&settings.profile_template, &listed.session.name);
-            let rows = listed.catalog.rows();
-            let resolution = resolve(&args.target, rows, &name);
-            let Resolution::One(row) = resolution else {
-                for warning in listed.warnings() {
-                    crate::output::warn(warning);
-                }
-                return Ok(Exit::NoChoice(refusal(
-                    &args.target,
-                    &listed.session.name,
-                    &resolution,
-                    &name,
-                )));
-            };
-            let regions = settings.region_defaults(None);
-            let target = Target {
-                session: &listed.session,
-                regions: &regions,
-                template: &settings.profile_template,
-                write: Write::IfMissing,
-            };
-            commit(&env, &target, row, rows)?
-        }
+            None => {
+                let settings = settings(&env)?;
+                let requested = args.sso_session.as_deref();
+                let (flags, query) = (args.catalog, args.target.as_str());
+                let listed =
+                    match catalog_for_handoff(&env, &settings, requested, flags, query).await {
+                        Ok(listed) => listed,
+                        // Offline never signs in: that is a network call.
+                        Err(e) if flags.offline => return Err(e),
+                        Err(e) => {
+                            sign_in_for(&env, e).await?;
+                            catalog_for_handoff(&env, &settings, requested, flags, query).await?
+                        }
+                    };
+                let name = namer(&settings.profile_template, &listed.session.name);
+                let rows = listed.catalog.rows();
+                let resolution = resolve(&args.target, rows, &name);
+                let Resolution::One(row) = resolution else {
+                    for warning in listed.warnings() {
+                        crate::output::warn(warning);
+                    }
+                    return Ok(Exit::NoChoice(refusal(
+                        &args.target,
+                        &listed.session.name,
+                        &resolution,
+                        &name,
+                    )));
+                };
+                let regions = settings.region_defaults(None);
+                let target = Target {
+                    session: &listed.session,
+                    regions: &regions,
+                    template: &settings.profile_template,
+                    write: Write::IfMissing,
+                };
+                commit(&env, &target, row, rows)?
+            }
+        },
     };
     warn_about_profile(&env.paths, &choice.profile, args.strict)?;
     Ok(run_command(&choice, &args.command))

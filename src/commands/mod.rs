@@ -1,6 +1,7 @@
 //! Subcommands other than the picker: each turns its arguments into calls
 //! of the library and a [`crate::exit::Exit`].
 
+pub mod chain;
 pub mod console;
 pub mod credentials;
 pub mod doctor;

@@ -29,8 +29,10 @@ pub struct Report {
 /// legacy start URL),
 /// `start_url`, `region`, `state`, `expires_at` and
 /// `registration_expires_at` (RFC 3339 UTC or null), `refreshable`,
-/// `profiles` (how many use it), `profile_names`, `cache_file`, `problem`
-/// (why the token file is unreadable, else null).
+/// `profiles` (how many use it), `profile_names`, `chained_profiles` (the
+/// role-chained profiles that start from one of them, and so share this
+/// login's state), `cache_file`, `problem` (why the token file is
+/// unreadable, else null).
 pub fn session_json(status: &SessionStatus) -> Value {
     json!({
         "kind": "sso",
@@ -43,6 +45,7 @@ pub fn session_json(status: &SessionStatus) -> Value {
         "registration_expires_at": status.registration_expires_at.map(format_timestamp),
         "profiles": status.profiles.len(),
         "profile_names": status.profiles,
+        "chained_profiles": status.chained,
         "cache_file": status.cache_file.display().to_string(),
         "problem": status.problem,
     })
@@ -136,7 +139,8 @@ fn render_logins(logins: &[LoginStatus], now: OffsetDateTime) -> String {
 }
 
 /// The table for people: session, start URL, region, state, expiry,
-/// refreshable, profiles; then how to log in where one is needed; then the
+/// refreshable, profiles; then the role-chained profiles of each login with
+/// its state; then how to log in where one is needed; then the
 /// `aws login` sessions, when there are any, after a blank line.
 pub fn render_table(discovery: &Discovery, now: OffsetDateTime) -> String {
     let logins = render_logins(&discovery.logins, now);
@@ -168,6 +172,15 @@ pub fn render_table(discovery: &Discovery, now: OffsetDateTime) -> String {
         ]);
     }
     let mut out = columns(&rows);
+    for s in discovery.sessions.iter().filter(|s| !s.chained.is_empty()) {
+        let names: Vec<String> = s.chained.iter().map(|p| crate::output::escape(p)).collect();
+        out.push_str(&format!(
+            "{} ({}): chained profiles: {}\n",
+            crate::output::escape(&s.describe()),
+            s.state.label(),
+            names.join(", ")
+        ));
+    }
     for s in discovery.sessions.iter().filter(|s| !s.usable()) {
         let hint = match (&s.session, s.profiles.first()) {
             (Some(name), _) => format!("uo-aws-tui login --sso-session {name}"),

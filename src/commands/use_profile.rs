@@ -1,9 +1,12 @@
 //! `uo-aws-tui use QUERY…`: the pick without the picker. An exact profile
 //! name, or a query exactly one row matches, is written and printed as
 //! Enter would; anything else exits 1 with the candidates on stderr. The
-//! catalog follows the cache rule ([`crate::scripting::catalog_for`]).
+//! catalog follows the cache rule ([`crate::scripting::catalog_for`]). A
+//! chained profile (`role_arn` + `source_profile`) is printed as it is once
+//! its root's login is valid.
 
 use crate::cli::UseArgs;
+use crate::commands::chain::ready_chained;
 use crate::commands::sign_in::sign_in_for;
 use crate::doctor::{ensure_accepted, warn_about_profile};
 use crate::env::Environment;
@@ -20,6 +23,11 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
     let query = join_query(&args.query)?;
     let settings = settings(&env)?;
     let session = args.choice.sso_session.as_deref();
+    let regions = settings.region_defaults(args.choice.region.clone());
+    if let Some(choice) = ready_chained(&env, &query, session, &regions).await? {
+        warn_about_profile(&env.paths, &choice.profile, args.choice.strict)?;
+        return Ok(Exit::Done(activate(args.choice.emit, &choice)));
+    }
     let flags = args.catalog;
     let listed = match catalog_for_handoff(&env, &settings, session, flags, &query).await {
         Ok(listed) => listed,
@@ -44,7 +52,6 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
             &name,
         )));
     };
-    let regions = settings.region_defaults(args.choice.region.clone());
     let target = Target {
         session: &listed.session,
         regions: &regions,

@@ -1,5 +1,6 @@
-//! A wire-compatible IAM Identity Center simulator (portal and OIDC APIs),
-//! served over HTTP/1.1 in-process from one endpoint. `uo-aws-tui demo` and the
+//! A wire-compatible IAM Identity Center simulator (portal and OIDC APIs,
+//! and STS `AssumeRole` for role chains: `sim::sts`), served over HTTP/1.1
+//! in-process from one endpoint. `uo-aws-tui demo` and the
 //! tests point real AWS clients at it; nothing else uses it.
 //!
 //! The console's sign-in endpoints (getSigninToken, the login URL and the
@@ -50,6 +51,7 @@ mod oidc_state;
 mod org;
 mod portal;
 mod state;
+mod sts;
 mod wire;
 
 use std::net::SocketAddr;
@@ -74,6 +76,7 @@ pub use oidc_state::{
 pub use org::{Org, SimAccount};
 pub use portal::ROLE_CREDENTIALS_TTL;
 pub use state::BEARER_HEADER;
+pub use sts::{AssumeRoleCall, ASSUMED_ROLE_TTL};
 pub use wire::ERROR_TYPE_HEADER;
 
 use state::SimState;
@@ -354,6 +357,11 @@ impl Simulator {
         self.state.federation.calls()
     }
 
+    /// The STS AssumeRole calls received so far, in order (see `sim::sts`).
+    pub fn assume_role_calls(&self) -> Vec<AssumeRoleCall> {
+        self.state.assume_role_calls()
+    }
+
     /// Stops accepting connections, lets open requests finish (up to five
     /// seconds), then returns.
     pub async fn shutdown(mut self) {
@@ -395,6 +403,7 @@ fn router(state: Arc<SimState>) -> Router {
         .merge(portal::routes())
         .merge(oidc::routes())
         .merge(federation::routes())
+        .merge(sts::routes())
         .fallback(unknown_operation)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), serve_request))

@@ -72,6 +72,8 @@ pub(crate) struct SimState {
     serial: AtomicU64,
     /// Per-instance salt so two simulators never hand out the same secrets.
     salt: u64,
+    /// STS AssumeRole calls in arrival order.
+    assume_role: Mutex<Vec<super::sts::AssumeRoleCall>>,
 }
 
 impl SimState {
@@ -102,6 +104,7 @@ impl SimState {
             failing: Mutex::new(failing),
             serial: AtomicU64::new(1),
             salt,
+            assume_role: Mutex::new(Vec::new()),
         }
     }
 
@@ -247,6 +250,16 @@ impl SimState {
         let mut log = lock(&self.log);
         let at = log.partition_point(|(n, _)| *n < arrival);
         log.insert(at, (arrival, record));
+    }
+
+    /// Records an STS AssumeRole call.
+    pub(crate) fn record_assume_role(&self, call: super::sts::AssumeRoleCall) {
+        lock(&self.assume_role).push(call);
+    }
+
+    /// The STS AssumeRole calls so far, in order.
+    pub(crate) fn assume_role_calls(&self) -> Vec<super::sts::AssumeRoleCall> {
+        lock(&self.assume_role).clone()
     }
 
     /// Finished requests in arrival order.

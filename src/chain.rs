@@ -1,0 +1,628 @@
+//! Role chains: profiles that assume a role (`role_arn`) with the
+//! credentials of another profile (`source_profile`), followed to the
+//! profile that holds the first credentials, as botocore's
+//! `AssumeRoleProvider` follows them.
+//!
+//! The rules (botocore `credentials.py`, aws-config `profile::credentials::repr`):
+//! a profile is chained when it has `role_arn` and no
+//! `web_identity_token_file`; it needs exactly one of `source_profile` and
+//! `credential_source` (both is an error); a source profile with static keys
+//! (`aws_access_key_id` or `aws_secret_access_key`) ends the chain there even
+//! when it has a `role_arn` itself, which makes a profile that names itself
+//! as its own `source_profile` valid when it has static keys (and a loop
+//! otherwise); a source that has no `role_arn` is the root, whose own
+//! provider (SSO, `credential_process`, …) gives the first credentials;
+//! coming back to a profile already visited is a loop. Keys of the
+//! credentials file win over the config's for the same profile, as botocore
+//! merges them. Pure over the parsed files.
+
+use anyhow::Context as _;
+
+use crate::aws::config::{AwsFile, FileKind, Section};
+use crate::aws::sso_session::{load_session, SsoSession};
+use crate::env::Environment;
+use crate::region::{region_for, Assignment, RegionDefaults};
+use crate::shell::Choice;
+
+/// More role links than this make `doctor` warn ([`ChainError`] is not
+/// involved: the SDKs read deeper chains). Neither botocore nor aws-config
+/// caps the depth, but every link is one more STS `AssumeRole` call before
+/// the first request, and a role assumed with role credentials is limited
+/// to one-hour sessions (IAM "role chaining").
+pub const MAX_LINKS: usize = 5;
+
+/// How the first credentials of a chain are obtained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Root {
+    /// An SSO profile: `sso_session`, or its own `sso_start_url` (legacy).
+    Sso {
+        profile: String,
+        sso_session: Option<String>,
+        start_url: Option<String>,
+    },
+    /// Long-lived keys (`aws_access_key_id` / `aws_secret_access_key`) of
+    /// `profile`, which may be the chained profile itself
+    /// (`source_profile` naming itself).
+    StaticKeys { profile: String },
+    /// `credential_source` (`Environment`, `Ec2InstanceMetadata`,
+    /// `EcsContainer`) of the last chained profile.
+    CredentialSource { profile: String, source: String },
+    /// Any other provider of `profile` (`credential_process`, web
+    /// identity, `aws login`, or nothing the SDKs know).
+    Other { profile: String },
+}
+
+impl Root {
+    /// The profile that gives the first credentials.
+    pub fn profile(&self) -> &str {
+        match self {
+            Root::Sso { profile, .. }
+            | Root::StaticKeys { profile }
+            | Root::CredentialSource { profile, .. }
+            | Root::Other { profile } => profile,
+        }
+    }
+}
+
+/// A resolved chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    /// The chained profiles from the one asked for towards the root, each
+    /// assuming its `role_arn` (at least one).
+    pub links: Vec<String>,
+    pub root: Root,
+}
+
+impl Chain {
+    /// The profile asked for.
+    pub fn profile(&self) -> &str {
+        &self.links[0]
+    }
+}
+
+/// Why a chain cannot be followed; every variant names the profile where
+/// the chain breaks (`at`) and the profiles from the one asked for up to it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainError {
+    /// `source_profile` comes back to a profile already visited.
+    #[error("profile {at} has source_profile = {source_profile}, which loops back ({})", path.join(" → "))]
+    Loop {
+        at: String,
+        source_profile: String,
+        path: Vec<String>,
+    },
+    /// `source_profile` names no profile, or neither `source_profile` nor
+    /// `credential_source` is set (`source_profile` then `None`).
+    #[error("{}", match source_profile {
+        Some(source) => format!("profile {at} has source_profile = {source}, which is no profile"),
+        None => format!("profile {at} has role_arn but neither source_profile nor credential_source"),
+    })]
+    MissingSource {
+        at: String,
+        source_profile: Option<String>,
+        path: Vec<String>,
+    },
+    /// Both `source_profile` and `credential_source`.
+    #[error("profile {at} has both source_profile and credential_source")]
+    SourceConflict { at: String, path: Vec<String> },
+}
+
+impl ChainError {
+    /// The profile where the chain breaks.
+    pub fn at(&self) -> &str {
+        match self {
+            ChainError::Loop { at, .. }
+            | ChainError::MissingSource { at, .. }
+            | ChainError::SourceConflict { at, .. } => at,
+        }
+    }
+}
+
+/// The profiles of the config and credentials files as botocore merges
+/// them: a key of the credentials file wins.
+#[derive(Debug, Clone, Copy)]
+pub struct Profiles<'a> {
+    config: Option<&'a AwsFile>,
+    credentials: Option<&'a AwsFile>,
+}
+
+impl<'a> Profiles<'a> {
+    /// The merged view of `config` and `credentials` (either may be missing).
+    pub fn new(config: Option<&'a AwsFile>, credentials: Option<&'a AwsFile>) -> Profiles<'a> {
+        Profiles {
+            config,
+            credentials,
+        }
+    }
+
+    fn sections(&self, profile: &str) -> Vec<&'a Section> {
+        [self.credentials, self.config]
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.profile(profile))
+            .collect()
+    }
+
+    /// Whether either file defines `profile`.
+    pub fn exists(&self, profile: &str) -> bool {
+        !self.sections(profile).is_empty()
+    }
+
+    /// The value of `key` in `profile` (credentials file first); empty
+    /// values count as unset.
+    pub fn get(&self, profile: &str, key: &str) -> Option<&'a str> {
+        self.sections(profile)
+            .into_iter()
+            .find_map(|s| s.get(key))
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Every chained profile name ([`Profiles::is_chained`]) of the config, then of
+    /// the credentials file, each once, in file order.
+    pub fn chained(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for file in [self.config, self.credentials].into_iter().flatten() {
+            for (name, _) in file.profiles() {
+                if self.is_chained(name) && !out.iter().any(|p| p == name) {
+                    out.push(name.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether `profile` assumes a role from another profile's or a
+    /// source's credentials: `role_arn` without `web_identity_token_file`.
+    pub fn is_chained(&self, profile: &str) -> bool {
+        self.get(profile, "role_arn").is_some()
+            && self.get(profile, "web_identity_token_file").is_none()
+    }
+
+    fn has_static_keys(&self, profile: &str) -> bool {
+        self.get(profile, "aws_access_key_id").is_some()
+            || self.get(profile, "aws_secret_access_key").is_some()
+    }
+
+    /// Follows `profile` to its root. `None` when `profile` is not chained
+    /// ([`Profiles::is_chained`]).
+    pub fn resolve(&self, profile: &str) -> Option<Result<Chain, ChainError>> {
+        if !self.is_chained(profile) {
+            return None;
+        }
+        let mut links = vec![profile.to_string()];
+        loop {
+            let at = links.last().expect("never empty").clone();
+            let source = self.get(&at, "source_profile");
+            let credential_source = self.get(&at, "credential_source");
+            let source = match (source, credential_source) {
+                (Some(_), Some(_)) => {
+                    return Some(Err(ChainError::SourceConflict { at, path: links }))
+                }
+                (None, Some(cs)) => {
+                    let root = Root::CredentialSource {
+                        profile: at,
+                        source: cs.to_string(),
+                    };
+                    return Some(Ok(Chain { links, root }));
+                }
+                (None, None) => {
+                    return Some(Err(ChainError::MissingSource {
+                        at,
+                        source_profile: None,
+                        path: links,
+                    }))
+                }
+                (Some(source), None) => source.to_string(),
+            };
+            if !self.exists(&source) {
+                return Some(Err(ChainError::MissingSource {
+                    at,
+                    source_profile: Some(source),
+                    path: links,
+                }));
+            }
+            if links.contains(&source) {
+                if source == at && self.has_static_keys(&at) {
+                    let root = Root::StaticKeys { profile: at };
+                    return Some(Ok(Chain { links, root }));
+                }
+                return Some(Err(ChainError::Loop {
+                    at,
+                    source_profile: source,
+                    path: links,
+                }));
+            }
+            if self.has_static_keys(&source) {
+                let root = Root::StaticKeys { profile: source };
+                return Some(Ok(Chain { links, root }));
+            }
+            if self.is_chained(&source) {
+                links.push(source);
+                continue;
+            }
+            let sso_session = self.get(&source, "sso_session").map(str::to_string);
+            let start_url = self.get(&source, "sso_start_url").map(str::to_string);
+            let root = if sso_session.is_some() || start_url.is_some() {
+                Root::Sso {
+                    profile: source,
+                    sso_session,
+                    start_url,
+                }
+            } else {
+                Root::Other { profile: source }
+            };
+            return Some(Ok(Chain { links, root }));
+        }
+    }
+}
+
+/// The account id and role name of an IAM role ARN
+/// (`arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`), or `None` when `arn` is
+/// not one.
+pub fn role_parts(arn: &str) -> Option<(&str, &str)> {
+    let mut fields = arn.splitn(6, ':');
+    let (Some("arn"), Some(_), Some("iam"), Some(""), Some(account), Some(resource)) = (
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+    ) else {
+        return None;
+    };
+    let path = resource.strip_prefix("role/")?;
+    let name = path.rsplit('/').next().filter(|n| !n.is_empty())?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some((account, name))
+}
+
+/// How `use`, `exec` and `uoa` activate `profile` when it is a chained
+/// profile of the config whose chain starts at an SSO profile with an
+/// `sso_session`: the [`Choice`] to export (`AWS_PROFILE` = `profile`, so
+/// the SDK assumes the roles itself; account and role from its `role_arn`;
+/// region by [`region_for`] from `regions`, the chained profile's own
+/// `region`, else the root profile's, else the session's) and the root's
+/// sso-session, whose login the caller makes valid first.
+///
+/// `Ok(None)`: `profile` is no chained profile of the config (or there is no
+/// config), or its root session is not `only_session` when that is given.
+///
+/// Errors: the config cannot be read; the chain is broken
+/// ([`ChainError`], with the `doctor` hint); it does not start at an SSO
+/// profile with an `sso_session` (legacy start URLs, static keys,
+/// `credential_source` and other providers are the SDK's alone); the root's
+/// sso-session is missing.
+pub fn activation(
+    env: &Environment,
+    profile: &str,
+    only_session: Option<&str>,
+    regions: &RegionDefaults,
+) -> anyhow::Result<Option<(Choice, SsoSession)>> {
+    let Some(config) = AwsFile::load_optional(&env.paths.config, FileKind::Config)? else {
+        return Ok(None);
+    };
+    let credentials = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)?;
+    let profiles = Profiles::new(Some(&config), credentials.as_ref());
+    if config.profile(profile).is_none() {
+        return Ok(None);
+    }
+    let Some(resolved) = profiles.resolve(profile) else {
+        return Ok(None);
+    };
+    let shown = crate::output::escape(profile);
+    let chain = resolved.map_err(|e| {
+        anyhow::anyhow!(
+            "{}\n  run: uo-aws-tui doctor",
+            crate::output::escape(&e.to_string())
+        )
+    })?;
+    let (root, session) = match &chain.root {
+        Root::Sso {
+            profile,
+            sso_session: Some(session),
+            ..
+        } => (profile.as_str(), session.as_str()),
+        other => anyhow::bail!(
+            "profile {shown} starts from profile {}, which is no SSO profile with an \
+             sso_session: activate it with `export AWS_PROFILE={shown}` and the SDK's own chain",
+            crate::output::escape(other.profile())
+        ),
+    };
+    if only_session.is_some_and(|s| s != session) {
+        return Ok(None);
+    }
+    let session = load_session(&config, session)
+        .with_context(|| format!("profile {shown} starts from profile {root}"))?;
+    let arn = profiles.get(profile, "role_arn").unwrap_or_default();
+    let (account_id, role_name) = role_parts(arn).unwrap_or(("", ""));
+    let own_region = profiles
+        .get(profile, "region")
+        .or_else(|| profiles.get(root, "region"));
+    let (region, _) = region_for(
+        regions,
+        &Assignment {
+            account_id,
+            account_name: None,
+            role_name: Some(role_name),
+        },
+        own_region,
+        &session.region,
+    );
+    let choice = Choice {
+        profile: profile.to_string(),
+        account_id: account_id.to_string(),
+        account_name: String::new(),
+        role_name: role_name.to_string(),
+        region,
+        sso_session: session.name.clone(),
+    };
+    Ok(Some((choice, session)))
+}
+
+/// A chained profile to write: `[profile name]` with `role_arn` and
+/// `source_profile`, and the optional keys botocore reads with them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainedProfile {
+    pub name: String,
+    pub source_profile: String,
+    /// An IAM role ARN ([`role_parts`] reads it).
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    pub role_session_name: Option<String>,
+    pub region: Option<String>,
+}
+
+impl ChainedProfile {
+    /// The default profile name for `role_arn`: `ACCOUNTID_ROLENAME`, as
+    /// native profiles are named; `None` when it is no IAM role ARN.
+    pub fn default_name(role_arn: &str) -> Option<String> {
+        role_parts(role_arn).map(|(account, role)| format!("{account}_{role}"))
+    }
+
+    /// The keys of the section in the order a new section gets them:
+    /// `role_arn`, `source_profile`, `external_id`, `role_session_name`,
+    /// `region` (the optional ones when given), then the ownership marker
+    /// [`crate::profile::OWNER_KEY`].
+    pub fn keys(&self) -> Vec<(&'static str, &str)> {
+        let mut keys = vec![
+            ("role_arn", self.role_arn.as_str()),
+            ("source_profile", self.source_profile.as_str()),
+        ];
+        for (key, value) in [
+            ("external_id", &self.external_id),
+            ("role_session_name", &self.role_session_name),
+            ("region", &self.region),
+        ] {
+            if let Some(value) = value {
+                keys.push((key, value.as_str()));
+            }
+        }
+        keys.push((crate::profile::OWNER_KEY, crate::profile::OWNER_VALUE));
+        keys
+    }
+}
+
+/// Writes `profile` into the config of `env` through the one config writer
+/// ([`crate::aws::config_write::ConfigWriter`]: locked, backed up, swapped
+/// in), checked against the text it edits: a section of that name that is
+/// not a chained profile uo-aws-tui wrote ([`crate::profile::is_ours`]) is
+/// never touched;
+/// the source profile must exist (in the config or the credentials file) and
+/// the new chain must resolve ([`Profiles::resolve`], so no loop). A section
+/// of ours gets only its differing keys changed.
+///
+/// Errors: `role_arn` is no IAM role ARN; a check above failed, or a value
+/// cannot be written safely ([`crate::aws::config::ConfigError`] through
+/// [`crate::aws::config_write::WriteError`], naming the file and line);
+/// the files cannot be read or written.
+pub fn write_chained(
+    env: &Environment,
+    profile: &ChainedProfile,
+) -> anyhow::Result<crate::aws::config_write::WriteOutcome> {
+    use crate::aws::config::{ConfigError, SectionName};
+    use crate::aws::config_edit::upsert_section;
+    if role_parts(&profile.role_arn).is_none() {
+        anyhow::bail!(
+            "--role-arn {} is no IAM role ARN (arn:aws:iam::ACCOUNTID:role/NAME)",
+            crate::output::escape(&profile.role_arn)
+        );
+    }
+    let credentials = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)?;
+    let path = &env.paths.config;
+    let outcome = crate::aws::config_write::ConfigWriter::new(path, &env.dirs).apply(|text| {
+        let current = AwsFile::parse(path, FileKind::Config, text)?;
+        let refuse = |line: usize, message: String| ConfigError::Refused {
+            path: path.clone(),
+            line,
+            message,
+        };
+        let name = crate::output::escape(&profile.name);
+        if let Some(section) = current.profile(&profile.name) {
+            if !crate::profile::is_ours(section) || section.get("role_arn").is_none() {
+                return Err(refuse(
+                    section.line,
+                    format!(
+                        "[profile {name}] exists and is no chained profile written by \
+                         uo-aws-tui; choose another --name"
+                    ),
+                ));
+            }
+        }
+        if !Profiles::new(Some(&current), credentials.as_ref()).exists(&profile.source_profile) {
+            return Err(refuse(
+                1,
+                format!(
+                    "source profile {} does not exist",
+                    crate::output::escape(&profile.source_profile)
+                ),
+            ));
+        }
+        let updated = upsert_section(
+            path,
+            FileKind::Config,
+            text,
+            &SectionName::Profile(profile.name.clone()),
+            &profile.keys(),
+        )?;
+        let edited = AwsFile::parse(path, FileKind::Config, &updated)?;
+        match Profiles::new(Some(&edited), credentials.as_ref()).resolve(&profile.name) {
+            Some(Ok(_)) => Ok(updated),
+            Some(Err(e)) => Err(refuse(
+                current.profile(&profile.name).map_or(1, |s| s.line),
+                crate::output::escape(&e.to_string()),
+            )),
+            None => Err(refuse(
+                1,
+                format!("[profile {name}] would not be read as a chained profile"),
+            )),
+        }
+    })?;
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::config::FileKind;
+    use std::path::Path;
+
+    fn parse(text: &str) -> AwsFile {
+        AwsFile::parse(Path::new("config"), FileKind::Config, text).unwrap()
+    }
+
+    const SSO: &str = "[sso-session uo]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-west-2\n\
+                       [profile root]\nsso_session = uo\nsso_account_id = 111111111111\nsso_role_name = Admin\n";
+
+    #[test]
+    fn role_arns() {
+        assert_eq!(
+            role_parts("arn:aws:iam::123456789012:role/deploy/Deploy"),
+            Some(("123456789012", "Deploy"))
+        );
+        assert_eq!(
+            role_parts("arn:aws-us-gov:iam::123456789012:role/R"),
+            Some(("123456789012", "R"))
+        );
+        assert_eq!(role_parts("arn:aws:iam::123456789012:user/R"), None);
+        assert_eq!(role_parts("arn:aws:iam::1234:role/R"), None);
+        assert_eq!(role_parts("arn:aws:iam::123456789012:role/"), None);
+    }
+
+    #[test]
+    fn two_links_reach_the_sso_root() {
+        let config = parse(&format!(
+            "{SSO}[profile a]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = root\n\
+             [profile b]\nrole_arn = arn:aws:iam::3:role/B\nsource_profile = a\n"
+        ));
+        let chain = Profiles::new(Some(&config), None)
+            .resolve("b")
+            .unwrap()
+            .unwrap();
+        assert_eq!(chain.links, ["b", "a"]);
+        assert_eq!(
+            chain.root,
+            Root::Sso {
+                profile: "root".into(),
+                sso_session: Some("uo".into()),
+                start_url: None
+            }
+        );
+        assert!(Profiles::new(Some(&config), None).resolve("root").is_none());
+    }
+
+    #[test]
+    fn self_source_with_static_keys_is_a_root_without_them_a_loop() {
+        let with_keys = parse(
+            "[profile s]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = s\naws_access_key_id = AKIA\naws_secret_access_key = x\n",
+        );
+        let chain = Profiles::new(Some(&with_keys), None)
+            .resolve("s")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            chain.root,
+            Root::StaticKeys {
+                profile: "s".into()
+            }
+        );
+        let without = parse("[profile s]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = s\n");
+        let err = Profiles::new(Some(&without), None)
+            .resolve("s")
+            .unwrap()
+            .unwrap_err();
+        assert!(matches!(err, ChainError::Loop { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn static_keys_win_over_role_arn_in_a_source() {
+        let config = parse(
+            "[profile a]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = b\n\
+             [profile b]\nrole_arn = arn:aws:iam::3:role/B\nsource_profile = a\n",
+        );
+        let credentials = AwsFile::parse(
+            Path::new("credentials"),
+            FileKind::Credentials,
+            "[b]\naws_access_key_id = AKIA\naws_secret_access_key = x\n",
+        )
+        .unwrap();
+        let chain = Profiles::new(Some(&config), Some(&credentials))
+            .resolve("a")
+            .unwrap()
+            .unwrap();
+        assert_eq!(chain.links, ["a"]);
+        assert_eq!(
+            chain.root,
+            Root::StaticKeys {
+                profile: "b".into()
+            }
+        );
+        let err = Profiles::new(Some(&config), None)
+            .resolve("a")
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ChainError::Loop {
+                at: "b".into(),
+                source_profile: "a".into(),
+                path: vec!["a".into(), "b".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn missing_sources_and_conflicts() {
+        let config = parse(
+            "[profile a]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = gone\n\
+             [profile b]\nrole_arn = arn:aws:iam::2:role/A\n\
+             [profile c]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = a\ncredential_source = Environment\n\
+             [profile d]\nrole_arn = arn:aws:iam::2:role/A\ncredential_source = Environment\n\
+             [profile w]\nrole_arn = arn:aws:iam::2:role/A\nweb_identity_token_file = /t\n",
+        );
+        let p = Profiles::new(Some(&config), None);
+        assert!(matches!(
+            p.resolve("a").unwrap(),
+            Err(ChainError::MissingSource { source_profile: Some(ref s), .. }) if s == "gone"
+        ));
+        assert!(matches!(
+            p.resolve("b").unwrap(),
+            Err(ChainError::MissingSource {
+                source_profile: None,
+                ..
+            })
+        ));
+        assert!(matches!(
+            p.resolve("c").unwrap(),
+            Err(ChainError::SourceConflict { .. })
+        ));
+        assert_eq!(
+            p.resolve("d").unwrap().unwrap().root,
+            Root::CredentialSource {
+                profile: "d".into(),
+                source: "Environment".into()
+            }
+        );
+        assert!(p.resolve("w").is_none());
+        assert_eq!(p.chained(), ["a", "b", "c", "d"]);
+    }
+}

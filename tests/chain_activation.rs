@@ -1,0 +1,168 @@
+//! Chained profiles (`role_arn` + `source_profile` on an SSO profile)
+//! through the real binary: `status --json` lists them under their root
+//! session; `use`, `exec` and `pick --select-1` refresh the root's login and
+//! export the chained profile itself.
+
+mod common;
+
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use common::DemoHome;
+use time::OffsetDateTime;
+use uo_aws_tui::aws::login::{self, Browser, Flow, LoginOptions, Oidc};
+use uo_aws_tui::aws::token_cache::{read_token, token_path, write_token};
+
+const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
+
+/// A root SSO profile of the demo session and two links on it: `deploy`
+/// assumes a role from `root`, `audit` from `deploy`.
+const CHAIN: &str = "\n[profile root]\nsso_session = uoregon\nsso_account_id = 127027105832\n\
+sso_role_name = AWSAdministratorAccess\nregion = us-west-2\n\n\
+[profile deploy]\nrole_arn = arn:aws:iam::190098774915:role/Deploy\nsource_profile = root\n\n\
+[profile audit]\nrole_arn = arn:aws:iam::078264571805:role/ci/Audit\nsource_profile = deploy\n\
+region = eu-west-1\n";
+
+fn bin(demo: &DemoHome, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_clear()
+        .env("HOME", demo.home.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(demo: &DemoHome, args: &[&str]) -> Output {
+    bin(demo, args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The demo home with [`CHAIN`] appended and a refreshable token (from a
+/// device-code login at the simulator) that expires in two minutes, so the
+/// next usable-token check refreshes it.
+async fn chained_home() -> DemoHome {
+    let demo = DemoHome::with_options(uo_aws_tui::sim::SimOptions {
+        auto_approve_device: true,
+        ..Default::default()
+    })
+    .await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str(CHAIN);
+    std::fs::write(&demo.paths().config, config).unwrap();
+    let session = demo.session();
+    let options = LoginOptions {
+        flow: Flow::DeviceCode,
+        open_browser: false,
+        redirect_port: None,
+        pkce_timeout: Duration::from_secs(60),
+        browser: Browser::from_env(),
+    };
+    let oidc = Oidc::new("us-west-2", Some(&demo.sim.endpoint()));
+    let mut token = login::login(&demo.paths().sso_cache, &session, &oidc, &options, &|_| {})
+        .await
+        .expect("device-code login");
+    assert!(token.refresh_token.is_some());
+    token.expires_at = OffsetDateTime::now_utc() + Duration::from_secs(120);
+    write_token(&token_path(&demo.paths().sso_cache, "uoregon"), &token).unwrap();
+    demo
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_lists_chained_profiles_under_their_root_session() {
+    let demo = chained_home().await;
+    let out = run(&demo, &["status", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let uo = &value.as_array().unwrap()[0];
+    assert_eq!(uo["session"], "uoregon");
+    assert_eq!(uo["state"], "expiring");
+    assert_eq!(uo["profile_names"], serde_json::json!(["root"]));
+    assert_eq!(
+        uo["chained_profiles"],
+        serde_json::json!(["deploy", "audit"])
+    );
+    let out = run(&demo, &["status"]);
+    assert!(
+        text(&out.stdout)
+            .contains("sso-session uoregon (expiring): chained profiles: deploy, audit\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn use_refreshes_the_root_and_exports_the_chained_profile() {
+    let demo = chained_home().await;
+    let path = token_path(&demo.paths().sso_cache, "uoregon");
+    let before = read_token(&path).unwrap();
+    let config_before = std::fs::read(&demo.paths().config).unwrap();
+    assert_eq!(demo.sim.oidc_counts().calls("refresh_token"), 0);
+
+    let out = run(&demo, &["use", "audit"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "export AWS_PROFILE='audit'\nexport AWS_REGION='eu-west-1'\nexport AWS_DEFAULT_REGION='eu-west-1'\n"
+    );
+    assert_eq!(demo.sim.oidc_counts().calls("refresh_token"), 1);
+    let after = read_token(&path).unwrap();
+    assert_ne!(after.access_token, before.access_token);
+    assert!(after.expires_at > before.expires_at);
+    // The chained profile is the SDK's to follow: nothing written.
+    assert_eq!(std::fs::read(&demo.paths().config).unwrap(), config_before);
+
+    // `deploy` has no region of its own: the root's.
+    let out = run(&demo, &["use", "--emit", "vars", "deploy"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "deploy\nus-west-2\n");
+    // Fresh now: no second refresh.
+    assert_eq!(demo.sim.oidc_counts().calls("refresh_token"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_and_pick_select_1_activate_the_chained_profile() {
+    let demo = chained_home().await;
+    let out = run(
+        &demo,
+        &[
+            "exec",
+            "deploy",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$AWS_PROFILE $AWS_REGION\"",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "deploy us-west-2\n");
+    assert_eq!(demo.sim.oidc_counts().calls("refresh_token"), 1);
+
+    let out = run(&demo, &["pick", "--select-1", "--emit", "vars", "audit"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "audit\neu-west-1\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_chain_is_refused_with_the_doctor_hint() {
+    let demo = DemoHome::new(3, 2).await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str(
+        "\n[profile lost]\nrole_arn = arn:aws:iam::190098774915:role/R\nsource_profile = gone\n",
+    );
+    std::fs::write(&demo.paths().config, config).unwrap();
+    let out = run(&demo, &["use", "lost"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("profile lost has source_profile = gone, which is no profile"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("run: uo-aws-tui doctor"), "{stderr}");
+}
