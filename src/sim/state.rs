@@ -14,7 +14,7 @@ use sha1::{Digest, Sha1};
 use super::error::PortalError;
 use super::oidc_state::OidcState;
 use super::org::Org;
-use super::{lock, RequestRecord, SimOptions};
+use super::{lock, Exchange, RequestRecord, SimOptions};
 
 /// The portal's bearer header (note the underscore).
 pub const BEARER_HEADER: &str = "x-amz-sso_bearer_token";
@@ -47,6 +47,17 @@ struct Cursor {
     again: bool,
 }
 
+/// One finished request in the log.
+struct Logged {
+    /// Its arrival number (from the simulator's serial numbers).
+    serial: u64,
+    /// Its answer's number (from the same serial numbers).
+    answer: u64,
+    arrived: Duration,
+    answered: Duration,
+    record: RequestRecord,
+}
+
 /// State shared by all requests of one simulator.
 pub(crate) struct SimState {
     /// The organisation served.
@@ -59,8 +70,10 @@ pub(crate) struct SimState {
     cursors: Mutex<HashMap<String, Cursor>>,
     /// OIDC registrations, device codes, authorization codes and refresh tokens.
     pub(crate) oidc: OidcState,
-    /// Completed requests, keyed by arrival number.
-    log: Mutex<Vec<(u64, RequestRecord)>>,
+    /// Completed requests in arrival order, with their arrival number.
+    log: Mutex<Vec<Logged>>,
+    /// When the simulator started (the timeline's zero).
+    started: Instant,
     /// Arrival times of the requests admitted within the last second (rate cap).
     admitted: Mutex<VecDeque<Instant>>,
     /// Accounts whose ListAccountRoles answers 500.
@@ -94,6 +107,7 @@ impl SimState {
             cursors: Mutex::new(HashMap::new()),
             oidc: OidcState::default(),
             log: Mutex::new(Vec::new()),
+            started: Instant::now(),
             admitted: Mutex::new(VecDeque::new()),
             failing: Mutex::new(failing),
             serial: AtomicU64::new(1),
@@ -238,15 +252,46 @@ impl SimState {
         lock(&self.failing).contains(account_id)
     }
 
-    /// Adds a finished request to the log under its arrival number.
-    pub(crate) fn record(&self, arrival: u64, record: RequestRecord) {
+    /// Time since the simulator started.
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Adds a finished request to the log under its arrival number, with
+    /// when it arrived (since the start) and, as now, when it was answered.
+    pub(crate) fn record(&self, arrival: u64, arrived: Duration, record: RequestRecord) {
+        let answered = self.elapsed();
+        let answer = self.next_serial();
         let mut log = lock(&self.log);
-        let at = log.partition_point(|(n, _)| *n < arrival);
-        log.insert(at, (arrival, record));
+        let at = log.partition_point(|l| l.serial < arrival);
+        log.insert(
+            at,
+            Logged {
+                serial: arrival,
+                answer,
+                arrived,
+                answered,
+                record,
+            },
+        );
     }
 
     /// Finished requests in arrival order.
     pub(crate) fn requests(&self) -> Vec<RequestRecord> {
-        lock(&self.log).iter().map(|(_, r)| r.clone()).collect()
+        lock(&self.log).iter().map(|l| l.record.clone()).collect()
+    }
+
+    /// Finished requests in arrival order, with their timeline.
+    pub(crate) fn exchanges(&self) -> Vec<Exchange> {
+        lock(&self.log)
+            .iter()
+            .map(|l| Exchange {
+                request: l.record.clone(),
+                arrival: l.serial,
+                answer: l.answer,
+                arrived: l.arrived,
+                answered: l.answered,
+            })
+            .collect()
     }
 }
