@@ -153,6 +153,11 @@ impl Catalog {
         fetched_at: OffsetDateTime,
     ) -> Catalog {
         let mut c = Catalog::default();
+        let n = accounts.len();
+        c.accounts.reserve(n);
+        c.listed.reserve(n);
+        c.done.reserve(n);
+        c.rows.reserve(n * 3);
         for (account, roles) in accounts {
             let account = Arc::new(account);
             let id = account.id.clone();

@@ -3,20 +3,23 @@
 //! Calls run with bounded concurrency ([`LimiterConfig::concurrency`]).
 //! Until the portal first answers `TooManyRequestsException` nothing else
 //! holds them back: the concurrency bound protects the portal until it says
-//! otherwise. A throttle tells the limiter how much the portal allows: the
-//! calls it admitted in the [`LimiterConfig::window`] before the throttled
-//! call was sent (counted by send time, including answers that arrive after
-//! the throttle). From then on calls are paced just under that learned rate
-//! ([`LimiterConfig::margin`] below it), and the pace is held: after
-//! [`LimiterConfig::probe_after`] without a throttle it rises by
-//! [`LimiterConfig::probe_step`], and by twice as much after each further
-//! quiet period (so a portal that allows more is found, slowly and rarely
-//! near the learned rate and quickly far below it), and the next throttle sets it again from what the
-//! portal delivered, never above the pace the throttle interrupted. Throttles
-//! of calls sent within one window of the last change of pace are ignored:
-//! the burst of 429s one overload causes, and the 429s a portal keeps
-//! answering while its window still holds the calls it admitted before,
-//! shrink the pace once, not once per answer.
+//! otherwise. The first throttle tells the limiter how much the portal
+//! allows: the calls it let through in the [`LimiterConfig::window`] before
+//! the throttle (counted by send time, including answers that arrive after
+//! it). From then on calls are paced just under that rate
+//! ([`LimiterConfig::margin`] below it) and the pace is held. A later
+//! throttle takes [`LimiterConfig::decrease`] off the pace (a window that
+//! the machine's own jitter filled a call too soon costs little), or goes
+//! down to what the portal delivered in the window before the throttled
+//! call when that is less (the portal allows fewer calls than before).
+//! After [`LimiterConfig::probe_after`] without a throttle the pace rises
+//! by [`LimiterConfig::probe_step`], and by twice as much after each further
+//! quiet period: a portal that allows more is found, slowly and rarely near
+//! the learned rate and quickly far below it. Throttles of calls sent within
+//! one window of the last throttle that changed the pace are ignored: the
+//! burst of 429s one overload causes, and the 429s a portal keeps answering
+//! while its window still holds the calls it admitted before, change the
+//! pace once, not once per answer.
 //!
 //! The caller says what each of its errors means ([`Failure`]): a throttled
 //! call, and a call that met a transient failure (a 5xx, a timeout or a
@@ -63,6 +66,9 @@ pub struct LimiterConfig {
     /// How far under the learned rate calls are paced: the pace is
     /// `(1 - margin)` × the rate the portal delivered (0 ≤ margin < 1).
     pub margin: f64,
+    /// A throttle at the pace takes this fraction off it (0 ≤ decrease < 1),
+    /// or more when the portal delivered less.
+    pub decrease: f64,
     /// How long the pace is held without a throttle before it is raised by
     /// `probe_step`.
     pub probe_after: Duration,
@@ -91,6 +97,7 @@ impl Default for LimiterConfig {
             concurrency: DEFAULT_CONCURRENCY,
             min_rate: 1.0,
             margin: 0.025,
+            decrease: 0.01,
             probe_after: Duration::from_secs(10),
             probe_step: 0.01,
             window: Duration::from_secs(1),
@@ -153,8 +160,8 @@ pub struct LimiterStats {
     pub since_throttle: Option<Duration>,
 }
 
-/// The throttle the pace was last set from: the delivered count it saw
-/// grows when answers to calls sent before it arrive later.
+/// The first throttle, which set the first pace: the delivered count it
+/// saw grows when answers to calls sent before it arrive later.
 #[derive(Debug, Clone, Copy)]
 struct Basis {
     /// When the throttle was answered; successes sent in the window before
@@ -162,12 +169,6 @@ struct Basis {
     at: Instant,
     /// Successes counted so far.
     delivered: u32,
-    /// Calls of slack added to the count (one once paced: a throttle at the
-    /// pace itself is the portal's window being a call short, not a sign
-    /// that it allows fewer).
-    slack: u32,
-    /// The pace the throttle interrupted (`None`: unpaced).
-    before: Option<f64>,
 }
 
 /// The pacing state, behind one mutex.
@@ -225,13 +226,11 @@ impl State {
             .count() as u32
     }
 
-    /// The pace a basis gives: `(1 - margin)` × the delivered rate, never
-    /// above the pace it interrupted, never below `min_rate`.
-    fn pace_from(basis: &Basis, c: &LimiterConfig) -> f64 {
+    /// `(1 - margin)` × the rate of `calls` per window, never below
+    /// `min_rate`.
+    fn under(calls: u32, c: &LimiterConfig) -> f64 {
         let span = c.window.as_secs_f64().max(1e-3);
-        let delivered = (basis.delivered + basis.slack) as f64 / span;
-        let capped = basis.before.map_or(delivered, |p| p.min(delivered));
-        (capped * (1.0 - c.margin.clamp(0.0, 0.99))).max(c.min_rate)
+        (calls as f64 / span * (1.0 - c.margin.clamp(0.0, 0.99))).max(c.min_rate)
     }
 
     /// A number in [0, 1) (xorshift; good enough for jitter).
@@ -374,7 +373,7 @@ impl Limiter {
         if counts {
             basis.delivered += 1;
             s.basis = Some(basis);
-            let pace = State::pace_from(&basis, c);
+            let pace = State::under(basis.delivered, c);
             if s.pace.is_none_or(|p| pace > p) {
                 s.set_pace(pace, now);
             }
@@ -396,18 +395,31 @@ impl Limiter {
         s.changed = Some(now);
         s.step = None;
         s.trim(now, c.window);
-        let basis = Basis {
-            at: now,
-            delivered: s.delivered_within(now, c.window),
-            slack: u32::from(s.pace.is_some()),
-            before: s.pace,
+        let pace = match s.pace {
+            // The first throttle: what the portal let through in the last
+            // window is what it allows.
+            None => {
+                let basis = Basis {
+                    at: now,
+                    delivered: s.delivered_within(now, c.window),
+                };
+                s.basis = Some(basis);
+                s.first_throttle = Some(now);
+                s.last_change = now;
+                State::under(basis.delivered, c)
+            }
+            // At the pace: take `decrease` off it, and go down to what the
+            // portal delivered in the window before the throttled call was
+            // sent (one call of slack for where the window falls) when that
+            // is less.
+            Some(pace) => {
+                s.basis = None;
+                let end = ticket.sent_at + c.window / 200;
+                let delivered = s.delivered_within(end, c.window) + 1;
+                let backed = pace * (1.0 - c.decrease.clamp(0.0, 0.99));
+                backed.min(State::under(delivered, c)).max(c.min_rate)
+            }
         };
-        s.basis = Some(basis);
-        if s.first_throttle.is_none() {
-            s.first_throttle = Some(now);
-            s.last_change = now;
-        }
-        let pace = State::pace_from(&basis, c);
         s.set_pace(pace, now);
     }
 
@@ -649,6 +661,19 @@ mod tests {
             let second = limiter.pace().unwrap();
             assert!((second - 97.5).abs() < 1e-6, "{second}");
             assert_eq!(limiter.stats().throttled, 2);
+            drop((t, u));
+            // A throttle at a pace the portal delivered in full (at 97.5
+            // req/s two calls fall in the 20 ms window, three with the
+            // slack: 146 req/s after the margin) takes 1 % off the pace.
+            std::thread::sleep(Duration::from_millis(25));
+            for _ in 0..4 {
+                let t = limiter.acquire().await;
+                limiter.on_success(&t);
+            }
+            let u = limiter.acquire().await;
+            limiter.on_throttle(&u);
+            let third = limiter.pace().unwrap();
+            assert!((third - 97.5 * 0.99).abs() < 1e-6, "{third}");
         });
     }
 
