@@ -638,7 +638,10 @@ mod tests {
         });
 
         runtime.block_on(async {
-            let limiter = Limiter::new(short_window());
+            // A 200 ms window: wide enough that a busy machine does not
+            // move the calls below out of it.
+            let window = Duration::from_millis(200);
+            let limiter = Limiter::new(LimiterConfig { window, ..quick() });
             for _ in 0..5 {
                 let t = limiter.acquire().await;
                 limiter.on_success(&t);
@@ -646,34 +649,33 @@ mod tests {
             let t = limiter.acquire().await;
             limiter.on_throttle(&t);
             drop(t);
-            // Unpaced: 5 calls in a 20 ms window is 250 req/s; 2.5 % under.
+            // Unpaced: 5 calls in a 200 ms window is 25 req/s; 2.5 % under.
             let first = limiter.pace().unwrap();
-            assert!((first - 250.0 * 0.975).abs() < 1e-6, "{first}");
+            assert!((first - 25.0 * 0.975).abs() < 1e-6, "{first}");
             // Past the window: a throttle of a call whose window holds one
-            // success. The pace backs off to the smaller of the old pace and
-            // the delivered rate (one call of slack: 2 in 20 ms, 100 req/s),
-            // 2.5 % under.
-            std::thread::sleep(Duration::from_millis(25));
+            // success. The pace backs off to the smaller of 99 % of the old
+            // pace and the delivered rate (one call of slack: 2 in 200 ms,
+            // 10 req/s), 2.5 % under.
+            std::thread::sleep(window + Duration::from_millis(10));
+            let t = limiter.acquire().await;
+            let u = limiter.acquire().await;
+            limiter.on_success(&t);
+            limiter.on_throttle(&u);
+            let second = limiter.pace().unwrap();
+            assert!((second - 9.75).abs() < 1e-6, "{second}");
+            assert_eq!(limiter.stats().throttled, 2);
+            drop((t, u));
+            // A later throttle at the pace takes at least 1 % off it (more
+            // when fewer calls than the pace fell in the window before it,
+            // which depends on how promptly this machine sent them).
+            std::thread::sleep(window + Duration::from_millis(10));
             let t = limiter.acquire().await;
             limiter.on_success(&t);
             let u = limiter.acquire().await;
             limiter.on_throttle(&u);
-            let second = limiter.pace().unwrap();
-            assert!((second - 97.5).abs() < 1e-6, "{second}");
-            assert_eq!(limiter.stats().throttled, 2);
-            drop((t, u));
-            // A throttle at a pace the portal delivered in full (at 97.5
-            // req/s two calls fall in the 20 ms window, three with the
-            // slack: 146 req/s after the margin) takes 1 % off the pace.
-            std::thread::sleep(Duration::from_millis(25));
-            for _ in 0..4 {
-                let t = limiter.acquire().await;
-                limiter.on_success(&t);
-            }
-            let u = limiter.acquire().await;
-            limiter.on_throttle(&u);
             let third = limiter.pace().unwrap();
-            assert!((third - 97.5 * 0.99).abs() < 1e-6, "{third}");
+            assert!(third <= second * 0.99 + 1e-9, "{third}");
+            assert!(third >= limiter.config().min_rate, "{third}");
         });
     }
 
