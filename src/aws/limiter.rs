@@ -13,9 +13,8 @@
 //! down to what the portal delivered in the window before the throttled
 //! call when that is less (the portal allows fewer calls than before).
 //! After [`LimiterConfig::probe_after`] without a throttle the pace rises
-//! by [`LimiterConfig::probe_step`], and by twice as much after each further
-//! quiet period: a portal that allows more is found, slowly and rarely near
-//! the learned rate and quickly far below it. Throttles of calls sent within
+//! by [`LimiterConfig::probe_step`]: a portal that allows more is found,
+//! slowly and rarely. Throttles of calls sent within
 //! one window of the last throttle that changed the pace are ignored: the
 //! burst of 429s one overload causes, and the 429s a portal keeps answering
 //! while its window still holds the calls it admitted before, change the
@@ -39,9 +38,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// How many calls run at once by default (the portal's ListAccountRoles
 /// workers).
 pub const DEFAULT_CONCURRENCY: usize = 8;
-
-/// The largest probe step: the pace rises at most 25 % in one probe.
-const MAX_PROBE_STEP: f64 = 0.25;
 
 /// What a failed call means to the limiter, as the caller classifies its
 /// error for [`Limiter::run`].
@@ -72,10 +68,7 @@ pub struct LimiterConfig {
     /// How long the pace is held without a throttle before it is raised by
     /// `probe_step`.
     pub probe_after: Duration,
-    /// The first probe after a throttle multiplies the pace by
-    /// `1 + probe_step`; each further probe without a throttle between
-    /// doubles the step (up to 25 %), so a pace far below what the portal
-    /// allows recovers in a few probes.
+    /// A probe multiplies the pace by `1 + probe_step`.
     pub probe_step: f64,
     /// The span the delivered rate is counted over, and the least time
     /// between a change of pace and a throttle that may change it again.
@@ -182,9 +175,6 @@ struct State {
     changed: Option<Instant>,
     /// When the pace was last set by a throttle.
     decreased: Option<Instant>,
-    /// The next probe's step, when it is not `probe_step` (each probe
-    /// without a throttle since doubles it).
-    step: Option<f64>,
     basis: Option<Basis>,
     /// When the first throttle was seen.
     first_throttle: Option<Instant>,
@@ -290,7 +280,6 @@ impl Limiter {
                 next_slot: now,
                 changed: None,
                 decreased: None,
-                step: None,
                 basis: None,
                 first_throttle: None,
                 rate_seconds: 0.0,
@@ -334,9 +323,7 @@ impl Limiter {
                     if s.changed
                         .is_some_and(|t| now.duration_since(t) >= c.probe_after)
                     {
-                        let step = s.step.unwrap_or(c.probe_step).max(0.0);
-                        s.set_pace(pace * (1.0 + step), now);
-                        s.step = Some((step * 2.0).min(MAX_PROBE_STEP));
+                        s.set_pace(pace * (1.0 + c.probe_step.max(0.0)), now);
                         s.changed = Some(now);
                     }
                     let pace = s.pace.unwrap_or(pace);
@@ -393,7 +380,6 @@ impl Limiter {
         }
         s.decreased = Some(now);
         s.changed = Some(now);
-        s.step = None;
         s.trim(now, c.window);
         let pace = match s.pace {
             // The first throttle: what the portal let through in the last
@@ -623,17 +609,16 @@ mod tests {
             drop(t);
             // Nothing delivered: the floor.
             assert_eq!(limiter.pace(), Some(100.0));
-            // Each call after `probe_after` raises the pace: by 1 %, then
-            // 2 %, 4 %, …
+            // Each call after `probe_after` raises the pace by 1 %.
             let t = limiter.acquire().await;
             assert!((limiter.pace().unwrap() - 101.0).abs() < 1e-9);
             limiter.on_success(&t);
             drop(t);
             let t = limiter.acquire().await;
-            assert!((limiter.pace().unwrap() - 101.0 * 1.02).abs() < 1e-9);
+            assert!((limiter.pace().unwrap() - 101.0 * 1.01).abs() < 1e-9);
             drop(t);
             let t = limiter.acquire().await;
-            assert!((limiter.pace().unwrap() - 101.0 * 1.02 * 1.04).abs() < 1e-9);
+            assert!((limiter.pace().unwrap() - 101.0 * 1.01 * 1.01).abs() < 1e-9);
             drop(t);
         });
 
