@@ -4,10 +4,16 @@
 //! cargo build --release && cargo run --release --example bench_table
 //! ```
 //!
-//! (`… --example bench_table -- filter` prints only the filter table.)
+//! (`… --example bench_table -- filter` prints only the filter table,
+//! `… -- listing` only the listing table, `… -- first-frame` only the
+//! first-frame table; `BENCH_BINARY=path` times another build's first
+//! frame.)
 //!
-//! 1. a full listing of 300 simulated accounts (20 ms latency) with a 25 rps
-//!    cap and without one, against its limit
+//! 1. full listings of simulated organisations (300 accounts at 20 ms
+//!    latency with a 25 rps cap and without one; 1 000 accounts at 50 ms
+//!    with a 20 rps cap), each by our concurrent listing and by a serial
+//!    client (one call at a time through the same SDK client, as the
+//!    serial tools do), against the limit
 //!    `max(requests / rps, requests × latency / concurrency)`;
 //! 2. filter latency per keystroke at 1k, 15k and 50k rows, typing realistic
 //!    queries one character at a time through the searcher the picker's
@@ -33,7 +39,32 @@ use uo_aws_tui::search::{ProfileNamer, Searcher};
 use uo_aws_tui::sim::{org_catalog, SimOptions, Simulator};
 
 const CONCURRENCY: usize = 8;
-const LATENCY: Duration = Duration::from_millis(20);
+
+/// One listing benchmark: an organisation, the simulator's latency and cap.
+struct Case {
+    accounts: usize,
+    latency: Duration,
+    cap: Option<u32>,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        accounts: 300,
+        latency: Duration::from_millis(20),
+        cap: Some(25),
+    },
+    Case {
+        accounts: 300,
+        latency: Duration::from_millis(20),
+        cap: None,
+    },
+    Case {
+        accounts: 1000,
+        latency: Duration::from_millis(50),
+        cap: Some(20),
+    },
+];
+
 const QUERIES: &[&str] = &[
     "research admin",
     "knight sandbox read",
@@ -44,7 +75,14 @@ const QUERIES: &[&str] = &[
 ];
 
 fn main() {
-    if std::env::args().nth(1).as_deref() == Some("filter") {
+    let only = std::env::args().nth(1);
+    if only.as_deref() == Some("first-frame") {
+        // Only section 3: `… --example bench_table -- first-frame`.
+        println!("machine: {}", machine());
+        first_frame(15_000);
+        return;
+    }
+    if only.as_deref() == Some("filter") {
         // Only section 2: `cargo run --release --example bench_table -- filter`.
         println!("machine: {}", machine());
         for rows in [1_000, 15_000, 50_000] {
@@ -59,15 +97,17 @@ fn main() {
         .expect("a runtime");
     println!("machine: {}", machine());
     println!();
-    println!(
-        "## Listing: 300 accounts, {} ms latency, concurrency {CONCURRENCY}",
-        LATENCY.as_millis()
-    );
+    println!("## Listing: concurrency {CONCURRENCY} against a serial client");
     println!();
-    println!("| cap | requests | elapsed | limit | ratio | 429s | retries | accounts | failed |");
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for cap in [Some(25), None] {
-        runtime.block_on(listing(cap));
+    println!(
+        "| accounts | latency | cap | requests | limit | ours | ours / limit | 429s | serial | serial / limit | 429s | ours / serial | accounts listed |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for case in CASES {
+        runtime.block_on(listing(case));
+    }
+    if only.as_deref() == Some("listing") {
+        return;
     }
     println!();
     println!(
@@ -100,18 +140,42 @@ fn machine() -> String {
     format!("{cores} cores (nproc), {cpu}")
 }
 
-async fn listing(cap: Option<u32>) {
-    let sim = Simulator::start(
+/// What one listing run did, from the simulator's log.
+struct Run {
+    elapsed: f64,
+    /// Calls answered 200 (what the listing needs).
+    ok: usize,
+    throttled: usize,
+    accounts: usize,
+}
+
+async fn simulator(case: &Case) -> Simulator {
+    Simulator::start(
         SimOptions {
-            accounts: Some(300),
-            latency: LATENCY,
-            rps: cap,
+            accounts: Some(case.accounts),
+            latency: case.latency,
+            rps: case.cap,
             ..SimOptions::default()
         },
         SocketAddr::from(([127, 0, 0, 1], 0)),
     )
     .await
-    .expect("simulator");
+    .expect("simulator")
+}
+
+fn outcome(sim: &Simulator, elapsed: f64, accounts: usize) -> Run {
+    let log = sim.requests();
+    Run {
+        elapsed,
+        ok: log.iter().filter(|r| r.status == 200).count(),
+        throttled: log.iter().filter(|r| r.status == 429).count(),
+        accounts,
+    }
+}
+
+/// Our listing: `stream_catalog` with `CONCURRENCY` workers.
+async fn ours(case: &Case) -> Run {
+    let sim = simulator(case).await;
     let token = sim.issue_access_token(Duration::from_secs(3600));
     let limiter = Limiter::new(LimiterConfig::with_concurrency(CONCURRENCY));
     let portal = Portal::new("us-west-2", Some(&sim.endpoint()), &token, CONCURRENCY)
@@ -124,23 +188,68 @@ async fn listing(cap: Option<u32>) {
         catalog.apply(e);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let log = sim.requests();
-    let ok = log.iter().filter(|r| r.status == 200).count();
-    let throttled = log.iter().filter(|r| r.status == 429).count();
-    let by_rate = cap.map_or(0.0, |c| ok as f64 / c as f64);
-    let by_latency = ok as f64 * LATENCY.as_secs_f64() / CONCURRENCY as f64;
-    let limit = by_rate.max(by_latency);
     let p = catalog.progress();
-    println!(
-        "| {} | {ok} | {elapsed:.2} s | {limit:.2} s | {:.2}× | {throttled} | {} | {}/{} | {} |",
-        cap.map_or("none".to_string(), |c| format!("{c} rps")),
-        elapsed / limit,
-        limiter.stats().retries,
-        p.roles_done,
-        sim.org().accounts.len(),
-        p.failed,
-    );
+    let run = outcome(&sim, elapsed, p.roles_done - p.failed);
     sim.shutdown().await;
+    run
+}
+
+/// A serial client: every ListAccounts page, then each account's roles,
+/// one call at a time through the same SDK client (and its retries).
+async fn serial(case: &Case) -> Run {
+    let sim = simulator(case).await;
+    let token = sim.issue_access_token(Duration::from_secs(3600));
+    let portal = Portal::new("us-west-2", Some(&sim.endpoint()), &token, 1);
+    let started = Instant::now();
+    let mut accounts = Vec::new();
+    let mut next = None;
+    loop {
+        let (page, token) = portal
+            .list_accounts_page(next.take())
+            .await
+            .expect("ListAccounts");
+        accounts.extend(page);
+        match token {
+            Some(t) => next = Some(t),
+            None => break,
+        }
+    }
+    let mut listed = 0;
+    for account in &accounts {
+        if portal.list_roles(&account.id).await.is_ok() {
+            listed += 1;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let run = outcome(&sim, elapsed, listed);
+    sim.shutdown().await;
+    run
+}
+
+async fn listing(case: &Case) {
+    let ours = ours(case).await;
+    let serial = serial(case).await;
+    let by_rate = case.cap.map_or(0.0, |c| ours.ok as f64 / c as f64);
+    let by_latency = ours.ok as f64 * case.latency.as_secs_f64() / CONCURRENCY as f64;
+    let limit = by_rate.max(by_latency);
+    println!(
+        "| {} | {} ms | {} | {} | {limit:.2} s | {:.2} s | {:.3}× | {} | {:.2} s | {:.3}× | {} | {:.3} | {}/{} ours, {}/{} serial |",
+        case.accounts,
+        case.latency.as_millis(),
+        case.cap.map_or("none".to_string(), |c| format!("{c} rps")),
+        ours.ok,
+        ours.elapsed,
+        ours.elapsed / limit,
+        ours.throttled,
+        serial.elapsed,
+        serial.elapsed / limit,
+        serial.throttled,
+        ours.elapsed / serial.elapsed,
+        ours.accounts,
+        case.accounts,
+        serial.accounts,
+        case.accounts,
+    );
 }
 
 fn percentile(sorted: &[Duration], q: f64) -> Duration {
@@ -207,11 +316,17 @@ fn filter(rows: usize) {
 }
 
 fn first_frame(rows: usize) {
+    // `BENCH_BINARY=path` times another build (e.g. an older one, for a
+    // before/after comparison in one run); by default the release binary
+    // beside this example.
     let exe = std::env::current_exe().expect("own path");
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|d| d.join("uo-aws-tui"))
+    let bin = std::env::var_os("BENCH_BINARY")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            exe.parent()
+                .and_then(Path::parent)
+                .map(|d| d.join("uo-aws-tui"))
+        })
         .filter(|p| p.exists())
         .expect("build the binary first: cargo build --release");
     let home = tempfile::tempdir().expect("a temp dir");
@@ -229,6 +344,8 @@ fn first_frame(rows: usize) {
     cache::store(&path, uo_aws_tui::demo::SESSION, &cached).expect("cache stored");
     let size = std::fs::metadata(&path).map_or(0, |m| m.len());
     let mut times = Vec::new();
+    let mut cpu = Vec::new();
+    let mut waited = Vec::new();
     let mut peak_kib = 0u64;
     for _ in 0..20 {
         let started = Instant::now();
@@ -258,19 +375,48 @@ fn first_frame(rows: usize) {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or(0);
         peak_kib = peak_kib.max(kib);
+        // `schedstat: <ns on a CPU> <ns runnable, waiting for one> <slices>`
+        // of the drawing thread, when the binary prints it.
+        let sched: Vec<u64> = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("schedstat:"))
+            .map(|v| {
+                v.split_whitespace()
+                    .filter_map(|n| n.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let [on_cpu, runnable, ..] = sched[..] {
+            cpu.push(Duration::from_nanos(on_cpu));
+            waited.push(Duration::from_nanos(runnable));
+        }
     }
+    cpu.sort();
+    waited.sort();
     times.sort();
     let rss_kib = peak_kib;
-    println!("| rows | cache file | runs | median | p90 | max | peak RSS |");
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    let median = |v: &[Duration]| {
+        if v.is_empty() {
+            "–".to_string()
+        } else {
+            ms(percentile(v, 0.5))
+        }
+    };
     println!(
-        "| {} | {:.1} MiB | {} | {} | {} | {} | {:.1} MiB |",
+        "| rows | cache file | runs | median | p90 | min | max | drawing thread on a CPU (median) | waiting for a CPU (median) | peak RSS |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| {} | {:.1} MiB | {} | {} | {} | {} | {} | {} | {} | {:.1} MiB |",
         catalog.rows().len(),
         size as f64 / 1048576.0,
         times.len(),
         ms(percentile(&times, 0.5)),
         ms(percentile(&times, 0.9)),
+        ms(times[0]),
         ms(*times.last().unwrap()),
+        median(&cpu),
+        median(&waited),
         rss_kib as f64 / 1024.0
     );
 }

@@ -310,9 +310,7 @@ impl Recorder {
             })
             .collect();
         accounts.sort_by(|a, b| {
-            a.name
-                .to_lowercase()
-                .cmp(&b.name.to_lowercase())
+            crate::row::cmp_lowercase(&a.name, &b.name)
                 .then_with(|| a.name.cmp(&b.name))
                 .then_with(|| a.id.cmp(&b.id))
         });

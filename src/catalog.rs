@@ -7,7 +7,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use time::OffsetDateTime;
 
@@ -123,8 +123,11 @@ pub struct Catalog {
     /// Accounts listed by the current pass (the first listing or a refresh).
     listed: HashSet<String>,
     rows: Vec<Row>,
-    /// Each row's search fields, prepared once, in the same order as `rows`.
-    prepared: Arc<Vec<Prepared>>,
+    /// Each row's search fields, in the same order as `rows`: prepared on
+    /// first use (or by the thread [`Catalog::restore`] starts), then kept
+    /// up to date as rows come and go. Shared with that thread until it is
+    /// done.
+    prepared: Arc<OnceLock<Arc<Vec<Prepared>>>>,
     /// Bumped whenever the rows change.
     version: u64,
     /// Accounts whose roles arrived, and whether that attempt failed.
@@ -150,6 +153,11 @@ impl Catalog {
         fetched_at: OffsetDateTime,
     ) -> Catalog {
         let mut c = Catalog::default();
+        let n = accounts.len();
+        c.accounts.reserve(n);
+        c.listed.reserve(n);
+        c.done.reserve(n);
+        c.rows.reserve(n * 3);
         for (account, roles) in accounts {
             let account = Arc::new(account);
             let id = account.id.clone();
@@ -185,7 +193,7 @@ impl Catalog {
         {
             c.rows.sort_by(Row::base_cmp);
         }
-        c.prepared = Arc::new(c.rows.iter().map(Prepared::new).collect());
+        c.prepare_in_background();
         c.version = 1;
         c.progress.accounts_complete = true;
         c.progress.complete = true;
@@ -248,9 +256,38 @@ impl Catalog {
         &self.rows
     }
 
-    /// The rows' prepared search fields, index for index.
+    /// The rows' prepared search fields, index for index (prepared now
+    /// when nothing has prepared them yet; waits for the thread
+    /// [`Catalog::restore`] started when it is at work on them).
     pub fn prepared(&self) -> &Arc<Vec<Prepared>> {
-        &self.prepared
+        self.prepared.get_or_init(|| prepare(&self.rows))
+    }
+
+    /// Prepares the rows' search fields on a thread of their own when there
+    /// are enough of them to hold up a frame ([`BACKGROUND_PREPARE_ROWS`]);
+    /// whoever needs them first waits for it (or, when the thread could not
+    /// be started, prepares them).
+    fn prepare_in_background(&mut self) {
+        if self.rows.len() < BACKGROUND_PREPARE_ROWS {
+            return;
+        }
+        let cell = self.prepared.clone();
+        let rows = self.rows.clone();
+        let _ = std::thread::Builder::new()
+            .name("prepare-rows".into())
+            .spawn(move || {
+                cell.get_or_init(|| prepare(&rows));
+            });
+    }
+
+    /// The prepared fields, when they exist, to change along with the rows
+    /// (a catalog sharing them with a clone or a preparing thread gets its
+    /// own copy first; one not prepared yet stays so).
+    fn prepared_mut(&mut self) -> Option<&mut Vec<Prepared>> {
+        self.prepared.get()?;
+        Arc::make_mut(&mut self.prepared)
+            .get_mut()
+            .map(Arc::make_mut)
     }
 
     /// A number that changes whenever the rows do (ranks computed for one
@@ -392,7 +429,9 @@ impl Catalog {
         let at = self
             .rows
             .partition_point(|r| r.base_cmp(&row) != Ordering::Greater);
-        Arc::make_mut(&mut self.prepared).insert(at, Prepared::new(&row));
+        if let Some(prepared) = self.prepared_mut() {
+            prepared.insert(at, Prepared::new(&row));
+        }
         self.rows.insert(at, row);
         self.version += 1;
     }
@@ -405,15 +444,30 @@ impl Catalog {
         }
         let mut flags = kept.iter();
         self.rows.retain(|_| *flags.next().unwrap_or(&true));
-        let mut flags = kept.iter();
-        Arc::make_mut(&mut self.prepared).retain(|_| *flags.next().unwrap_or(&true));
+        if let Some(prepared) = self.prepared_mut() {
+            let mut flags = kept.iter();
+            prepared.retain(|_| *flags.next().unwrap_or(&true));
+        }
         self.version += 1;
     }
 }
 
+/// Rows from this many on are prepared for search off the draw path when a
+/// catalog is restored.
+pub const BACKGROUND_PREPARE_ROWS: usize = 2_000;
+
+/// Each row's search fields, index for index.
+fn prepare(rows: &[Row]) -> Arc<Vec<Prepared>> {
+    Arc::new(rows.iter().map(Prepared::new).collect())
+}
+
 impl Searcher {
-    /// [`Searcher::rank_prepared`] for the rows of `catalog`.
+    /// [`Searcher::rank_prepared`] for the rows of `catalog`. A query
+    /// without terms needs no prepared fields and does not wait for them.
     pub fn rank_catalog(&mut self, query: &str, catalog: &Catalog) -> Vec<usize> {
+        if let Some(all) = self.rank_blank(query, catalog.rows()) {
+            return all;
+        }
         self.rank_prepared(query, catalog.prepared(), catalog.version())
     }
 }

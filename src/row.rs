@@ -48,9 +48,7 @@ impl Row {
     pub fn base_cmp(&self, other: &Row) -> Ordering {
         let a = &self.account;
         let b = &other.account;
-        a.name
-            .to_lowercase()
-            .cmp(&b.name.to_lowercase())
+        cmp_lowercase(&a.name, &b.name)
             .then_with(|| a.name.cmp(&b.name))
             .then_with(|| a.id.cmp(&b.id))
             .then_with(|| match (&self.kind, &other.kind) {
@@ -59,6 +57,18 @@ impl Row {
                 (RowKind::Failed(_), RowKind::Role(_)) => Ordering::Greater,
                 (RowKind::Failed(_), RowKind::Failed(_)) => Ordering::Equal,
             })
+    }
+}
+
+/// `a.to_lowercase().cmp(&b.to_lowercase())`, without allocating when both
+/// are ASCII (the usual account name).
+pub fn cmp_lowercase(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    } else {
+        a.to_lowercase().cmp(&b.to_lowercase())
     }
 }
 
@@ -219,6 +229,37 @@ mod tests {
             "123456789012_ops@research.x+y"
         );
         assert_eq!(profile_name("1", "a b\u{e9}"), "1_a-b-");
+    }
+
+    #[test]
+    fn names_compare_as_their_lower_case_does() {
+        let names = [
+            "alpha",
+            "Alpha",
+            "ALPHA",
+            "alphabet",
+            "Beta",
+            "beta-2",
+            "_x",
+            "Zeta",
+            "zeta",
+            "\u{c9}cole",
+            "\u{e9}cole",
+            "\u{3a3}\u{3a3}",
+            "\u{3c3}\u{3c2}",
+            "",
+            "a b",
+            "a_b",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(
+                    cmp_lowercase(a, b),
+                    a.to_lowercase().cmp(&b.to_lowercase()),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -851,6 +851,33 @@ impl Searcher {
     /// Every row: the recently chosen ones of the namer's session first
     /// (most recent first), then the rest in base order.
     fn base_order(&self, prepared: &[Prepared]) -> Vec<usize> {
+        self.base_order_by(prepared.len(), |i| {
+            let p = &prepared[i];
+            p.role().map(|role| (p.inner.account.id.as_str(), role))
+        })
+    }
+
+    /// What [`Searcher::rank`] answers for a query without terms (every
+    /// row, recently chosen first, then base order), from the rows
+    /// themselves: nothing is prepared. `None` when `query` has terms.
+    pub fn rank_blank(&mut self, query: &str, rows: &[Row]) -> Option<Vec<usize>> {
+        if parse_query(query).iter().any(Option::is_some) {
+            return None;
+        }
+        self.last = None;
+        Some(self.base_order_by(rows.len(), |i| {
+            let r = &rows[i];
+            r.role().map(|role| (r.account.id.as_str(), role))
+        }))
+    }
+
+    /// `0..n` with the recently chosen rows of the namer's session first;
+    /// `key(i)` is row `i`'s (account id, role), `None` for a failed row.
+    fn base_order_by<'r>(
+        &self,
+        n: usize,
+        key: impl Fn(usize) -> Option<(&'r str, &'r str)>,
+    ) -> Vec<usize> {
         let session = self.profiles.as_ref().map(|n| n.session.as_str());
         let rank: HashMap<(&str, &str), usize> = self
             .recent
@@ -859,13 +886,10 @@ impl Searcher {
             .filter(|(_, (s, _, _))| Some(s.as_str()) == session)
             .map(|(i, (_, id, role))| ((id.as_str(), role.as_str()), i))
             .collect();
-        let mut order: Vec<usize> = (0..prepared.len()).collect();
+        let mut order: Vec<usize> = (0..n).collect();
         if !rank.is_empty() {
             order.sort_by_key(|&i| {
-                let p = &prepared[i];
-                let r = p
-                    .role()
-                    .and_then(|role| rank.get(&(p.inner.account.id.as_str(), role)));
+                let r = key(i).and_then(|k| rank.get(&k));
                 (r.copied().unwrap_or(usize::MAX), i)
             });
         }

@@ -1,15 +1,24 @@
 //! One adaptive limiter for every portal call of a session.
 //!
-//! Calls run with bounded concurrency and are paced at a request rate. The
-//! rate starts at [`LimiterConfig::initial_rate`] and grows multiplicatively
-//! with every success (slow start) until the first `TooManyRequestsException`;
-//! from then on it follows AIMD: every success adds a little
-//! ([`LimiterConfig::additive`] requests per second, per second of successes),
-//! and a throttle sets it to [`LimiterConfig::decrease`] times the smaller of
-//! the current rate and the rate actually delivered over the last
-//! [`LimiterConfig::window`] (so a slow-start overshoot is undone in one
-//! step). Decreases are at least one window apart: the burst of 429s that one
-//! overload causes shrinks the rate once, not once per answer.
+//! Calls run with bounded concurrency ([`LimiterConfig::concurrency`]).
+//! Until the portal first answers `TooManyRequestsException` nothing else
+//! holds them back: the concurrency bound protects the portal until it says
+//! otherwise. The first throttle tells the limiter how much the portal
+//! allows: the calls it let through in the [`LimiterConfig::window`] before
+//! the throttle (counted by send time, including answers that arrive after
+//! it). From then on calls are paced just under that rate
+//! ([`LimiterConfig::margin`] below it) and the pace is held. A later
+//! throttle takes [`LimiterConfig::decrease`] off the pace (a window that
+//! the machine's own jitter filled a call too soon costs little), or goes
+//! down to what the portal delivered in the window before the throttled
+//! call when that is less (the portal allows fewer calls than before).
+//! After [`LimiterConfig::probe_after`] without a throttle the pace rises
+//! by [`LimiterConfig::probe_step`]: a portal that allows more is found,
+//! slowly and rarely. Throttles of calls sent within
+//! one window of the last throttle that changed the pace are ignored: the
+//! burst of 429s one overload causes, and the 429s a portal keeps answering
+//! while its window still holds the calls it admitted before, change the
+//! pace once, not once per answer.
 //!
 //! The caller says what each of its errors means ([`Failure`]): a throttled
 //! call, and a call that met a transient failure (a 5xx, a timeout or a
@@ -34,9 +43,10 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 /// error for [`Limiter::run`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
-    /// The service refused for load (429): retried, and the rate shrinks.
+    /// The service refused for load (429): retried, and the pace is set
+    /// from what the service delivered.
     Throttled,
-    /// A 5xx, a timeout or a connection failure: retried at the same rate.
+    /// A 5xx, a timeout or a connection failure: retried at the same pace.
     Transient,
     /// Anything else: returned at once.
     Fatal,
@@ -47,22 +57,21 @@ pub enum Failure {
 pub struct LimiterConfig {
     /// Calls in flight at once (at least 1).
     pub concurrency: usize,
-    /// Requests per second before anything is known.
-    pub initial_rate: f64,
-    /// The rate never goes below this.
+    /// The pace never goes below this many requests per second.
     pub min_rate: f64,
-    /// The rate never goes above this.
-    pub max_rate: f64,
-    /// Slow start: each success multiplies the rate by `1 + ramp`.
-    pub ramp: f64,
-    /// After the first throttle: requests per second added per second of
-    /// successes (each success adds `additive / rate`).
-    pub additive: f64,
-    /// After a throttle the rate becomes this times the smaller of the rate
-    /// and the delivered rate (0 < decrease < 1).
+    /// How far under the learned rate calls are paced: the pace is
+    /// `(1 - margin)` × the rate the portal delivered (0 ≤ margin < 1).
+    pub margin: f64,
+    /// A throttle at the pace takes this fraction off it (0 ≤ decrease < 1),
+    /// or more when the portal delivered less.
     pub decrease: f64,
-    /// The span the delivered rate is measured over, and the least time
-    /// between two decreases.
+    /// How long the pace is held without a throttle before it is raised by
+    /// `probe_step`.
+    pub probe_after: Duration,
+    /// A probe multiplies the pace by `1 + probe_step`.
+    pub probe_step: f64,
+    /// The span the delivered rate is counted over, and the least time
+    /// between a change of pace and a throttle that may change it again.
     pub window: Duration,
     /// First retry waits about this long; each further retry doubles it.
     pub backoff_base: Duration,
@@ -79,12 +88,11 @@ impl Default for LimiterConfig {
     fn default() -> Self {
         LimiterConfig {
             concurrency: DEFAULT_CONCURRENCY,
-            initial_rate: 150.0,
             min_rate: 1.0,
-            max_rate: 1000.0,
-            ramp: 0.1,
-            additive: 2.0,
-            decrease: 0.85,
+            margin: 0.025,
+            decrease: 0.01,
+            probe_after: Duration::from_secs(10),
+            probe_step: 0.01,
             window: Duration::from_secs(1),
             backoff_base: Duration::from_millis(200),
             backoff_max: Duration::from_secs(10),
@@ -125,7 +133,8 @@ impl LimiterConfig {
 /// Counters for the status bar and the benchmarks.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LimiterStats {
-    /// The current request rate, requests per second.
+    /// Requests per second: the pace once a throttle set one, until then
+    /// the rate of successful calls over the last window.
     pub rate: f64,
     /// Calls sent (first tries and retries).
     pub calls: u64,
@@ -133,57 +142,85 @@ pub struct LimiterStats {
     pub retries: u64,
     /// `TooManyRequestsException` answers seen.
     pub throttled: u64,
-    /// Whether the rate is still in slow start (no throttle seen yet).
-    pub slow_start: bool,
-    /// The time-weighted mean rate since the first throttle, if there was one.
+    /// Whether calls are paced (a throttle was seen); before that only the
+    /// concurrency bound holds them.
+    pub paced: bool,
+    /// The time-weighted mean pace since the first throttle, if there was
+    /// one, requests per second.
     pub mean_rate_since_throttle: Option<f64>,
     /// Calls sent since the first throttle, and over how long.
     pub calls_since_throttle: u64,
     pub since_throttle: Option<Duration>,
 }
 
-/// The rate state, behind one mutex.
+/// The first throttle, which set the first pace: the delivered count it
+/// saw grows when answers to calls sent before it arrive later.
+#[derive(Debug, Clone, Copy)]
+struct Basis {
+    /// When the throttle was answered; successes sent in the window before
+    /// it count.
+    at: Instant,
+    /// Successes counted so far.
+    delivered: u32,
+}
+
+/// The pacing state, behind one mutex.
 #[derive(Debug)]
 struct State {
-    rate: f64,
-    slow_start: bool,
+    /// Requests per second; `None` until the first throttle.
+    pace: Option<f64>,
     /// The earliest time the next call may be sent.
     next_slot: Instant,
-    /// When the rate was last decreased.
-    last_decrease: Option<Instant>,
+    /// When the pace was last set by a throttle or raised by a probe.
+    changed: Option<Instant>,
+    /// When the pace was last set by a throttle.
+    decreased: Option<Instant>,
+    basis: Option<Basis>,
     /// When the first throttle was seen.
     first_throttle: Option<Instant>,
-    /// ∫ rate dt since the first throttle, up to `last_change`.
+    /// ∫ pace dt since the first throttle, up to `last_change`.
     rate_seconds: f64,
     last_change: Instant,
     calls_since_throttle: u64,
-    /// When the calls that succeeded within the last window were sent.
+    /// Send times of recent successful calls, in the order they succeeded.
     delivered: VecDeque<Instant>,
     rng: u64,
 }
 
 impl State {
-    fn set_rate(&mut self, rate: f64, now: Instant) {
-        if self.first_throttle.is_some() {
-            self.rate_seconds += self.rate * now.duration_since(self.last_change).as_secs_f64();
+    fn set_pace(&mut self, pace: f64, now: Instant) {
+        if let (Some(old), Some(_)) = (self.pace, self.first_throttle) {
+            self.rate_seconds += old * now.duration_since(self.last_change).as_secs_f64();
         }
         self.last_change = now;
-        self.rate = rate;
+        self.pace = Some(pace);
     }
 
-    /// Successes per second over the last `window` (counted over the whole
-    /// window even when the first call is more recent: a server's quota is
-    /// per window, and a burst into a young window overstates it).
-    fn delivered_rate(&mut self, now: Instant, window: Duration) -> Option<f64> {
+    /// Forgets successes sent more than two windows before `now`.
+    fn trim(&mut self, now: Instant, window: Duration) {
+        let keep = window * 2;
         while self
             .delivered
             .front()
-            .is_some_and(|t| now.duration_since(*t) > window)
+            .is_some_and(|t| now.saturating_duration_since(*t) > keep)
         {
             self.delivered.pop_front();
         }
-        let span = window.as_secs_f64();
-        (span > 0.0 && !self.delivered.is_empty()).then(|| self.delivered.len() as f64 / span)
+    }
+
+    /// Successes sent within `window` up to `end`.
+    fn delivered_within(&self, end: Instant, window: Duration) -> u32 {
+        self.delivered
+            .iter()
+            .filter(|t| **t <= end && end.duration_since(**t) <= window)
+            .count() as u32
+    }
+
+    /// `(1 - margin)` × the rate of `calls` per window, never below
+    /// `min_rate`.
+    fn under(calls: u32, c: &LimiterConfig) -> f64 {
+        let span = c.window.as_secs_f64().max(1e-3);
+        (calls as f64 / span * (1.0 - c.margin.clamp(0.0, 0.99))).max(c.min_rate)
     }
 
     /// A number in [0, 1) (xorshift; good enough for jitter).
@@ -201,7 +238,21 @@ impl State {
 #[derive(Debug)]
 pub struct Ticket {
     _permit: OwnedSemaphorePermit,
+    slot: Option<Instant>,
     sent_at: Instant,
+}
+
+impl Ticket {
+    /// When the call was let go (the end of its wait for a slot and a pace).
+    pub fn sent_at(&self) -> Instant {
+        self.sent_at
+    }
+
+    /// The send time the pace gave the call (it waited until then); `None`
+    /// when calls were not paced.
+    pub fn slot(&self) -> Option<Instant> {
+        self.slot
+    }
 }
 
 /// The adaptive limiter shared by every portal call of a session (clone the
@@ -222,16 +273,14 @@ impl Limiter {
         let mut seed = [0u8; 8];
         let _ = getrandom::fill(&mut seed);
         let rng = u64::from_le_bytes(seed) | 1;
-        let rate = config
-            .initial_rate
-            .clamp(config.min_rate.max(0.001), config.max_rate.max(0.001));
         Arc::new(Limiter {
             permits: Arc::new(Semaphore::new(config.concurrency.max(1))),
             state: Mutex::new(State {
-                rate,
-                slow_start: true,
+                pace: None,
                 next_slot: now,
-                last_decrease: None,
+                changed: None,
+                decreased: None,
+                basis: None,
                 first_throttle: None,
                 rate_seconds: 0.0,
                 last_change: now,
@@ -254,8 +303,9 @@ impl Limiter {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Waits for a concurrency slot and for the next send time at the
-    /// current rate.
+    /// Waits for a concurrency slot and, once calls are paced, for the next
+    /// send time at the pace (raising the pace first when it has been held
+    /// for [`LimiterConfig::probe_after`] without a throttle).
     pub async fn acquire(&self) -> Ticket {
         let permit = self
             .permits
@@ -264,57 +314,99 @@ impl Limiter {
             .await
             .expect("the limiter's semaphore is never closed");
         let at = {
+            let c = &self.config;
             let mut s = self.state();
             let now = Instant::now();
-            let at = s.next_slot.max(now);
-            s.next_slot = at + Duration::from_secs_f64(1.0 / s.rate);
-            if s.first_throttle.is_some() {
-                s.calls_since_throttle += 1;
+            match s.pace {
+                None => None,
+                Some(pace) => {
+                    if s.changed
+                        .is_some_and(|t| now.duration_since(t) >= c.probe_after)
+                    {
+                        s.set_pace(pace * (1.0 + c.probe_step.max(0.0)), now);
+                        s.changed = Some(now);
+                    }
+                    let pace = s.pace.unwrap_or(pace);
+                    let at = s.next_slot.max(now);
+                    s.next_slot = at + Duration::from_secs_f64(1.0 / pace);
+                    s.calls_since_throttle += 1;
+                    Some(at)
+                }
             }
-            at
         };
-        tokio::time::sleep_until(at.into()).await;
+        if let Some(at) = at {
+            tokio::time::sleep_until(at.into()).await;
+        }
         self.calls.fetch_add(1, Ordering::Relaxed);
         Ticket {
             _permit: permit,
-            sent_at: at,
+            slot: at,
+            sent_at: Instant::now(),
         }
     }
 
-    /// A call succeeded: the rate grows.
+    /// A call succeeded: it counts towards the delivered rate (and towards
+    /// the throttle the pace was last set from, when it was sent in the
+    /// window before that throttle's call and answered after it).
     pub fn on_success(&self, ticket: &Ticket) {
         let c = &self.config;
+        let now = Instant::now();
         let mut s = self.state();
+        s.trim(now, c.window);
         s.delivered.push_back(ticket.sent_at);
-        let rate = if s.slow_start {
-            s.rate * (1.0 + c.ramp)
-        } else {
-            s.rate + c.additive / s.rate
-        };
-        s.set_rate(rate.min(c.max_rate), Instant::now());
+        let Some(mut basis) = s.basis else { return };
+        let counts =
+            ticket.sent_at <= basis.at && basis.at.duration_since(ticket.sent_at) <= c.window;
+        if counts {
+            basis.delivered += 1;
+            s.basis = Some(basis);
+            let pace = State::under(basis.delivered, c);
+            if s.pace.is_none_or(|p| pace > p) {
+                s.set_pace(pace, now);
+            }
+        }
     }
 
-    /// A call was throttled: slow start ends and the rate shrinks (at most
-    /// once per window).
-    pub fn on_throttle(&self, _ticket: &Ticket) {
+    /// A call was throttled: unless the call was sent within one window of
+    /// the last change of pace, the pace is set from the rate the portal
+    /// delivered in the window before the call was sent.
+    pub fn on_throttle(&self, ticket: &Ticket) {
         self.throttled.fetch_add(1, Ordering::Relaxed);
         let c = &self.config;
         let now = Instant::now();
         let mut s = self.state();
-        s.slow_start = false;
-        if s.last_decrease
-            .is_some_and(|d| now.duration_since(d) < c.window)
-        {
+        if s.decreased.is_some_and(|t| ticket.sent_at < t + c.window) {
             return;
         }
-        s.last_decrease = Some(now);
-        let delivered = s.delivered_rate(now, c.window).unwrap_or(s.rate);
-        let rate = (s.rate.min(delivered) * c.decrease).max(c.min_rate);
-        s.set_rate(rate, now);
-        if s.first_throttle.is_none() {
-            s.first_throttle = Some(now);
-            s.last_change = now;
-        }
+        s.decreased = Some(now);
+        s.changed = Some(now);
+        s.trim(now, c.window);
+        let pace = match s.pace {
+            // The first throttle: what the portal let through in the last
+            // window is what it allows.
+            None => {
+                let basis = Basis {
+                    at: now,
+                    delivered: s.delivered_within(now, c.window),
+                };
+                s.basis = Some(basis);
+                s.first_throttle = Some(now);
+                s.last_change = now;
+                State::under(basis.delivered, c)
+            }
+            // At the pace: take `decrease` off it, and go down to what the
+            // portal delivered in the window before the throttled call was
+            // sent (one call of slack for where the window falls) when that
+            // is less.
+            Some(pace) => {
+                s.basis = None;
+                let end = ticket.sent_at + c.window / 200;
+                let delivered = s.delivered_within(end, c.window) + 1;
+                let backed = pace * (1.0 - c.decrease.clamp(0.0, 0.99));
+                backed.min(State::under(delivered, c)).max(c.min_rate)
+            }
+        };
+        s.set_pace(pace, now);
     }
 
     /// Runs `call` under the limiter: paced, retried with backoff when
@@ -365,29 +457,46 @@ impl Limiter {
         }
     }
 
-    /// The current rate in requests per second.
+    /// Requests per second: the pace once a throttle set one, until then
+    /// the rate of successful calls over the last window.
     pub fn rate(&self) -> f64 {
-        self.state().rate
+        let c = &self.config;
+        let mut s = self.state();
+        match s.pace {
+            Some(pace) => pace,
+            None => {
+                let now = Instant::now();
+                s.trim(now, c.window);
+                let n = s.delivered_within(now, c.window);
+                n as f64 / c.window.as_secs_f64().max(1e-3)
+            }
+        }
+    }
+
+    /// The pace in requests per second, `None` until the first throttle.
+    pub fn pace(&self) -> Option<f64> {
+        self.state().pace
     }
 
     pub fn stats(&self) -> LimiterStats {
+        let rate = self.rate();
         let s = self.state();
         let now = Instant::now();
         let since = s.first_throttle.map(|t| now.duration_since(t));
-        let mean = since.map(|d| {
-            let total = s.rate_seconds + s.rate * now.duration_since(s.last_change).as_secs_f64();
+        let mean = since.zip(s.pace).map(|(d, pace)| {
+            let total = s.rate_seconds + pace * now.duration_since(s.last_change).as_secs_f64();
             if d.as_secs_f64() > 0.0 {
                 total / d.as_secs_f64()
             } else {
-                s.rate
+                pace
             }
         });
         LimiterStats {
-            rate: s.rate,
+            rate,
             calls: self.calls.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
             throttled: self.throttled.load(Ordering::Relaxed),
-            slow_start: s.slow_start,
+            paced: s.pace.is_some(),
             mean_rate_since_throttle: mean,
             calls_since_throttle: s.calls_since_throttle,
             since_throttle: since,
@@ -420,37 +529,148 @@ mod tests {
         assert_eq!(c.backoff(99, 1.0), Duration::from_millis(1000));
     }
 
+    /// A limiter with a 20 ms window, so tests can leave it behind.
+    fn short_window() -> LimiterConfig {
+        LimiterConfig {
+            window: Duration::from_millis(20),
+            ..quick()
+        }
+    }
+
     #[tokio::test]
-    async fn slow_start_ramps_until_the_first_throttle_then_aimd() {
+    async fn calls_are_not_paced_before_the_first_throttle() {
         let limiter = Limiter::new(quick());
-        let start = limiter.rate();
-        for _ in 0..5 {
+        for _ in 0..200 {
+            let t = limiter.acquire().await;
+            assert_eq!(t.slot(), None, "no call waits for a pace");
+            limiter.on_success(&t);
+        }
+        let stats = limiter.stats();
+        assert!(!stats.paced);
+        assert_eq!(stats.calls, 200);
+        assert_eq!(limiter.pace(), None);
+    }
+
+    #[tokio::test]
+    async fn after_a_throttle_calls_are_paced_just_under_the_delivered_rate() {
+        let limiter = Limiter::new(quick());
+        for _ in 0..20 {
             let t = limiter.acquire().await;
             limiter.on_success(&t);
         }
-        let ramped = limiter.rate();
-        assert!((ramped - start * 1.1f64.powi(5)).abs() < 1e-6, "{ramped}");
+        let held = limiter.acquire().await;
         let t = limiter.acquire().await;
         limiter.on_throttle(&t);
-        let after = limiter.rate();
-        // 0.85 × the smaller of the rate and what the last second delivered
-        // (5 successes).
-        assert!((after - 5.0 * 0.85).abs() < 1e-6, "{after}");
-        // Another throttle within the window changes nothing.
+        // 20 successes in the last second: 2.5 % under 20 req/s.
+        let pace = limiter.pace().expect("paced");
+        assert!((pace - 19.5).abs() < 1e-9, "{pace}");
+        // More 429s of the same overload change nothing.
         limiter.on_throttle(&t);
-        assert_eq!(limiter.rate(), after);
-        let t = limiter.acquire().await;
-        limiter.on_success(&t);
-        assert!((limiter.rate() - (after + 2.0 / after)).abs() < 1e-6);
+        assert_eq!(limiter.pace(), Some(pace));
+        // A call sent before the throttle and answered after it counts.
+        limiter.on_success(&held);
+        let pace = limiter.pace().unwrap();
+        assert!((pace - 21.0 * 0.975).abs() < 1e-9, "{pace}");
+        drop((held, t));
+        // Paced: no two calls are let go closer than one interval of the
+        // pace, and none before its slot.
+        let interval = Duration::from_secs_f64(1.0 / pace);
+        let mut last: Option<Instant> = None;
+        for _ in 0..8 {
+            let t = limiter.acquire().await;
+            let slot = t.slot().expect("paced");
+            assert!(t.sent_at() >= slot);
+            if let Some(last) = last {
+                assert!(slot.duration_since(last) >= interval, "{:?}", slot - last);
+            }
+            last = Some(slot);
+            limiter.on_success(&t);
+        }
         let stats = limiter.stats();
+        assert!(stats.paced);
         assert_eq!(stats.throttled, 2);
-        assert!(!stats.slow_start);
         assert!(stats.mean_rate_since_throttle.is_some());
+    }
+
+    #[test]
+    fn a_held_pace_is_probed_upward_and_the_next_throttle_backs_off_to_the_delivered_rate() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let limiter = Limiter::new(LimiterConfig {
+                probe_after: Duration::ZERO,
+                min_rate: 100.0,
+                ..short_window()
+            });
+            let t = limiter.acquire().await;
+            limiter.on_throttle(&t);
+            drop(t);
+            // Nothing delivered: the floor.
+            assert_eq!(limiter.pace(), Some(100.0));
+            // Each call after `probe_after` raises the pace by 1 %.
+            let t = limiter.acquire().await;
+            assert!((limiter.pace().unwrap() - 101.0).abs() < 1e-9);
+            limiter.on_success(&t);
+            drop(t);
+            let t = limiter.acquire().await;
+            assert!((limiter.pace().unwrap() - 101.0 * 1.01).abs() < 1e-9);
+            drop(t);
+            let t = limiter.acquire().await;
+            assert!((limiter.pace().unwrap() - 101.0 * 1.01 * 1.01).abs() < 1e-9);
+            drop(t);
+        });
+
+        runtime.block_on(async {
+            // A 200 ms window: wide enough that a busy machine does not
+            // move the calls below out of it.
+            let window = Duration::from_millis(200);
+            let limiter = Limiter::new(LimiterConfig { window, ..quick() });
+            for _ in 0..5 {
+                let t = limiter.acquire().await;
+                limiter.on_success(&t);
+            }
+            let t = limiter.acquire().await;
+            limiter.on_throttle(&t);
+            drop(t);
+            // Unpaced: 5 calls in a 200 ms window is 25 req/s; 2.5 % under.
+            let first = limiter.pace().unwrap();
+            assert!((first - 25.0 * 0.975).abs() < 1e-6, "{first}");
+            // Past the window: a throttle of a call whose window holds one
+            // success. The pace backs off to the smaller of 99 % of the old
+            // pace and the delivered rate (one call of slack: 2 in 200 ms,
+            // 10 req/s), 2.5 % under.
+            std::thread::sleep(window + Duration::from_millis(10));
+            let t = limiter.acquire().await;
+            let u = limiter.acquire().await;
+            limiter.on_success(&t);
+            limiter.on_throttle(&u);
+            let second = limiter.pace().unwrap();
+            assert!((second - 9.75).abs() < 1e-6, "{second}");
+            assert_eq!(limiter.stats().throttled, 2);
+            drop((t, u));
+            // A later throttle at the pace takes at least 1 % off it (more
+            // when fewer calls than the pace fell in the window before it,
+            // which depends on how promptly this machine sent them).
+            std::thread::sleep(window + Duration::from_millis(10));
+            let t = limiter.acquire().await;
+            limiter.on_success(&t);
+            let u = limiter.acquire().await;
+            limiter.on_throttle(&u);
+            let third = limiter.pace().unwrap();
+            assert!(third <= second * 0.99 + 1e-9, "{third}");
+            assert!(third >= limiter.config().min_rate, "{third}");
+        });
     }
 
     #[tokio::test]
     async fn throttles_and_transient_errors_are_retried_and_others_are_not() {
-        let limiter = Limiter::new(quick());
+        // A floor high enough that the pace after the throttle costs nothing.
+        let limiter = Limiter::new(LimiterConfig {
+            min_rate: 1000.0,
+            ..quick()
+        });
         let mut n = 0;
         let out = limiter
             .run(kind, || {

@@ -330,7 +330,8 @@ fn finish_unlisted(outcome: Outcome) -> anyhow::Result<Exit> {
 /// Benchmark hook (hidden, see docs/performance.md): with this variable
 /// set, `pick` draws its first frame into an in-memory 120×40 terminal
 /// instead of `/dev/tty`, prints its peak resident set (`VmHWM` of
-/// /proc/self/status, where there is one) on stderr and exits 1 —
+/// /proc/self/status, where there is one) and the drawing thread's CPU time
+/// (`schedstat:` from /proc/thread-self/schedstat) on stderr and exits 1 —
 /// everything from process start to the first frame except the terminal's
 /// own setup.
 pub const FIRST_FRAME_PROBE: &str = "UO_AWS_TUI_FIRST_FRAME_PROBE";
@@ -348,6 +349,11 @@ fn first_frame_probe(app: &mut App) -> anyhow::Result<Exit> {
         })
     {
         crate::output::note(line);
+    }
+    // `schedstat: <ns on a CPU> <ns waiting for one>` of this thread: the
+    // work up to the first frame, apart from how busy the machine is.
+    if let Ok(stat) = std::fs::read_to_string("/proc/thread-self/schedstat") {
+        crate::output::note(format!("schedstat: {}", stat.trim()));
     }
     Ok(Exit::Cancelled)
 }

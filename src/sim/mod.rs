@@ -62,6 +62,7 @@ use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -233,6 +234,26 @@ pub struct RequestRecord {
     pub status: u16,
 }
 
+/// When one request arrived and when its answer was ready, as the
+/// simulator's timeline keeps them ([`Simulator::exchanges`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    /// The request as the request log keeps it.
+    pub request: RequestRecord,
+    /// When it arrived, as an event number: arrivals and answers of one
+    /// simulator are numbered on one counter, so a request arrived before
+    /// another's answer was ready exactly when its `arrival` is smaller than
+    /// that `answer`.
+    pub arrival: u64,
+    /// When its answer was ready, as an event number (see `arrival`).
+    pub answer: u64,
+    /// When it arrived, since the simulator started.
+    pub arrived: Duration,
+    /// When its answer was ready (after the latency knob), since the
+    /// simulator started.
+    pub answered: Duration,
+}
+
 /// A running simulator. [`Simulator::shutdown`] stops it and waits; dropping it
 /// asks the server to stop without waiting.
 pub struct Simulator {
@@ -268,6 +289,11 @@ impl Simulator {
     ) -> std::io::Result<Simulator> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        // Each answer leaves at once instead of waiting for the client's
+        // delayed ACK of the previous segment.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let state = Arc::new(SimState::new(opts, org));
         let app = router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -362,6 +388,13 @@ impl Simulator {
         self.state.assume_role_calls()
     }
 
+    /// Every request answered so far with when it arrived and when its
+    /// answer was ready, in arrival order (a request still being answered
+    /// appears once its response is ready).
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.state.exchanges()
+    }
+
     /// Stops accepting connections, lets open requests finish (up to five
     /// seconds), then returns.
     pub async fn shutdown(mut self) {
@@ -418,6 +451,7 @@ async fn serve_request(
     next: Next,
 ) -> Response {
     let arrival = state.next_serial();
+    let arrived = state.elapsed();
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or_default().to_string();
@@ -437,6 +471,7 @@ async fn serve_request(
     let status = response.status().as_u16();
     state.record(
         arrival,
+        arrived,
         RequestRecord {
             method,
             path,

@@ -15,7 +15,7 @@ use super::error::PortalError;
 use super::federation_state::FederationState;
 use super::oidc_state::OidcState;
 use super::org::Org;
-use super::{lock, RequestRecord, SimOptions};
+use super::{lock, Exchange, RequestRecord, SimOptions};
 
 /// The portal's bearer header (note the underscore).
 pub const BEARER_HEADER: &str = "x-amz-sso_bearer_token";
@@ -48,6 +48,17 @@ struct Cursor {
     again: bool,
 }
 
+/// One finished request in the log.
+struct Logged {
+    /// Its arrival number (from the simulator's serial numbers).
+    serial: u64,
+    /// Its answer's number (from the same serial numbers).
+    answer: u64,
+    arrived: Duration,
+    answered: Duration,
+    record: RequestRecord,
+}
+
 /// State shared by all requests of one simulator.
 pub(crate) struct SimState {
     /// The organisation served.
@@ -62,8 +73,10 @@ pub(crate) struct SimState {
     pub(crate) oidc: OidcState,
     /// Role credentials issued, sign-in tokens and sign-in calls.
     pub(crate) federation: FederationState,
-    /// Completed requests, keyed by arrival number.
-    log: Mutex<Vec<(u64, RequestRecord)>>,
+    /// Completed requests in arrival order, with their arrival number.
+    log: Mutex<Vec<Logged>>,
+    /// When the simulator started (the timeline's zero).
+    started: Instant,
     /// Arrival times of the requests admitted within the last second (rate cap).
     admitted: Mutex<VecDeque<Instant>>,
     /// Accounts whose ListAccountRoles answers 500.
@@ -100,6 +113,7 @@ impl SimState {
             oidc: OidcState::default(),
             federation: FederationState::default(),
             log: Mutex::new(Vec::new()),
+            started: Instant::now(),
             admitted: Mutex::new(VecDeque::new()),
             failing: Mutex::new(failing),
             serial: AtomicU64::new(1),
@@ -245,11 +259,28 @@ impl SimState {
         lock(&self.failing).contains(account_id)
     }
 
-    /// Adds a finished request to the log under its arrival number.
-    pub(crate) fn record(&self, arrival: u64, record: RequestRecord) {
+    /// Time since the simulator started.
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Adds a finished request to the log under its arrival number, with
+    /// when it arrived (since the start) and, as now, when it was answered.
+    pub(crate) fn record(&self, arrival: u64, arrived: Duration, record: RequestRecord) {
+        let answered = self.elapsed();
+        let answer = self.next_serial();
         let mut log = lock(&self.log);
-        let at = log.partition_point(|(n, _)| *n < arrival);
-        log.insert(at, (arrival, record));
+        let at = log.partition_point(|l| l.serial < arrival);
+        log.insert(
+            at,
+            Logged {
+                serial: arrival,
+                answer,
+                arrived,
+                answered,
+                record,
+            },
+        );
     }
 
     /// Records an STS AssumeRole call.
@@ -264,6 +295,20 @@ impl SimState {
 
     /// Finished requests in arrival order.
     pub(crate) fn requests(&self) -> Vec<RequestRecord> {
-        lock(&self.log).iter().map(|(_, r)| r.clone()).collect()
+        lock(&self.log).iter().map(|l| l.record.clone()).collect()
+    }
+
+    /// Finished requests in arrival order, with their timeline.
+    pub(crate) fn exchanges(&self) -> Vec<Exchange> {
+        lock(&self.log)
+            .iter()
+            .map(|l| Exchange {
+                request: l.record.clone(),
+                arrival: l.serial,
+                answer: l.answer,
+                arrived: l.arrived,
+                answered: l.answered,
+            })
+            .collect()
     }
 }
