@@ -39,12 +39,28 @@ impl Login {
 }
 
 /// Where profile `profile` of `config` gets its SSO login: its
-/// `sso_session`, else its own `sso_start_url`. `Ok(None)` for a profile
-/// without SSO keys; `Err(())` when the config has no such profile. The one
-/// place a profile is resolved to its login.
+/// `sso_session`, else its own `sso_start_url`; a chained profile
+/// (`role_arn` + `source_profile`, [`crate::chain`]) gets its root SSO
+/// profile's. `Ok(None)` for a profile without SSO keys or a chain that
+/// does not start at an SSO profile (or does not resolve: `doctor` says
+/// why); `Err(())` when the config has no such profile. The one place a
+/// profile is resolved to its login.
 #[allow(clippy::result_unit_err)]
 pub fn login_of(config: &AwsFile, profile: &str) -> Result<Option<Login>, ()> {
     let section = config.profile(profile).ok_or(())?;
+    if let Some(chain) = crate::chain::Profiles::new(Some(config), None).resolve(profile) {
+        return Ok(match chain.map(|c| c.root) {
+            Ok(crate::chain::Root::Sso {
+                sso_session: Some(name),
+                ..
+            }) => Some(Login::Session(name)),
+            Ok(crate::chain::Root::Sso {
+                start_url: Some(url),
+                ..
+            }) => Some(Login::StartUrl(url)),
+            _ => None,
+        });
+    }
     if let Some(name) = section.get("sso_session").filter(|s| !s.is_empty()) {
         return Ok(Some(Login::Session(name.to_string())));
     }
@@ -249,6 +265,23 @@ mod tests {
         );
         assert_eq!(login_of(&c, "c"), Ok(None));
         assert_eq!(login_of(&c, "d"), Err(()));
+    }
+
+    #[test]
+    fn chained_profiles_resolve_to_their_root_login() {
+        let c = config(
+            "[profile root]\nsso_session = uo\nsso_account_id = 111111111111\nsso_role_name = R\n\
+             [profile deploy]\nrole_arn = arn:aws:iam::222222222222:role/Deploy\nsource_profile = root\n\
+             [profile audit]\nrole_arn = arn:aws:iam::333333333333:role/Audit\nsource_profile = deploy\n\
+             [profile keys]\naws_access_key_id = AKIA\naws_secret_access_key = s\n\
+             [profile fromkeys]\nrole_arn = arn:aws:iam::444444444444:role/X\nsource_profile = keys\n\
+             [profile loop]\nrole_arn = arn:aws:iam::555555555555:role/L\nsource_profile = loop\n",
+        );
+        let uo = Ok(Some(Login::Session("uo".into())));
+        assert_eq!(login_of(&c, "deploy"), uo);
+        assert_eq!(login_of(&c, "audit"), uo, "two links");
+        assert_eq!(login_of(&c, "fromkeys"), Ok(None), "starts at static keys");
+        assert_eq!(login_of(&c, "loop"), Ok(None), "does not resolve");
     }
 
     #[test]

@@ -86,7 +86,7 @@ pub(crate) struct SimState {
     /// Per-instance salt so two simulators never hand out the same secrets.
     salt: u64,
     /// STS AssumeRole calls in arrival order.
-    assume_role: Mutex<Vec<super::sts::AssumeRoleCall>>,
+    assume_role: Mutex<Vec<AssumeRoleCall>>,
 }
 
 impl SimState {
@@ -284,12 +284,12 @@ impl SimState {
     }
 
     /// Records an STS AssumeRole call.
-    pub(crate) fn record_assume_role(&self, call: super::sts::AssumeRoleCall) {
+    pub(crate) fn record_assume_role(&self, call: AssumeRoleCall) {
         lock(&self.assume_role).push(call);
     }
 
     /// The STS AssumeRole calls so far, in order.
-    pub(crate) fn assume_role_calls(&self) -> Vec<super::sts::AssumeRoleCall> {
+    pub(crate) fn assume_role_calls(&self) -> Vec<AssumeRoleCall> {
         lock(&self.assume_role).clone()
     }
 
@@ -311,4 +311,19 @@ impl SimState {
             })
             .collect()
     }
+}
+
+/// One `AssumeRole` call as the simulator received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRoleCall {
+    /// The access key id of the SigV4 `Credential=` scope (the caller's).
+    pub access_key_id: Option<String>,
+    pub role_arn: Option<String>,
+    pub role_session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub duration_seconds: Option<String>,
+    /// The access key id handed out, when the call succeeded.
+    pub issued_access_key_id: Option<String>,
+    /// The HTTP status of the answer.
+    pub status: u16,
 }

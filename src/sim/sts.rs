@@ -33,20 +33,7 @@ use super::wire::Params;
 /// one-hour limit of role chaining).
 pub const ASSUMED_ROLE_TTL: Duration = Duration::from_secs(3600);
 
-/// One `AssumeRole` call as the simulator received it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AssumeRoleCall {
-    /// The access key id of the SigV4 `Credential=` scope (the caller's).
-    pub access_key_id: Option<String>,
-    pub role_arn: Option<String>,
-    pub role_session_name: Option<String>,
-    pub external_id: Option<String>,
-    pub duration_seconds: Option<String>,
-    /// The access key id handed out, when the call succeeded.
-    pub issued_access_key_id: Option<String>,
-    /// The HTTP status of the answer.
-    pub status: u16,
-}
+pub use super::state::AssumeRoleCall;
 
 /// The STS route: `POST /`.
 pub(crate) fn routes() -> Router<Arc<SimState>> {
