@@ -393,6 +393,11 @@ pub struct ChoiceArgs {
     /// the chosen profile, instead of only saying it on stderr.
     #[arg(long)]
     pub strict: bool,
+    /// Also write the chosen profile's companion (`NAME-process`;
+    /// `companion_name` in settings): a profile whose credential_process is
+    /// `uo-aws-tui credentials NAME`, for tools that cannot read sso_session.
+    #[arg(long, conflicts_with = "no_write")]
+    pub companion: bool,
 }
 
 #[derive(Debug, Clone, Args)]

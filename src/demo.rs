@@ -174,6 +174,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         template: Default::default(),
         refresh: false,
         offline: false,
+        companion: None,
     };
     let exit = picker::run(&env, &request).await;
     sim.shutdown().await;

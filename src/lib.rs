@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod chain;
 pub mod cli;
 pub mod commands;
+pub mod companion;
 pub mod completion;
 pub mod console;
 pub mod demo;

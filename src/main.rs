@@ -126,6 +126,10 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
             )));
         }
     }
+    let companion = args
+        .choice
+        .companion
+        .then(|| settings.companion_template().to_string());
     let request = PickRequest {
         sso_session: args.choice.sso_session.or(settings.sso_session),
         query: args.query.join(" "),
@@ -141,6 +145,7 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
         template: settings.profile_template,
         refresh: args.refresh,
         offline: args.offline,
+        companion,
     };
     picker::run(&env, &request).await
 }

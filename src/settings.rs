@@ -64,10 +64,14 @@ pub struct Settings {
 impl Settings {
     /// The companion profile of native profile `profile`.
     pub fn companion_of(&self, profile: &str) -> String {
+        crate::companion::name_from(self.companion_template(), profile)
+    }
+
+    /// The `companion_name` template, or [`DEFAULT_COMPANION_NAME`].
+    pub fn companion_template(&self) -> &str {
         self.companion_name
             .as_deref()
             .unwrap_or(DEFAULT_COMPANION_NAME)
-            .replace("{profile}", profile)
     }
 }
 

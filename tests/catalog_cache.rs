@@ -191,6 +191,7 @@ async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
         strict: false,
         refresh: false,
         offline: false,
+        companion: None,
         select_1: false,
         template: Default::default(),
     };
@@ -217,6 +218,7 @@ async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
     // --offline never calls and says so; without a cache it is an error.
     let offline = PickRequest {
         offline: true,
+        companion: None,
         select_1: false,
         template: Default::default(),
         ..request.clone()

@@ -301,3 +301,46 @@ async fn doctor_explains_companions_and_warns_about_a_stale_one() {
         "{stdout}"
     );
 }
+
+/// `use --companion` and `pick --select-1 --companion` (the picker's
+/// option) write the chosen profile's companion beside it, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn use_and_pick_write_the_chosen_profiles_companion() {
+    let h = home().await;
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_uo-aws-tui")).unwrap();
+    let out = h.run(&["use", "--companion", "444455556666"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let config = std::fs::read_to_string(&h.paths.config).unwrap();
+    let expected = format!(
+        "[profile 444455556666_Admin-process]\ncredential_process = \"{}\" credentials 444455556666_Admin --format process\nregion = ",
+        exe.display()
+    );
+    assert!(config.contains(&expected), "{config}");
+    assert!(
+        text(&out.stderr).contains("wrote the companion profile 444455556666_Admin-process"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Again: nothing changes, and it says the companion is there.
+    let out = h.run(&["use", "--companion", "444455556666"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&h.paths.config).unwrap(), config);
+    assert!(text(&out.stderr).contains("exists already"));
+
+    // The picker's option, on the path that chooses without drawing.
+    let out = h.run(&["pick", "--select-1", "--companion", "111122223333", "Admin"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let config = std::fs::read_to_string(&h.paths.config).unwrap();
+    assert!(
+        config.contains("[profile 111122223333_Admin-process]\ncredential_process = "),
+        "{config}"
+    );
+    // Without the flag, no companion.
+    let out = h.run(&["use", "111122223333", "ReadOnly"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let config = std::fs::read_to_string(&h.paths.config).unwrap();
+    assert!(
+        !config.contains("111122223333_ReadOnly-process"),
+        "{config}"
+    );
+}

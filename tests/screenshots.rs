@@ -117,6 +117,7 @@ async fn draw_all(sim: &Simulator) -> BTreeMap<String, String> {
         template: Default::default(),
         refresh: false,
         offline: false,
+        companion: None,
     };
     let mut app = uo_aws_tui::picker::new_app(&env, &session, &request).unwrap();
     let mut rx = uo_aws_tui::listing::start_listing(&env, &session, &token, 8);

@@ -27,6 +27,7 @@ use crate::aws::config_write::ConfigWriter;
 use crate::aws::sso_session::SsoSession;
 use crate::catalog::{Row, RowKind};
 use crate::cli::PopulateArgs;
+use crate::companion::{self, Companion};
 use crate::env::Environment;
 use crate::exit::Exit;
 use crate::listing;
@@ -188,49 +189,6 @@ pub struct Request<'a> {
     pub companion: Option<Companion<'a>>,
 }
 
-/// How companion profiles are written: a profile whose only credential key
-/// is `credential_process = "PROGRAM" credentials PROFILE --format process`
-/// (the absolute path of this program), plus `region` and the ownership
-/// marker, for tools that cannot read sso-session profiles.
-pub struct Companion<'a> {
-    /// The absolute path of the `uo-aws-tui` binary.
-    pub program: &'a str,
-    /// The companion's name for a profile name (`companion_name` in settings).
-    pub name: &'a dyn Fn(&str) -> String,
-}
-
-impl Companion<'_> {
-    /// The `credential_process` command for `profile`: the program in double
-    /// quotes, the profile name quoted for a POSIX shell when it needs it.
-    ///
-    /// Errors: a program path a double-quoted shell word cannot carry (`"`,
-    /// `\`, `$`, a backquote or a control character in it).
-    pub fn command(&self, profile: &str) -> Result<String, String> {
-        if self
-            .program
-            .chars()
-            .any(|c| "\"\\$`".contains(c) || c.is_control())
-        {
-            return Err(format!(
-                "{}: this program's path cannot be written into credential_process",
-                crate::output::escape(self.program)
-            ));
-        }
-        let plain = profile
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.@+=:,/".contains(c));
-        let name = if plain {
-            profile.to_string()
-        } else {
-            crate::shell::posix_quote(profile)
-        };
-        Ok(format!(
-            "\"{}\" credentials {name} --format process",
-            self.program
-        ))
-    }
-}
-
 /// Adds the companion of `profile` (in `region`) to `out` unless a profile
 /// of that name exists in `current`; its name goes to `plan.added`.
 fn add_companion(
@@ -247,22 +205,18 @@ fn add_companion(
         plan.present.push(name);
         return Ok(());
     }
-    let command = companion
-        .command(profile)
-        .map_err(|message| ConfigError::Invalid {
+    let keys =
+        companion::keys(companion, profile, region).map_err(|message| ConfigError::Invalid {
             path: path.to_path_buf(),
             message,
         })?;
+    let keys: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (*k, v.as_str())).collect();
     *out = upsert_section(
         path,
         FileKind::Config,
         out,
         &SectionName::Profile(name.clone()),
-        &[
-            ("credential_process", command.as_str()),
-            ("region", region),
-            (profile::OWNER_KEY, profile::OWNER_VALUE),
-        ],
+        &keys,
     )?;
     plan.added.push(name);
     Ok(())
@@ -469,10 +423,7 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
         );
     }
     let program = if args.companion {
-        let exe = std::env::current_exe()
-            .and_then(|p| p.canonicalize())
-            .map_err(|e| anyhow::anyhow!("cannot find this program's path: {e}"))?;
-        Some(exe.to_string_lossy().into_owned())
+        Some(companion::this_program()?)
     } else {
         None
     };

@@ -63,6 +63,10 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
         },
     };
     let choice = commit(&env, &target, row, rows)?;
+    if args.choice.companion {
+        let template = settings.companion_template();
+        crate::companion::write_for_choice(&env, template, &choice.profile, &choice.region)?;
+    }
     warn_about_profile(&env.paths, &choice.profile, args.choice.strict)?;
     Ok(Exit::Done(activate(args.choice.emit, &choice)))
 }

@@ -57,6 +57,9 @@ pub struct PickRequest {
     pub refresh: bool,
     /// `--offline`: never contact the portal; pick from the cached catalog.
     pub offline: bool,
+    /// `--companion`: the companion name template (settings
+    /// `companion_name`); the chosen profile's companion is written too.
+    pub companion: Option<String>,
 }
 
 impl PickRequest {
@@ -260,6 +263,10 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
                 if let Some(row) = single_match(&request.query, catalog.rows(), &name) {
                     let target = request.target(&session);
                     let choice = commit(env, &target, row, catalog.rows())?;
+                    if let Some(template) = &request.companion {
+                        let (profile, region) = (&choice.profile, &choice.region);
+                        crate::companion::write_for_choice(env, template, profile, region)?;
+                    }
                     warn_about_profile(&env.paths, &choice.profile, request.strict)?;
                     return Ok(Exit::Done(activate(request.emit, &choice)));
                 }
@@ -378,6 +385,10 @@ pub async fn finish(
             token::check_usable(env, session, OffsetDateTime::now_utc())?;
             let target = request.target(session);
             let choice = commit(env, &target, &row, app.catalog().rows())?;
+            if let Some(template) = &request.companion {
+                let (profile, region) = (&choice.profile, &choice.region);
+                crate::companion::write_for_choice(env, template, profile, region)?;
+            }
             warn_about_profile(&env.paths, &choice.profile, request.strict)?;
             Ok(Exit::Done(activate(request.emit, &choice)))
         }

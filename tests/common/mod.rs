@@ -194,6 +194,7 @@ impl DemoHome {
             template: Default::default(),
             refresh: false,
             offline: false,
+            companion: None,
         }
     }
 
