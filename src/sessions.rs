@@ -220,27 +220,17 @@ impl Discovery {
 }
 
 /// The index in `sessions` of the login `profile` uses (see
-/// [`Discovery::for_profile`]).
+/// [`Discovery::for_profile`]), by the one profile-to-login rule,
+/// [`crate::prompt::login_of`].
 fn session_of(sessions: &[SessionStatus], config: &AwsFile, profile: &str) -> Option<usize> {
-    let chains = crate::chain::Profiles::new(Some(config), None);
-    let profile = match chains.resolve(profile) {
-        Some(Ok(crate::chain::Chain {
-            root: crate::chain::Root::Sso { profile, .. },
-            ..
-        })) => profile,
-        Some(_) => return None,
-        None => profile.to_string(),
-    };
-    let section = config.profile(&profile)?;
-    if let Some(name) = section.get("sso_session") {
-        return sessions
+    match crate::prompt::login_of(config, profile).ok()?? {
+        crate::prompt::Login::Session(name) => sessions
             .iter()
-            .position(|s| s.session.as_deref() == Some(name));
+            .position(|s| s.session.as_deref() == Some(name.as_str())),
+        crate::prompt::Login::StartUrl(url) => sessions
+            .iter()
+            .position(|s| s.session.is_none() && s.start_url.as_deref() == Some(url.as_str())),
     }
-    let url = section.get("sso_start_url")?;
-    sessions
-        .iter()
-        .position(|s| s.session.is_none() && s.start_url.as_deref() == Some(url))
 }
 
 /// Discovers every login of `config` and reads its token from
