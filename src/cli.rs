@@ -204,7 +204,7 @@ PROFILE_OR_QUERY is a profile of an sso-session in ~/.aws/config, or a query res
 of the console, then signs in: the sign-in URL is never on a command line. Ctrl-o in the picker
 does the same for the selected row.")]
     Console(ConsoleArgs),
-    /// Print a profile's role credentials (for credential_process and tools without SSO support).
+    /// Print a profile's role credentials (for credential_process and tools without SSO or `aws login` support).
     #[command(after_help = "\
 Examples:
   credential_process = \"/usr/local/bin/uo-aws-tui\" credentials 127027105832_Billing --format process
@@ -213,7 +213,12 @@ Examples:
 
 Credentials are shared with the AWS CLI v2 through its cache (~/.aws/cli/cache), reused until
 15 minutes before they expire, and removed by `logout`. Concurrent calls wait for one another,
-so one GetRoleCredentials call serves them all. Secrets go to stdout only.")]
+so one GetRoleCredentials call serves them all. Secrets go to stdout only.
+
+An `aws login` profile (login_session, AWS CLI 2.32 and later) works too: its cached credentials
+in ~/.aws/login/cache, refreshed as the AWS CLI refreshes them when less than 11 minutes are
+left (the sign-in service's CreateOAuth2Token with the file's DPoP key; the file is rewritten as
+the AWS CLI rewrites it). A login that cannot be refreshed is exit 2 with `aws login --profile P`.")]
     Credentials(CredentialsArgs),
     /// Print the active profile and whether its login works, for a shell prompt.
     #[command(after_help = "\

@@ -5,6 +5,10 @@
 //! bytes and the cache file's bytes are unchanged after `populate`, `use`
 //! and `doctor --fix`). botocore reads the fixture at the path we compute,
 //! and without its `crt` extra refuses the profile (what `doctor` says).
+//! `credentials` serves them and refreshes a due login against the
+//! simulator's sign-in service as the AWS CLI does; botocore's own login
+//! provider (with awscrt) refreshes the file we rewrote, and we serve its
+//! rewrite.
 
 mod common;
 
@@ -328,4 +332,280 @@ print(json.dumps({"expiry_time": creds["expiry_time"], "account_id": creds["acco
     if got["crt"] == false {
         assert_eq!(got["chain"], "MissingDependencyException", "{got}");
     }
+}
+
+/// The `dpopKey` of a login file: a P-256 key as the AWS CLI writes it
+/// (awscrt's SEC1 export: version, key, the curve's OID, the public key;
+/// base64 in 64-character lines), which botocore's awscrt reads.
+fn dpop_pem(seed: u8) -> String {
+    use base64::Engine as _;
+    let secret = p256::SecretKey::from_slice(&[seed; 32]).unwrap();
+    let public =
+        p256::elliptic_curve::sec1::ToEncodedPoint::to_encoded_point(&secret.public_key(), false);
+    let mut der = vec![0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20];
+    der.extend_from_slice(&secret.to_bytes());
+    der.extend_from_slice(&[
+        0xa0, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0xa1, 0x44, 0x03,
+        0x42, 0x00,
+    ]);
+    der.extend_from_slice(public.as_bytes());
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN EC PRIVATE KEY-----\n{}\n-----END EC PRIVATE KEY-----\n",
+        lines.join("\n")
+    )
+}
+
+/// A login cache file for a session the simulator issued, in the AWS CLI's
+/// key order and `json.dumps` separators.
+fn issued_login_file(login: &uo_aws_tui::sim::IssuedLogin, expires_at: OffsetDateTime) -> String {
+    let value = serde_json::json!({
+        "accessToken": {
+            "accessKeyId": login.access_key_id,
+            "secretAccessKey": login.secret_access_key,
+            "sessionToken": login.session_token,
+            "accountId": login.account_id,
+            "expiresAt": format_timestamp(expires_at),
+        },
+        "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
+        "clientId": login.client_id,
+        "refreshToken": login.refresh_token,
+        "idToken": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhcm4ifQ.",
+        "dpopKey": dpop_pem(7),
+    });
+    uo_aws_tui::aws::token_cache::to_python_json(&value)
+}
+
+const SAME_DEVICE: &str = "arn:aws:signin:::devtools/same-device";
+
+/// The demo home with `[profile console]` (alice, us-east-1) signed in by
+/// the simulator, its credentials expiring at `expires_at`; returns the
+/// cache file.
+fn signed_in_console(demo: &DemoHome, expires_at: OffsetDateTime) -> PathBuf {
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str(&format!(
+        "\n[profile console]\nlogin_session = {ALICE}\nregion = us-east-1\n"
+    ));
+    std::fs::write(&demo.paths().config, config).unwrap();
+    let login = demo.sim.issue_login(SAME_DEVICE, "123456789012");
+    std::fs::create_dir_all(default_cache(demo)).unwrap();
+    let file = token_path(&default_cache(demo), ALICE);
+    std::fs::write(&file, issued_login_file(&login, expires_at)).unwrap();
+    file
+}
+
+fn json_file(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_refreshes_a_due_login_as_the_aws_cli_does_and_serves_it() {
+    let demo = DemoHome::new(3, 2).await;
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let file = signed_in_console(&demo, now + Duration::minutes(3));
+    let before = json_file(&file);
+    let signin = [("AWS_ENDPOINT_URL_SIGNIN", demo.sim.endpoint())];
+    let signin: Vec<(&str, &str)> = signin.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    let out = run_with(
+        &demo,
+        &["credentials", "console", "--format", "json"],
+        &signin,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let served: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let calls = demo.sim.login_token_calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert!(calls[0].accepted, "{calls:?}");
+    assert_eq!(calls[0].grant_type, "refresh_token");
+    assert_eq!(calls[0].client_id, SAME_DEVICE);
+    assert_eq!(
+        calls[0].htu.as_deref(),
+        Some(format!("{}/v1/token", demo.sim.endpoint()).as_str())
+    );
+
+    // The file is the AWS CLI's rewrite: new credentials, expiry and refresh
+    // token; every other key and the key order as they were.
+    let after = json_file(&file);
+    let access = &after["accessToken"];
+    assert_ne!(access["accessKeyId"], before["accessToken"]["accessKeyId"]);
+    assert_ne!(after["refreshToken"], before["refreshToken"]);
+    for key in ["tokenType", "clientId", "idToken", "dpopKey"] {
+        assert_eq!(after[key], before[key], "{key}");
+    }
+    let keys =
+        |v: &serde_json::Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    assert_eq!(keys(&after), keys(&before));
+    assert_eq!(keys(access), keys(&before["accessToken"]));
+    assert_eq!(access["accountId"], "123456789012");
+    let expires =
+        uo_aws_tui::aws::token_cache::parse_timestamp(access["expiresAt"].as_str().unwrap())
+            .unwrap();
+    assert!(expires - now >= Duration::minutes(14) && expires - now <= Duration::minutes(16));
+    let raw = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        raw.starts_with("{\"accessToken\": {\"accessKeyId\": "),
+        "{raw}"
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // What was served is what the file holds.
+    assert_eq!(served["AccessKeyId"], access["accessKeyId"]);
+    assert_eq!(served["SecretAccessKey"], access["secretAccessKey"]);
+    assert_eq!(served["SessionToken"], access["sessionToken"]);
+    assert_eq!(served["Expiration"], access["expiresAt"]);
+    assert_eq!(served["Profile"], "console");
+    assert_eq!(served["AccountId"], "123456789012");
+    assert!(served.get("RoleName").is_none(), "{served}");
+
+    // botocore without its crt extra cannot read the login profile, but
+    // reads a companion that runs `credentials`: the fresh credentials,
+    // without another refresh.
+    let exe = std::fs::canonicalize(BIN).unwrap();
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str(&format!(
+        "\n[profile console-process]\ncredential_process = \"{}\" credentials console --format process\n",
+        exe.display()
+    ));
+    std::fs::write(&demo.paths().config, config).unwrap();
+    let script = "import json, sys, botocore.session\n\
+s = botocore.session.Session(profile=sys.argv[1])\n\
+c = s.get_credentials().get_frozen_credentials()\n\
+print(json.dumps({'key': c.access_key, 'secret': c.secret_key, 'token': c.token}))\n";
+    let out = Command::new(common::python())
+        .args(["-c", script, "console-process"])
+        .env_clear()
+        .envs(common::aws_child_env(
+            demo.home.path(),
+            &demo.sim.endpoint(),
+        ))
+        .env("AWS_ENDPOINT_URL_SIGNIN", demo.sim.endpoint())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let resolved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(resolved["key"], access["accessKeyId"]);
+    assert_eq!(resolved["secret"], access["secretAccessKey"]);
+    assert_eq!(resolved["token"], access["sessionToken"]);
+    assert_eq!(
+        demo.sim.login_token_calls().len(),
+        1,
+        "served from the cache"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn botocore_and_credentials_take_turns_refreshing_one_login() {
+    let demo = DemoHome::new(3, 2).await;
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let file = signed_in_console(&demo, now - Duration::minutes(1));
+    let endpoint = demo.sim.endpoint();
+    let signin = [("AWS_ENDPOINT_URL_SIGNIN", endpoint.as_str())];
+
+    // We refresh first (the expired credentials are never served).
+    let out = run_with(
+        &demo,
+        &["credentials", "console", "--format", "process"],
+        &signin,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let ours = json_file(&file);
+
+    // botocore's own login provider (it needs awscrt) reads our rewrite and
+    // refreshes with the rotated token and the same DPoP key once the
+    // credentials are due.
+    let due = std::fs::read_to_string(&file).unwrap().replace(
+        ours["accessToken"]["expiresAt"].as_str().unwrap(),
+        &format_timestamp(now - Duration::minutes(1)),
+    );
+    std::fs::write(&file, due).unwrap();
+    let script = "import json, sys, botocore.session\n\
+s = botocore.session.Session(profile=sys.argv[1])\n\
+c = s.get_credentials().get_frozen_credentials()\n\
+print(json.dumps({'key': c.access_key, 'secret': c.secret_key, 'token': c.token}))\n";
+    let out = Command::new(common::python_crt())
+        .args(["-c", script, "console"])
+        .env_clear()
+        .envs(common::aws_child_env(demo.home.path(), &endpoint))
+        .env("AWS_ENDPOINT_URL_SIGNIN", &endpoint)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let botocore: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let calls = demo.sim.login_token_calls();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls.iter().all(|c| c.accepted), "{calls:?}");
+    let theirs = json_file(&file);
+    assert_eq!(botocore["key"], theirs["accessToken"]["accessKeyId"]);
+    assert_ne!(theirs["refreshToken"], ours["refreshToken"]);
+
+    // We serve botocore's rewrite as it is, without a call.
+    let out = run_with(
+        &demo,
+        &["credentials", "console", "--format", "env"],
+        &signin,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let exports = text(&out.stdout);
+    let key = theirs["accessToken"]["accessKeyId"].as_str().unwrap();
+    assert!(
+        exports.contains(&format!("export AWS_ACCESS_KEY_ID='{key}';")),
+        "{exports}"
+    );
+    assert_eq!(demo.sim.login_token_calls().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_refresh_is_exit_2_with_aws_login_and_the_file_untouched() {
+    let demo = DemoHome::new(3, 2).await;
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let file = signed_in_console(&demo, now - Duration::minutes(5));
+    let revoked = std::fs::read_to_string(&file).unwrap();
+    let refresh = json_file(&file)["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let revoked = revoked.replace(&refresh, "revoked-refresh-token");
+    std::fs::write(&file, &revoked).unwrap();
+    let endpoint = demo.sim.endpoint();
+    let out = run_with(
+        &demo,
+        &["credentials", "console", "--format", "process"],
+        &[("AWS_ENDPOINT_URL_SIGNIN", endpoint.as_str())],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("TOKEN_EXPIRED"), "{stderr}");
+    assert!(stderr.contains("aws login --profile console"), "{stderr}");
+    assert!(!stderr.contains("revoked-refresh-token"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), revoked);
+    assert_eq!(
+        demo.sim.login_token_calls()[0].refused.as_deref(),
+        Some("TOKEN_EXPIRED")
+    );
+
+    // Not signed in at all: the same fix, no call.
+    std::fs::remove_file(&file).unwrap();
+    let out = run_with(
+        &demo,
+        &["credentials", "console"],
+        &[("AWS_ENDPOINT_URL_SIGNIN", endpoint.as_str())],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("is not signed in here") && stderr.contains("aws login --profile console"),
+        "{stderr}"
+    );
+    assert_eq!(demo.sim.login_token_calls().len(), 1);
 }

@@ -20,8 +20,9 @@
 //! `LoginCredentialFetcher`: the keys it requires, refresh 5 minutes before
 //! `expiresAt`). See `docs/aws-login.md`.
 //!
-//! We never write these files or the `login_session` profiles: the AWS CLI
-//! and the SDKs that read them refresh and rewrite them.
+//! This module only reads. The `login_session` profiles are never written;
+//! a cache file is rewritten only when `credentials` refreshes it, the way
+//! the AWS CLI does ([`crate::aws::login_refresh`]).
 
 use std::path::{Path, PathBuf};
 

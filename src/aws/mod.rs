@@ -9,6 +9,7 @@ pub mod federation;
 pub mod limiter;
 pub mod login;
 pub mod login_cache;
+pub mod login_refresh;
 pub(crate) mod logout;
 pub mod network;
 pub mod paths;

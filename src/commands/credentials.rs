@@ -4,10 +4,16 @@
 //! Cached in the AWS CLI's role-credential cache and fetched under its lock
 //! ([`crate::aws::role_credentials`]); a token that needs a login gets the
 //! inline login of `use` on a terminal, else the login hint and exit 2.
+//!
+//! `aws login` profiles (`login_session`) are served too, for the tools that
+//! cannot read them: their cached credentials, refreshed as the AWS CLI
+//! refreshes them ([`crate::aws::login_refresh`]); a login that cannot be
+//! refreshed is exit 2 with `aws login --profile P`.
 
 use serde_json::json;
 
 use crate::aws::config::{AwsFile, FileKind};
+use crate::aws::login_refresh::{login_credentials, LoginProfile};
 use crate::aws::role_credentials::{role_credentials, ProfileRole, RoleCredentials};
 use crate::aws::sso_session::SsoSession;
 use crate::aws::token_cache::format_timestamp;
@@ -20,10 +26,36 @@ use crate::shell::{fish_quote, posix_quote};
 pub async fn run(args: &CredentialsArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
     let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
+    if let Some(login) = login_profile(&config, &args.profile) {
+        let credentials = login_credentials(&env, &login).await?;
+        let subject = ProfileRole {
+            profile: login.profile.clone(),
+            sso_session: String::new(),
+            account_id: credentials.account_id.clone(),
+            role: login.role_name().unwrap_or_default().to_string(),
+            region: login.region.clone(),
+        };
+        return Ok(Exit::Done(render(args.format, &subject, &credentials)?));
+    }
     let role = ProfileRole::of_profile(&config, &args.profile).map_err(anyhow::Error::msg)?;
     let (_, session) = env.session(Some(&role.sso_session))?;
     let credentials = credentials_signing_in(&env, &session, &role).await?;
     Ok(Exit::Done(render(args.format, &role, &credentials)?))
+}
+
+/// The `aws login` profile `name` of `config`: a profile with a non-empty
+/// `login_session` (and no `sso_session`, which would make it ours).
+pub fn login_profile(config: &AwsFile, name: &str) -> Option<LoginProfile> {
+    let section = config.profile(name)?;
+    let key = |k: &str| section.get(k).filter(|v| !v.is_empty()).map(str::to_string);
+    if key("sso_session").is_some() {
+        return None;
+    }
+    Some(LoginProfile {
+        profile: name.to_string(),
+        login_session: key("login_session")?,
+        region: key("region"),
+    })
 }
 
 /// [`role_credentials`] of `role`, signing in inline once (under the cache
@@ -68,7 +100,7 @@ pub fn render(
             format!("{}\n", crate::output::json(&value, false)?)
         }
         CredentialsFormat::Json => {
-            let value = json!({
+            let mut value = json!({
                 "Version": 1,
                 "AccessKeyId": c.access_key_id,
                 "SecretAccessKey": c.secret_access_key,
@@ -78,6 +110,10 @@ pub fn render(
                 "AccountId": role.account_id,
                 "RoleName": role.role,
             });
+            // An `aws login` of an IAM user or the root user has no role.
+            if role.role.is_empty() {
+                value.as_object_mut().map(|o| o.remove("RoleName"));
+            }
             format!("{}\n", crate::output::json(&value, true)?)
         }
         CredentialsFormat::Env => vars

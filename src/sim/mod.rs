@@ -5,7 +5,8 @@
 //!
 //! The console's sign-in endpoints (getSigninToken, the login URL and the
 //! logout URL) are served too, for role credentials the portal issued; see
-//! its own module.
+//! its own module. So is the sign-in service's `CreateOAuth2Token`, which
+//! refreshes `aws login` sessions (`sim::signin_oauth`).
 //!
 //! The OIDC side (service `SSO OIDC`: RegisterClient, StartDeviceAuthorization,
 //! CreateToken, plus `GET /authorize` for PKCE and `GET /device` to approve a
@@ -50,6 +51,8 @@ mod oidc_error;
 mod oidc_state;
 mod org;
 mod portal;
+mod signin_oauth;
+mod signin_oauth_state;
 mod state;
 mod sts;
 mod wire;
@@ -76,6 +79,7 @@ pub use oidc_state::{
 };
 pub use org::{Org, SimAccount};
 pub use portal::ROLE_CREDENTIALS_TTL;
+pub use signin_oauth::{IssuedLogin, LoginTokenCall};
 pub use state::BEARER_HEADER;
 pub use sts::{AssumeRoleCall, ASSUMED_ROLE_TTL};
 pub use wire::ERROR_TYPE_HEADER;
@@ -383,6 +387,18 @@ impl Simulator {
         self.state.federation.calls()
     }
 
+    /// Issues an `aws login` session of `account_id` to `client_id` (e.g.
+    /// `arn:aws:signin:::devtools/same-device`): its refresh token and
+    /// first credentials, for a login cache file (see `sim::signin_oauth`).
+    pub fn issue_login(&self, client_id: &str, account_id: &str) -> IssuedLogin {
+        signin_oauth::issue(&self.state, client_id, account_id)
+    }
+
+    /// Every `CreateOAuth2Token` call (`POST /v1/token`) so far, in order.
+    pub fn login_token_calls(&self) -> Vec<LoginTokenCall> {
+        self.state.signin_oauth.calls()
+    }
+
     /// The STS AssumeRole calls received so far, in order (see `sim::sts`).
     pub fn assume_role_calls(&self) -> Vec<AssumeRoleCall> {
         self.state.assume_role_calls()
@@ -436,6 +452,7 @@ fn router(state: Arc<SimState>) -> Router {
         .merge(portal::routes())
         .merge(oidc::routes())
         .merge(federation::routes())
+        .merge(signin_oauth::routes())
         .merge(sts::routes())
         .fallback(unknown_operation)
         .method_not_allowed_fallback(method_not_allowed)

@@ -15,6 +15,7 @@ use super::error::PortalError;
 use super::federation_state::FederationState;
 use super::oidc_state::OidcState;
 use super::org::Org;
+use super::signin_oauth_state::SigninOauthState;
 use super::{lock, Exchange, RequestRecord, SimOptions};
 
 /// The portal's bearer header (note the underscore).
@@ -73,6 +74,8 @@ pub(crate) struct SimState {
     pub(crate) oidc: OidcState,
     /// Role credentials issued, sign-in tokens and sign-in calls.
     pub(crate) federation: FederationState,
+    /// `aws login` sessions and their refresh calls.
+    pub(crate) signin_oauth: SigninOauthState,
     /// Completed requests in arrival order, with their arrival number.
     log: Mutex<Vec<Logged>>,
     /// When the simulator started (the timeline's zero).
@@ -112,6 +115,7 @@ impl SimState {
             cursors: Mutex::new(HashMap::new()),
             oidc: OidcState::default(),
             federation: FederationState::default(),
+            signin_oauth: SigninOauthState::default(),
             log: Mutex::new(Vec::new()),
             started: Instant::now(),
             admitted: Mutex::new(VecDeque::new()),

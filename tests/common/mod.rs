@@ -46,15 +46,36 @@ static VENV: Mutex<()> = Mutex::new(());
 /// pip install botocore) when it is missing. Panics with the reason when no
 /// such interpreter can be had: a missing tool fails the test, never skips it.
 pub fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("UO_AWS_TUI_PYTHON") {
+    venv_python(
+        "UO_AWS_TUI_PYTHON",
+        "venv",
+        "botocore>=1.31",
+        "import botocore",
+    )
+}
+
+/// A Python interpreter whose botocore has its `crt` extra (awscrt), which
+/// botocore's `aws login` provider needs: `UO_AWS_TUI_PYTHON_CRT` when set,
+/// else `target/venv-crt/bin/python`, created like [`python`]'s.
+pub fn python_crt() -> PathBuf {
+    venv_python(
+        "UO_AWS_TUI_PYTHON_CRT",
+        "venv-crt",
+        "botocore[crt]>=1.31",
+        "import botocore, awscrt",
+    )
+}
+
+fn venv_python(var: &str, dir: &str, requirement: &str, check: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(var) {
         return PathBuf::from(p);
     }
     let _guard = VENV.lock().unwrap_or_else(|e| e.into_inner());
     let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target")
-        .join("venv");
+        .join(dir);
     let py = venv.join("bin").join("python");
-    if has_botocore(&py) {
+    if has_module(&py, check) {
         return py;
     }
     let status = Command::new("python3")
@@ -68,22 +89,22 @@ pub fn python() -> PathBuf {
         venv.display()
     );
     let status = Command::new(&py)
-        .args(["-m", "pip", "install", "--quiet", "botocore>=1.31"])
+        .args(["-m", "pip", "install", "--quiet", requirement])
         .status()
         .expect("pip runs");
-    assert!(status.success(), "pip install botocore failed");
+    assert!(status.success(), "pip install {requirement} failed");
     assert!(
-        has_botocore(&py),
-        "botocore is not importable from {}",
+        has_module(&py, check),
+        "`{check}` fails in {}",
         py.display()
     );
     py
 }
 
-fn has_botocore(py: &Path) -> bool {
+fn has_module(py: &Path, check: &str) -> bool {
     py.exists()
         && Command::new(py)
-            .args(["-c", "import botocore"])
+            .args(["-c", check])
             .status()
             .is_ok_and(|s| s.success())
 }
