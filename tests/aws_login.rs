@@ -399,6 +399,29 @@ fn signed_in_console(demo: &DemoHome, expires_at: OffsetDateTime) -> PathBuf {
     file
 }
 
+/// The credentials botocore (run by `python`) resolves for `profile`, with
+/// the simulator as its sign-in service.
+fn botocore_keys(
+    python: PathBuf,
+    demo: &DemoHome,
+    profile: &str,
+    endpoint: &str,
+) -> serde_json::Value {
+    let script = "import json, sys, botocore.session\n\
+s = botocore.session.Session(profile=sys.argv[1])\n\
+c = s.get_credentials().get_frozen_credentials()\n\
+print(json.dumps({'key': c.access_key, 'secret': c.secret_key, 'token': c.token}))\n";
+    let out = Command::new(python)
+        .args(["-c", script, profile])
+        .env_clear()
+        .envs(common::aws_child_env(demo.home.path(), endpoint))
+        .env("AWS_ENDPOINT_URL_SIGNIN", endpoint)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn json_file(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -477,22 +500,12 @@ async fn credentials_refreshes_a_due_login_as_the_aws_cli_does_and_serves_it() {
         exe.display()
     ));
     std::fs::write(&demo.paths().config, config).unwrap();
-    let script = "import json, sys, botocore.session\n\
-s = botocore.session.Session(profile=sys.argv[1])\n\
-c = s.get_credentials().get_frozen_credentials()\n\
-print(json.dumps({'key': c.access_key, 'secret': c.secret_key, 'token': c.token}))\n";
-    let out = Command::new(common::python())
-        .args(["-c", script, "console-process"])
-        .env_clear()
-        .envs(common::aws_child_env(
-            demo.home.path(),
-            &demo.sim.endpoint(),
-        ))
-        .env("AWS_ENDPOINT_URL_SIGNIN", demo.sim.endpoint())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let resolved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let resolved = botocore_keys(
+        common::python(),
+        &demo,
+        "console-process",
+        &demo.sim.endpoint(),
+    );
     assert_eq!(resolved["key"], access["accessKeyId"]);
     assert_eq!(resolved["secret"], access["secretAccessKey"]);
     assert_eq!(resolved["token"], access["sessionToken"]);
@@ -528,19 +541,7 @@ async fn botocore_and_credentials_take_turns_refreshing_one_login() {
         &format_timestamp(now - Duration::minutes(1)),
     );
     std::fs::write(&file, due).unwrap();
-    let script = "import json, sys, botocore.session\n\
-s = botocore.session.Session(profile=sys.argv[1])\n\
-c = s.get_credentials().get_frozen_credentials()\n\
-print(json.dumps({'key': c.access_key, 'secret': c.secret_key, 'token': c.token}))\n";
-    let out = Command::new(common::python_crt())
-        .args(["-c", script, "console"])
-        .env_clear()
-        .envs(common::aws_child_env(demo.home.path(), &endpoint))
-        .env("AWS_ENDPOINT_URL_SIGNIN", &endpoint)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let botocore: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let botocore = botocore_keys(common::python_crt(), &demo, "console", &endpoint);
     let calls = demo.sim.login_token_calls();
     assert_eq!(calls.len(), 2, "{calls:?}");
     assert!(calls.iter().all(|c| c.accepted), "{calls:?}");

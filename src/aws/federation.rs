@@ -11,11 +11,9 @@
 
 use std::time::Duration;
 
-use aws_smithy_runtime_api::client::http::{HttpConnector as _, HttpConnectorSettings};
-use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::byte_stream::ByteStream;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use super::network::PostError;
 use super::role_credentials::RoleCredentials;
 
 /// The sign-in endpoint override: a base URL such as `http://127.0.0.1:PORT`
@@ -205,52 +203,33 @@ impl Federation {
         })
         .to_string();
         let body = format!("Action=getSigninToken&Session={}", encode(&session));
-        let mut request = aws_smithy_runtime_api::http::Request::new(SdkBody::from(body));
-        let unreachable = |reason: String| FederationError::Unreachable {
-            url: url.clone(),
-            reason,
-        };
-        request
-            .set_method("POST")
-            .map_err(|e| unreachable(e.to_string()))?;
-        request
-            .set_uri(url.as_str())
-            .map_err(|e| unreachable(e.to_string()))?;
-        request
-            .headers_mut()
-            .insert("content-type", "application/x-www-form-urlencoded");
-        request.headers_mut().insert("accept", "application/json");
-        let settings = HttpConnectorSettings::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .read_timeout(CALL_TIMEOUT)
-            .build();
-        let connector = super::network::connector(settings);
-        let call = async {
-            let response = connector
-                .call(request)
-                .await
-                .map_err(|e| unreachable(crate::output::error_chain(&e)))?;
-            let status = response.status().as_u16();
-            if !(200..300).contains(&status) {
-                return Err(FederationError::Status {
-                    url: url.clone(),
-                    status,
-                });
-            }
-            let bytes = ByteStream::new(response.into_body())
-                .collect()
-                .await
-                .map_err(|e| unreachable(crate::output::error_chain(&e)))?
-                .into_bytes();
-            serde_json::from_slice::<serde_json::Value>(&bytes)
-                .ok()
-                .and_then(|v| v.get("SigninToken")?.as_str().map(str::to_string))
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| FederationError::Malformed { url: url.clone() })
-        };
-        let token = tokio::time::timeout(CALL_TIMEOUT, call)
+        let headers = [
+            (
+                "content-type",
+                "application/x-www-form-urlencoded".to_string(),
+            ),
+            ("accept", "application/json".to_string()),
+        ];
+        let (status, bytes) = super::network::post(&url, &headers, body, CALL_TIMEOUT)
             .await
-            .map_err(|_| FederationError::Timeout { url: url.clone() })??;
+            .map_err(|e| match e {
+                PostError::Timeout => FederationError::Timeout { url: url.clone() },
+                PostError::Unreachable(reason) => FederationError::Unreachable {
+                    url: url.clone(),
+                    reason,
+                },
+            })?;
+        if !(200..300).contains(&status) {
+            return Err(FederationError::Status {
+                url: url.clone(),
+                status,
+            });
+        }
+        let token = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("SigninToken")?.as_str().map(str::to_string))
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| FederationError::Malformed { url: url.clone() })?;
         Ok(SigninUrl(format!(
             "{}?Action=login&Issuer=uo-aws-tui&Destination={}&SigninToken={}",
             url,

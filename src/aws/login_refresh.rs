@@ -34,9 +34,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use aws_smithy_runtime_api::client::http::{HttpConnector as _, HttpConnectorSettings};
-use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::byte_stream::ByteStream;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use p256::ecdsa::signature::Signer as _;
@@ -46,6 +43,7 @@ use time::OffsetDateTime;
 
 use super::federation::Partition;
 use super::login_cache::{token_path, REFRESH_KEYS};
+use super::network::PostError;
 use super::role_credentials::{lock, RoleCredentials};
 use super::token_cache::{format_timestamp, parse_timestamp, to_python_json, write_private_file};
 use crate::env::Environment;
@@ -284,30 +282,13 @@ pub fn public_jwk(key: &SigningKey) -> Value {
 /// `iat` in Unix seconds, `jti` a fresh UUID v4.
 pub fn dpop_proof(key: &SigningKey, url: &str, iat: i64) -> String {
     let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": public_jwk(key)});
-    let payload = json!({"htm": "POST", "htu": url, "iat": iat, "jti": uuid_v4()});
+    let payload = json!({"htm": "POST", "htu": url, "iat": iat, "jti": super::login::uuid4()});
     let encode = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string().as_bytes());
     let signing_input = format!("{}.{}", encode(&header), encode(&payload));
     let signature: Signature = key.sign(signing_input.as_bytes());
     format!(
         "{signing_input}.{}",
         URL_SAFE_NO_PAD.encode(signature.to_bytes())
-    )
-}
-
-fn uuid_v4() -> String {
-    let mut b = [0u8; 16];
-    // A repeated jti only makes the service refuse the proof.
-    let _ = getrandom::fill(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
     )
 }
 
@@ -353,56 +334,35 @@ pub async fn create_token(
         "refreshToken": refresh_token,
     })
     .to_string();
-    let mut request = aws_smithy_runtime_api::http::Request::new(SdkBody::from(body));
-    request
-        .set_method("POST")
-        .map_err(|e| call_error(e.to_string()))?;
-    request
-        .set_uri(url.as_str())
-        .map_err(|e| call_error(e.to_string()))?;
     let proof = dpop_proof(key, &url, OffsetDateTime::now_utc().unix_timestamp());
-    let headers = request.headers_mut();
-    headers.insert("content-type", "application/json");
-    headers.insert("accept", "application/json");
-    headers.insert("dpop", proof);
-    let settings = HttpConnectorSettings::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .read_timeout(CALL_TIMEOUT)
-        .build();
-    let connector = super::network::connector(settings);
-    let call = async {
-        let response = connector.call(request).await.map_err(|e| {
-            call_error(format!(
-                "cannot reach it: {}",
-                crate::output::error_chain(&e)
-            ))
-        })?;
-        let status = response.status().as_u16();
-        let bytes = ByteStream::new(response.into_body())
-            .collect()
-            .await
-            .map_err(|e| call_error(crate::output::error_chain(&e)))?
-            .into_bytes();
-        let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        if (400..500).contains(&status) {
-            if let Some(code) = answer.get("error").and_then(Value::as_str) {
-                let message = answer.get("message").and_then(Value::as_str).unwrap_or("");
-                return Err(LoginRefreshError::Refused {
-                    profile: profile.to_string(),
-                    reason: crate::output::escape(&format!("HTTP {status} {code}: {message}")),
-                });
-            }
-        }
-        if !(200..300).contains(&status) {
-            return Err(call_error(format!("HTTP {status}")));
-        }
-        token_output(&answer).ok_or_else(|| {
-            call_error("the answer lacks accessToken, expiresIn or refreshToken".into())
-        })
-    };
-    tokio::time::timeout(CALL_TIMEOUT, call)
+    let headers = [
+        ("content-type", "application/json".to_string()),
+        ("accept", "application/json".to_string()),
+        ("dpop", proof),
+    ];
+    let (status, bytes) = super::network::post(&url, &headers, body, CALL_TIMEOUT)
         .await
-        .map_err(|_| call_error(format!("no answer within {} s", CALL_TIMEOUT.as_secs())))?
+        .map_err(|e| match e {
+            PostError::Timeout => {
+                call_error(format!("no answer within {} s", CALL_TIMEOUT.as_secs()))
+            }
+            PostError::Unreachable(reason) => call_error(format!("cannot reach it: {reason}")),
+        })?;
+    let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if (400..500).contains(&status) {
+        if let Some(code) = answer.get("error").and_then(Value::as_str) {
+            let message = answer.get("message").and_then(Value::as_str).unwrap_or("");
+            return Err(LoginRefreshError::Refused {
+                profile: profile.to_string(),
+                reason: crate::output::escape(&format!("HTTP {status} {code}: {message}")),
+            });
+        }
+    }
+    if !(200..300).contains(&status) {
+        return Err(call_error(format!("HTTP {status}")));
+    }
+    token_output(&answer)
+        .ok_or_else(|| call_error("the answer lacks accessToken, expiresIn or refreshToken".into()))
 }
 
 fn token_output(answer: &Value) -> Option<TokenOutput> {

@@ -95,6 +95,58 @@ pub fn connector(settings: HttpConnectorSettings) -> Connector {
     connector_with(Some(&settings), None)
 }
 
+/// Why a [`post`] got no answer: the reason from the HTTP client, or
+/// [`PostError::Timeout`]. Never carries the request or the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostError {
+    /// The request could not be built or sent, or the answer not read.
+    Unreachable(String),
+    /// No whole answer within the call's timeout.
+    Timeout,
+}
+
+/// One `POST url` with `headers` and `body` through [`connector`]
+/// (connect timeout 10 s), the whole call, answer body included, within
+/// `timeout`. `Ok` is the status and the body, whatever the status.
+///
+/// Errors: [`PostError`].
+pub async fn post(
+    url: &str,
+    headers: &[(&'static str, String)],
+    body: String,
+    timeout: std::time::Duration,
+) -> Result<(u16, Vec<u8>), PostError> {
+    use aws_smithy_runtime_api::client::http::HttpConnector as _;
+    let unreachable = |e: &(dyn std::error::Error + 'static)| {
+        PostError::Unreachable(crate::output::error_chain(e))
+    };
+    let mut request =
+        aws_smithy_runtime_api::http::Request::new(aws_smithy_types::body::SdkBody::from(body));
+    request.set_method("POST").map_err(|e| unreachable(&e))?;
+    request.set_uri(url).map_err(|e| unreachable(&e))?;
+    for (name, value) in headers {
+        request.headers_mut().insert(*name, value.clone());
+    }
+    let settings = HttpConnectorSettings::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .read_timeout(timeout)
+        .build();
+    let connector = connector(settings);
+    let call = async {
+        let response = connector.call(request).await.map_err(|e| unreachable(&e))?;
+        let status = response.status().as_u16();
+        let bytes = aws_smithy_types::byte_stream::ByteStream::new(response.into_body())
+            .collect()
+            .await
+            .map_err(|e| unreachable(&e))?
+            .into_bytes();
+        Ok((status, bytes.to_vec()))
+    };
+    tokio::time::timeout(timeout, call)
+        .await
+        .map_err(|_| PostError::Timeout)?
+}
+
 fn tls_context(trust: TrustStore) -> TlsContext {
     TlsContext::builder()
         .with_trust_store(trust)
