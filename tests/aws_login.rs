@@ -13,7 +13,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
 use common::DemoHome;
 use time::{Duration, OffsetDateTime};
@@ -29,26 +29,6 @@ const BOB: &str = "arn:aws:sts::210987654321:assumed-role/Admin/bob";
 const LOGIN_PROFILES: &str = "\n[profile console]\nlogin_session = arn:aws:iam::123456789012:user/alice\nregion = us-east-1\n\n\
 [profile console-eu]\nlogin_session = arn:aws:iam::123456789012:user/alice\nregion = eu-west-1\n\n\
 [profile bob]\nlogin_session = arn:aws:sts::210987654321:assumed-role/Admin/bob\n";
-
-fn run_with(demo: &DemoHome, args: &[&str], extra: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("HOME", demo.home.path())
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null());
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
-}
-
-fn run(demo: &DemoHome, args: &[&str]) -> Output {
-    run_with(demo, args, &[])
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -85,7 +65,7 @@ async fn status_lists_login_sessions_with_their_expiry() {
     let expires = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::minutes(12);
     let (file, _) = add_logins(&demo, &default_cache(&demo), expires);
 
-    let out = run(&demo, &["status", "--json"]);
+    let out = demo.run(&["status", "--json"]);
     // bob is not signed in here: exit 1.
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -112,7 +92,7 @@ async fn status_lists_login_sessions_with_their_expiry() {
     assert_eq!(bob["expires_at"], serde_json::Value::Null);
     assert_eq!(bob["refreshable"], false);
 
-    let table = run(&demo, &["status"]);
+    let table = demo.run(&["status"]);
     assert_eq!(table.status.code(), Some(1));
     let table = text(&table.stdout);
     assert!(table.contains("LOGIN SESSION"), "{table}");
@@ -129,7 +109,7 @@ async fn status_lists_login_sessions_with_their_expiry() {
     let config = std::fs::read_to_string(&demo.paths().config).unwrap();
     let cut = config.find("\n[profile bob]").unwrap();
     std::fs::write(&demo.paths().config, &config[..cut]).unwrap();
-    let out = run(&demo, &["status", "--json"]);
+    let out = demo.run(&["status", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 }
 
@@ -139,14 +119,14 @@ async fn a_hostile_login_session_is_escaped_in_the_table() {
     let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
     config.push_str("\n[profile evil]\nlogin_session = arn:aws:iam::1:user/\u{1b}[31mred\u{7}\n");
     std::fs::write(&demo.paths().config, config).unwrap();
-    let out = run(&demo, &["status"]);
+    let out = demo.run(&["status"]);
     let table = text(&out.stdout);
     assert!(
         !table.contains('\u{1b}') && !table.contains('\u{7}'),
         "{table:?}"
     );
     assert!(table.contains("user/\\x1b[31mred\\x07"), "{table}");
-    let out = run(&demo, &["status", "--json"]);
+    let out = demo.run(&["status", "--json"]);
     assert!(!out.stdout.contains(&0x1b), "{}", text(&out.stdout));
 }
 
@@ -156,15 +136,14 @@ async fn the_login_cache_directory_variable_is_honoured() {
     let elsewhere = demo.home.path().join("elsewhere");
     let expires = OffsetDateTime::now_utc() + Duration::hours(1);
     add_logins(&demo, &elsewhere, expires);
-    let out = run(&demo, &["status", "--json"]);
+    let out = demo.run(&["status", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         json[1]["state"], "not_logged_in",
         "the default directory is empty"
     );
     let dir = elsewhere.display().to_string();
-    let out = run_with(
-        &demo,
+    let out = demo.run_with(
         &["status", "--json"],
         &[("AWS_LOGIN_CACHE_DIRECTORY", &dir)],
     );
@@ -177,7 +156,7 @@ async fn doctor_names_the_tools_that_cannot_read_them_and_the_companion() {
     let demo = DemoHome::new(3, 2).await;
     let expires = OffsetDateTime::now_utc() - Duration::minutes(30);
     add_logins(&demo, &default_cache(&demo), expires);
-    let out = run(&demo, &["doctor", "--json"]);
+    let out = demo.run(&["doctor", "--json"]);
     let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let of = |code: &str| -> Vec<serde_json::Value> {
         findings
@@ -230,7 +209,7 @@ async fn doctor_names_the_tools_that_cannot_read_them_and_the_companion() {
     let file = token_path(&default_cache(&demo), ALICE);
     let bare = login_token(expires).replace("\"refreshToken\"", "\"gone\"");
     std::fs::write(&file, bare).unwrap();
-    let out = run(&demo, &["doctor"]);
+    let out = demo.run(&["doctor"]);
     let lines = text(&out.stdout);
     assert!(
         lines.contains("login-expired")
@@ -259,7 +238,7 @@ async fn populate_use_and_doctor_fix_never_rewrite_them() {
     let before = login_lines(&config);
     assert!(before.contains("login_session = arn:aws:sts::210987654321"));
 
-    let fix = run(&demo, &["doctor", "--fix", "--yes"]);
+    let fix = demo.run(&["doctor", "--fix", "--yes"]);
     let after_fix = std::fs::read_to_string(&demo.paths().config).unwrap();
     assert_ne!(
         after_fix,
@@ -268,12 +247,12 @@ async fn populate_use_and_doctor_fix_never_rewrite_them() {
         text(&fix.stdout)
     );
     assert_eq!(login_lines(&after_fix), before, "doctor --fix");
-    let out = run(&demo, &["populate"]);
+    let out = demo.run(&["populate"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = run(&demo, &["use", "management", "billing"]);
+    let out = demo.run(&["use", "management", "billing"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // status reads them (bob is not signed in: exit 1).
-    let out = run(&demo, &["status"]);
+    let out = demo.run(&["status"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let after = std::fs::read_to_string(&demo.paths().config).unwrap();
     assert!(
@@ -326,7 +305,7 @@ print(json.dumps({"expiry_time": creds["expiry_time"], "account_id": creds["acco
     let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(got["expiry_time"], format_timestamp(expires));
     assert_eq!(got["account_id"], "123456789012");
-    let ours = run(&demo, &["status", "--json"]);
+    let ours = demo.run(&["status", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&ours.stdout).unwrap();
     assert_eq!(json[1]["expires_at"], got["expiry_time"]);
     if got["crt"] == false {
@@ -435,11 +414,7 @@ async fn credentials_refreshes_a_due_login_as_the_aws_cli_does_and_serves_it() {
     let signin = [("AWS_ENDPOINT_URL_SIGNIN", demo.sim.endpoint())];
     let signin: Vec<(&str, &str)> = signin.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
-    let out = run_with(
-        &demo,
-        &["credentials", "console", "--format", "json"],
-        &signin,
-    );
+    let out = demo.run_with(&["credentials", "console", "--format", "json"], &signin);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let served: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let calls = demo.sim.login_token_calls();
@@ -525,11 +500,7 @@ async fn botocore_and_credentials_take_turns_refreshing_one_login() {
     let signin = [("AWS_ENDPOINT_URL_SIGNIN", endpoint.as_str())];
 
     // We refresh first (the expired credentials are never served).
-    let out = run_with(
-        &demo,
-        &["credentials", "console", "--format", "process"],
-        &signin,
-    );
+    let out = demo.run_with(&["credentials", "console", "--format", "process"], &signin);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let ours = json_file(&file);
 
@@ -550,11 +521,7 @@ async fn botocore_and_credentials_take_turns_refreshing_one_login() {
     assert_ne!(theirs["refreshToken"], ours["refreshToken"]);
 
     // We serve botocore's rewrite as it is, without a call.
-    let out = run_with(
-        &demo,
-        &["credentials", "console", "--format", "env"],
-        &signin,
-    );
+    let out = demo.run_with(&["credentials", "console", "--format", "env"], &signin);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let exports = text(&out.stdout);
     let key = theirs["accessToken"]["accessKeyId"].as_str().unwrap();
@@ -578,8 +545,7 @@ async fn a_refused_refresh_is_exit_2_with_aws_login_and_the_file_untouched() {
     let revoked = revoked.replace(&refresh, "revoked-refresh-token");
     std::fs::write(&file, &revoked).unwrap();
     let endpoint = demo.sim.endpoint();
-    let out = run_with(
-        &demo,
+    let out = demo.run_with(
         &["credentials", "console", "--format", "process"],
         &[("AWS_ENDPOINT_URL_SIGNIN", endpoint.as_str())],
     );
@@ -597,8 +563,7 @@ async fn a_refused_refresh_is_exit_2_with_aws_login_and_the_file_untouched() {
 
     // Not signed in at all: the same fix, no call.
     std::fs::remove_file(&file).unwrap();
-    let out = run_with(
-        &demo,
+    let out = demo.run_with(
         &["credentials", "console"],
         &[("AWS_ENDPOINT_URL_SIGNIN", endpoint.as_str())],
     );

@@ -7,27 +7,16 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use common::DemoHome;
 use time::{Duration, OffsetDateTime};
 use uo_aws_tui::aws::token_cache::{read_token, token_path, write_token};
 use uo_aws_tui::cache::{self, CachedCatalog, Loaded};
 
-const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
-
 /// The binary with only the demo home and `endpoint` in its environment.
 fn run_in(home: &Path, endpoint: &str, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SSO", endpoint)
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", endpoint)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    common::binary_in(home, endpoint, args).output().unwrap()
 }
 
 fn run(demo: &DemoHome, args: &[&str]) -> Output {

@@ -22,15 +22,7 @@ const MARKERS: &[&str] = &[
 ];
 
 fn run(demo: &DemoHome, endpoint: &str, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .env("HOME", demo.home.path())
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SSO", endpoint)
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", endpoint)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null())
+    common::binary_in(demo.home.path(), endpoint, args)
         .output()
         .unwrap()
 }

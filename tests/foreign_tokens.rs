@@ -9,29 +9,12 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use common::DemoHome;
 use uo_aws_tui::aws::config::{AwsFile, FileKind};
 use uo_aws_tui::aws::token_cache::{cache_file_name, token_path};
-
-const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
 /// The demo session's start URL.
 const OUR_URL: &str = "https://d-1234567890.awsapps.com/start";
-
-fn run(demo: &DemoHome, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .env("HOME", demo.home.path())
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -122,7 +105,7 @@ fn add_profile(config: &Path) {
 async fn discovery_and_status_see_only_the_configured_login() {
     let demo = DemoHome::new(3, 2).await;
     add_profile(&demo.paths().config);
-    let clean = run(&demo, &["status", "--json"]);
+    let clean = demo.run(&["status", "--json"]);
     assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stderr));
     let files = plant(&demo);
 
@@ -136,7 +119,7 @@ async fn discovery_and_status_see_only_the_configured_login() {
     assert!(found.warnings.is_empty(), "{:?}", found.warnings);
     assert!(found.logins.is_empty());
 
-    let out = run(&demo, &["status", "--json"]);
+    let out = demo.run(&["status", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
@@ -148,14 +131,14 @@ async fn discovery_and_status_see_only_the_configured_login() {
         text(&clean.stderr),
         "no warning about them"
     );
-    let table = run(&demo, &["status"]);
+    let table = demo.run(&["status"]);
     assert_eq!(table.status.code(), Some(0));
     let table = text(&table.stdout);
     assert_eq!(table.lines().count(), 2, "{table}");
     assert!(!table.contains("view.awsapps.com"), "{table}");
 
     // doctor has nothing to say about them either.
-    let doctor = run(&demo, &["doctor", "--json"]);
+    let doctor = demo.run(&["doctor", "--json"]);
     let findings: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();
     let text_of = findings.to_string();
     for path in files.keys() {
@@ -170,10 +153,10 @@ async fn discovery_and_status_see_only_the_configured_login() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listing_uses_our_token_whatever_else_the_cache_holds() {
     let demo = DemoHome::new(3, 2).await;
-    let clean = run(&demo, &["list", "--tsv"]);
+    let clean = demo.run(&["list", "--tsv"]);
     assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stderr));
     let files = plant(&demo);
-    let out = run(&demo, &["list", "--tsv"]);
+    let out = demo.run(&["list", "--tsv"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), text(&clean.stdout));
     assert_eq!(
@@ -182,17 +165,14 @@ async fn listing_uses_our_token_whatever_else_the_cache_holds() {
         "{}",
         text(&out.stdout)
     );
-    let used = run(
-        &demo,
-        &[
-            "use",
-            "--no-write",
-            "--emit",
-            "profile",
-            "management",
-            "billing",
-        ],
-    );
+    let used = demo.run(&[
+        "use",
+        "--no-write",
+        "--emit",
+        "profile",
+        "management",
+        "billing",
+    ]);
     assert_eq!(used.status.code(), Some(0), "{}", text(&used.stderr));
     assert_eq!(text(&used.stdout), "127027105832_Billing\n");
     assert_untouched(&files, "list and use");
@@ -204,7 +184,7 @@ async fn logout_deletes_only_our_token_and_leaves_theirs_alone() {
     add_profile(&demo.paths().config);
     let files = plant(&demo);
     assert!(ours(&demo).exists());
-    let out = run(&demo, &["logout"]);
+    let out = demo.run(&["logout"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("Removed 1 token file(s)"),
@@ -213,7 +193,7 @@ async fn logout_deletes_only_our_token_and_leaves_theirs_alone() {
     );
     assert!(!ours(&demo).exists());
     assert_untouched(&files, "logout");
-    let status = run(&demo, &["status", "--json"]);
+    let status = demo.run(&["status", "--json"]);
     assert_eq!(status.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 1);
@@ -225,7 +205,7 @@ async fn logout_all_ends_every_configured_login_and_no_other() {
     let demo = DemoHome::new(3, 2).await;
     add_profile(&demo.paths().config);
     let files = plant(&demo);
-    let out = run(&demo, &["logout", "--all"]);
+    let out = demo.run(&["logout", "--all"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("Removed 1 token file(s)"),
@@ -235,7 +215,7 @@ async fn logout_all_ends_every_configured_login_and_no_other() {
     assert!(!ours(&demo).exists());
     assert_untouched(&files, "logout --all");
     // Nothing of ours left: again removes nothing and touches nothing.
-    let again = run(&demo, &["logout", "--all"]);
+    let again = demo.run(&["logout", "--all"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
     assert!(text(&again.stderr).contains("Removed 0 token file(s)"));
     assert_untouched(&files, "logout --all again");

@@ -3,14 +3,12 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use common::DemoHome;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
 
 /// A plain-HTTP forward proxy: records the request line of each
 /// connection's first request, then relays the connection to the host the
@@ -62,22 +60,6 @@ async fn proxy() -> Proxy {
     Proxy { url, seen }
 }
 
-fn run(demo: &DemoHome, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("HOME", demo.home.path())
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
-}
-
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -86,7 +68,7 @@ fn stderr(out: &Output) -> String {
 async fn portal_calls_go_through_http_proxy_and_no_proxy_bypasses_it() {
     let demo = DemoHome::new(5, 20).await;
     let proxy = proxy().await;
-    let out = run(&demo, &["list"], &[("HTTP_PROXY", &proxy.url)]);
+    let out = demo.run_with(&["list"], &[("HTTP_PROXY", &proxy.url)]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let seen = proxy.seen.lock().unwrap().clone();
     assert!(
@@ -101,11 +83,7 @@ async fn portal_calls_go_through_http_proxy_and_no_proxy_bypasses_it() {
         ("NO_PROXY", "127.0.0.1"),
         ("no_proxy", "127.0.0.1,example.com"),
     ] {
-        let out = run(
-            &demo,
-            &["list"],
-            &[("http_proxy", &proxy.url), (var, value)],
-        );
+        let out = demo.run_with(&["list"], &[("http_proxy", &proxy.url), (var, value)]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         assert_eq!(
             proxy.seen.lock().unwrap().len(),
@@ -123,8 +101,7 @@ async fn a_dead_proxy_is_one_line_naming_the_portal() {
         .local_addr()
         .unwrap()
         .port();
-    let out = run(
-        &demo,
+    let out = demo.run_with(
         &["list"],
         &[("HTTP_PROXY", &format!("http://127.0.0.1:{port}"))],
     );
@@ -142,11 +119,7 @@ async fn a_dead_proxy_is_one_line_naming_the_portal() {
 async fn an_unusable_ca_bundle_is_one_line_naming_where_it_was_set() {
     let demo = DemoHome::new(3, 20).await;
     let missing = demo.home.path().join("missing.pem");
-    let out = run(
-        &demo,
-        &["list"],
-        &[("AWS_CA_BUNDLE", missing.to_str().unwrap())],
-    );
+    let out = demo.run_with(&["list"], &[("AWS_CA_BUNDLE", missing.to_str().unwrap())]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -164,7 +137,7 @@ async fn an_unusable_ca_bundle_is_one_line_naming_where_it_was_set() {
         .unwrap()
         + 1;
     std::fs::write(config, text).unwrap();
-    let out = run(&demo, &["list"], &[]);
+    let out = demo.run_with(&["list"], &[]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");

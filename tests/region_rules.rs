@@ -6,15 +6,13 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use common::DemoHome;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use uo_aws_tui::aws::config::{AwsFile, FileKind};
 use uo_aws_tui::settings::Settings;
-
-const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
 
 // The first three accounts of the simulated organisation:
 // UO Management 127027105832 (AWSAdministratorAccess, Billing, AWSReadOnlyAccess),
@@ -26,20 +24,6 @@ region_rule = name:*security* => eu-west-1\n\
 region_rule = id:0782* => ap-southeast-2\n\
 region_rule = role:AWSAdministratorAccess => sa-east-1\n\
 region_rule = role:*BILL?NG => us-east-1\n";
-
-fn run(demo: &DemoHome, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .env("HOME", demo.home.path())
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
 
 fn settings_path(demo: &DemoHome) -> std::path::PathBuf {
     demo.home.path().join(".config/uo-aws-tui/settings.ini")
@@ -73,7 +57,7 @@ fn regions(demo: &DemoHome) -> Vec<(String, String)> {
 async fn populate_gives_each_account_and_role_the_region_of_its_first_matching_rule() {
     let demo = DemoHome::new(3, 2).await;
     write_settings(&demo, RULES);
-    let out = run(&demo, &["populate"]);
+    let out = demo.run(&["populate"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let mut got = regions(&demo);
     got.sort();
@@ -108,32 +92,26 @@ async fn a_rule_comes_after_region_flag_and_the_profiles_own_region_before_setti
         json["region"].as_str().unwrap().to_string()
     };
     // The rule, on a new profile (not written: --no-write).
-    let out = run(
-        &demo,
-        &[
-            "use",
-            "--no-write",
-            "--emit",
-            "json",
-            "management",
-            "billing",
-        ],
-    );
+    let out = demo.run(&[
+        "use",
+        "--no-write",
+        "--emit",
+        "json",
+        "management",
+        "billing",
+    ]);
     assert_eq!(exported(&out), "us-east-1");
     // --region wins over the rule.
-    let out = run(
-        &demo,
-        &[
-            "use",
-            "--no-write",
-            "--emit",
-            "json",
-            "--region",
-            "eu-north-1",
-            "management",
-            "billing",
-        ],
-    );
+    let out = demo.run(&[
+        "use",
+        "--no-write",
+        "--emit",
+        "json",
+        "--region",
+        "eu-north-1",
+        "management",
+        "billing",
+    ]);
     assert_eq!(exported(&out), "eu-north-1");
     // An existing profile's own region wins over the rule, and is kept.
     let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
@@ -141,14 +119,14 @@ async fn a_rule_comes_after_region_flag_and_the_profiles_own_region_before_setti
         "\n[profile 127027105832_Billing]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\nregion = ca-central-1\n",
     );
     std::fs::write(&demo.paths().config, &config).unwrap();
-    let out = run(&demo, &["use", "--emit", "json", "management", "billing"]);
+    let out = demo.run(&["use", "--emit", "json", "management", "billing"]);
     assert_eq!(exported(&out), "ca-central-1");
     assert_eq!(
         std::fs::read_to_string(&demo.paths().config).unwrap(),
         config
     );
     // A new profile, written: the id rule.
-    let out = run(&demo, &["use", "--emit", "json", "log archive", "readonly"]);
+    let out = demo.run(&["use", "--emit", "json", "log archive", "readonly"]);
     assert_eq!(exported(&out), "ap-southeast-2");
     // exec of a profile that exists without a region: the id and role rules
     // apply (the account's name is not in the section).
@@ -157,10 +135,7 @@ async fn a_rule_comes_after_region_flag_and_the_profiles_own_region_before_setti
         "\n[profile lab]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\n",
     );
     std::fs::write(&demo.paths().config, &config).unwrap();
-    let out = run(
-        &demo,
-        &["exec", "lab", "--", "sh", "-c", "echo $AWS_REGION"],
-    );
+    let out = demo.run(&["exec", "lab", "--", "sh", "-c", "echo $AWS_REGION"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "us-east-1\n");
 }
@@ -224,7 +199,7 @@ async fn a_bad_rule_stops_the_command_naming_settings_file_and_line() {
         "region_rule = name:*security* => eu-west-1\n\n# next\nregion_rule = account:* => eu-west-1\n",
     );
     let before = std::fs::read_to_string(&demo.paths().config).unwrap();
-    let out = run(&demo, &["populate"]);
+    let out = demo.run(&["populate"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(

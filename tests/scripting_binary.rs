@@ -4,29 +4,13 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use common::DemoHome;
 
 const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
 
 /// The binary with only what the demo home needs in its environment.
-fn bin(demo: &DemoHome, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("HOME", demo.home.path())
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run(demo: &DemoHome, args: &[&str]) -> Output {
-    bin(demo, args).output().unwrap()
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -43,7 +27,7 @@ fn config(demo: &DemoHome) -> String {
 async fn use_writes_and_prints_a_unique_match() {
     let demo = DemoHome::new(3, 2).await;
     let before = config(&demo);
-    let out = run(&demo, &["use", "management", "billing"]);
+    let out = demo.run(&["use", "management", "billing"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
@@ -56,18 +40,15 @@ async fn use_writes_and_prints_a_unique_match() {
     ), "{after}");
 
     // An exact profile name, another emit and region, nothing written.
-    let out = run(
-        &demo,
-        &[
-            "use",
-            "--no-write",
-            "--emit",
-            "json",
-            "--region",
-            "eu-west-1",
-            "190098774915_SecurityAudit",
-        ],
-    );
+    let out = demo.run(&[
+        "use",
+        "--no-write",
+        "--emit",
+        "json",
+        "--region",
+        "eu-west-1",
+        "190098774915_SecurityAudit",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["profile"], "190098774915_SecurityAudit");
@@ -80,7 +61,7 @@ async fn use_writes_and_prints_a_unique_match() {
 async fn use_refuses_an_ambiguous_query_with_candidates() {
     let demo = DemoHome::new(3, 2).await;
     let before = config(&demo);
-    let out = run(&demo, &["use", "AWSAdministratorAccess"]);
+    let out = demo.run(&["use", "AWSAdministratorAccess"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let stderr = text(&out.stderr);
@@ -102,7 +83,7 @@ async fn use_refuses_an_ambiguous_query_with_candidates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn use_with_no_match_exits_1() {
     let demo = DemoHome::new(3, 2).await;
-    let out = run(&demo, &["use", "zzzz-nothing"]);
+    let out = demo.run(&["use", "zzzz-nothing"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     assert!(
@@ -118,19 +99,17 @@ async fn exec_passes_the_environment_stdio_and_exit_code() {
     let script = "read -r line; printf '%s|%s|%s|%s|%s|%s|%s\\n' \"$AWS_PROFILE\" \"$AWS_REGION\" \
                   \"$AWS_DEFAULT_REGION\" \"${AWS_ACCESS_KEY_ID-unset}\" \"${AWS_SESSION_TOKEN-unset}\" \
                   \"${AWS_DEFAULT_PROFILE-unset}\" \"$KEEP\"; printf 'in:%s\\n' \"$line\"; echo err >&2; exit 7";
-    let mut child = bin(
-        &demo,
-        &["exec", "management billing", "--", "sh", "-c", script],
-    )
-    .env("AWS_ACCESS_KEY_ID", "AKIAOLD")
-    .env("AWS_SESSION_TOKEN", "old")
-    .env("AWS_DEFAULT_PROFILE", "someone-else")
-    .env("KEEP", "kept")
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let mut child = demo
+        .command(&["exec", "management billing", "--", "sh", "-c", script])
+        .env("AWS_ACCESS_KEY_ID", "AKIAOLD")
+        .env("AWS_SESSION_TOKEN", "old")
+        .env("AWS_DEFAULT_PROFILE", "someone-else")
+        .env("KEEP", "kept")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
@@ -152,17 +131,14 @@ async fn exec_passes_the_environment_stdio_and_exit_code() {
         "sso_role_name = Billing\nregion = ca-central-1",
     );
     std::fs::write(&demo.paths().config, &before).unwrap();
-    let out = run(
-        &demo,
-        &[
-            "exec",
-            "127027105832_Billing",
-            "--",
-            "sh",
-            "-c",
-            "echo \"$AWS_PROFILE $AWS_REGION\"",
-        ],
-    );
+    let out = demo.run(&[
+        "exec",
+        "127027105832_Billing",
+        "--",
+        "sh",
+        "-c",
+        "echo \"$AWS_PROFILE $AWS_REGION\"",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "127027105832_Billing ca-central-1\n");
     assert_eq!(config(&demo), before);
@@ -171,10 +147,7 @@ async fn exec_passes_the_environment_stdio_and_exit_code() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_gives_127_for_a_missing_command_and_1_for_an_ambiguous_query() {
     let demo = DemoHome::new(3, 2).await;
-    let out = run(
-        &demo,
-        &["exec", "management billing", "--", "no-such-command-uoa"],
-    );
+    let out = demo.run(&["exec", "management billing", "--", "no-such-command-uoa"]);
     assert_eq!(out.status.code(), Some(127));
     assert!(out.stdout.is_empty());
     assert!(
@@ -183,7 +156,7 @@ async fn exec_gives_127_for_a_missing_command_and_1_for_an_ambiguous_query() {
         text(&out.stderr)
     );
 
-    let out = run(&demo, &["exec", "admin", "--", "true"]);
+    let out = demo.run(&["exec", "admin", "--", "true"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("match \"admin\""));
 }
@@ -192,13 +165,13 @@ async fn exec_gives_127_for_a_missing_command_and_1_for_an_ambiguous_query() {
 async fn list_json_and_tsv() {
     let demo = DemoHome::new(3, 2).await;
     assert_eq!(
-        run(&demo, &["use", "078264571805_AWSReadOnlyAccess"])
+        demo.run(&["use", "078264571805_AWSReadOnlyAccess"])
             .status
             .code(),
         Some(0)
     );
 
-    let out = run(&demo, &["list", "--json"]);
+    let out = demo.run(&["list", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows.len(), 8, "3 + 3 + 2 roles");
@@ -221,7 +194,7 @@ async fn list_json_and_tsv() {
         .unwrap();
     assert_eq!(read_only["profile"], "078264571805_Read-Only-Audit");
 
-    let out = run(&demo, &["list", "--tsv", "security"]);
+    let out = demo.run(&["list", "--tsv", "security"]);
     assert_eq!(out.status.code(), Some(0));
     let tsv = text(&out.stdout);
     let mut lines = tsv.lines();
@@ -235,7 +208,7 @@ async fn list_json_and_tsv() {
         .iter()
         .all(|l| l.split('\t').count() == 6 && l.starts_with("190098774915\tSecurity Tooling\t")));
 
-    let out = run(&demo, &["list", "zzzz-nothing"]);
+    let out = demo.run(&["list", "zzzz-nothing"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout).lines().count(), 1, "only the header");
 }
@@ -265,7 +238,7 @@ fn backups(demo: &DemoHome) -> Vec<std::path::PathBuf> {
 async fn populate_dry_run_writes_nothing_and_shows_a_diff() {
     let demo = DemoHome::new(3, 2).await;
     let before = config(&demo);
-    let out = run(&demo, &["populate", "--dry-run", "security"]);
+    let out = demo.run(&["populate", "--dry-run", "security"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let diff = text(&out.stdout);
     let config_path = demo.paths().config.display().to_string();
@@ -288,7 +261,7 @@ async fn populate_dry_run_writes_nothing_and_shows_a_diff() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn populate_twice_gives_identical_bytes() {
     let demo = DemoHome::new(3, 2).await;
-    let out = run(&demo, &["populate"]);
+    let out = demo.run(&["populate"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout).lines().count(),
@@ -300,13 +273,13 @@ async fn populate_twice_gives_identical_bytes() {
     assert_eq!(first.matches("uo_aws_tui_managed = true\n").count(), 8);
     assert_eq!(backups(&demo).len(), 1, "one edit, one backup");
 
-    let out = run(&demo, &["populate"]);
+    let out = demo.run(&["populate"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
     assert!(text(&out.stderr).contains("0 added, 8 already present, 0 removed"));
     assert_eq!(config(&demo), first, "byte-identical");
     assert_eq!(backups(&demo).len(), 1, "no write, no backup");
-    let out = run(&demo, &["populate", "--dry-run", "--prune"]);
+    let out = demo.run(&["populate", "--dry-run", "--prune"]);
     assert!(out.stdout.is_empty(), "an empty diff");
 }
 
@@ -322,7 +295,7 @@ async fn populate_prune_removes_only_our_stale_profiles() {
     );
     std::fs::write(&demo.paths().config, &original).unwrap();
 
-    let out = run(&demo, &["populate", "--prune", "zzzz-nothing"]);
+    let out = demo.run(&["populate", "--prune", "zzzz-nothing"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
@@ -355,11 +328,11 @@ async fn profiles_written_by_use_are_ours_but_a_users_profile_never_becomes_ours
     text.push_str("\n[profile 127027105832_Billing]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\nregion = eu-west-1\n");
     std::fs::write(&demo.paths().config, &text).unwrap();
     assert_eq!(
-        run(&demo, &["use", "127027105832_Billing"]).status.code(),
+        demo.run(&["use", "127027105832_Billing"]).status.code(),
         Some(0)
     );
     assert_eq!(
-        run(&demo, &["use", "190098774915_SecurityAudit"])
+        demo.run(&["use", "190098774915_SecurityAudit"])
             .status
             .code(),
         Some(0)
@@ -390,7 +363,7 @@ async fn settings_template_region_and_session_are_used() {
         &demo,
         "# mine\nregion = eu-central-1\nprofile_template = {sso_session}.{account_name}.{role_name}\nconcurrency = 2\n",
     );
-    let out = run(&demo, &["use", "--emit", "vars", "management", "billing"]);
+    let out = demo.run(&["use", "--emit", "vars", "management", "billing"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
@@ -400,28 +373,25 @@ async fn settings_template_region_and_session_are_used() {
         "[profile uoregon.UO-Management.Billing]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\nregion = eu-central-1\n"
     ));
     // The command line wins over the settings.
-    let out = run(
-        &demo,
-        &[
-            "use",
-            "--no-write",
-            "--emit",
-            "vars",
-            "--region",
-            "us-east-2",
-            "uoregon.UO-Management.Billing",
-        ],
-    );
+    let out = demo.run(&[
+        "use",
+        "--no-write",
+        "--emit",
+        "vars",
+        "--region",
+        "us-east-2",
+        "uoregon.UO-Management.Billing",
+    ]);
     assert_eq!(
         text(&out.stdout),
         "uoregon.UO-Management.Billing\nus-east-2\n"
     );
 
-    let out = run(&demo, &["list", "--tsv", "management", "billing"]);
+    let out = demo.run(&["list", "--tsv", "management", "billing"]);
     assert!(text(&out.stdout).contains("\tuoregon.UO-Management.Billing\ttrue\n"));
 
     write_settings(&demo, "sso_session = elsewhere\n");
-    let out = run(&demo, &["list"]);
+    let out = demo.run(&["list"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("no [sso-session elsewhere]"),
@@ -435,7 +405,7 @@ async fn a_bad_setting_names_the_file_and_line() {
     let demo = DemoHome::new(3, 2).await;
     let path = write_settings(&demo, "region = us-west-2\n\nconcurrency = many\n");
     for args in [&["list"][..], &["use", "x"], &["populate"], &["pick"]] {
-        let out = run(&demo, args);
+        let out = demo.run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty());
         let stderr = text(&out.stderr);
@@ -445,7 +415,7 @@ async fn a_bad_setting_names_the_file_and_line() {
         );
     }
     write_settings(&demo, "regoin = us-west-2\n");
-    let stderr = text(&run(&demo, &["list"]).stderr);
+    let stderr = text(&demo.run(&["list"]).stderr);
     assert!(
         stderr.contains(&format!("{}:1: unknown key \"regoin\"", path.display())),
         "{stderr}"
@@ -457,7 +427,7 @@ async fn populate_reports_a_name_collision_with_both_rows() {
     let demo = DemoHome::new(3, 2).await;
     write_settings(&demo, "profile_template = {account_name}\n");
     let before = config(&demo);
-    let out = run(&demo, &["populate", "log"]);
+    let out = demo.run(&["populate", "log"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let stderr = text(&out.stderr);
@@ -512,57 +482,48 @@ async fn an_existing_profiles_region_is_kept_by_use_exec_and_pick() {
         "\n[profile 127027105832_Billing]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\nregion = us-east-1\n",
     );
     let before = config(&demo);
-    let out = run(&demo, &["use", "--emit", "vars", "127027105832_Billing"]);
+    let out = demo.run(&["use", "--emit", "vars", "127027105832_Billing"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "127027105832_Billing\nus-east-1\n");
     assert_eq!(config(&demo), before, "the profile's region is kept");
 
-    let out = run(&demo, &["use", "--emit", "vars", "management", "billing"]);
+    let out = demo.run(&["use", "--emit", "vars", "management", "billing"]);
     assert_eq!(text(&out.stdout), "127027105832_Billing\nus-east-1\n");
-    let out = run(
-        &demo,
-        &[
-            "pick",
-            "--select-1",
-            "--emit",
-            "vars",
-            "management",
-            "billing",
-        ],
-    );
+    let out = demo.run(&[
+        "pick",
+        "--select-1",
+        "--emit",
+        "vars",
+        "management",
+        "billing",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "127027105832_Billing\nus-east-1\n");
-    let out = run(
-        &demo,
-        &[
-            "exec",
-            "management billing",
-            "--",
-            "sh",
-            "-c",
-            "printf '%s' \"$AWS_REGION\"",
-        ],
-    );
+    let out = demo.run(&[
+        "exec",
+        "management billing",
+        "--",
+        "sh",
+        "-c",
+        "printf '%s' \"$AWS_REGION\"",
+    ]);
     assert_eq!(text(&out.stdout), "us-east-1", "{}", text(&out.stderr));
     assert_eq!(config(&demo), before);
 
     // A new profile gets the settings' region; --region wins over everything.
-    let out = run(&demo, &["use", "--emit", "vars", "management", "readonly"]);
+    let out = demo.run(&["use", "--emit", "vars", "management", "readonly"]);
     assert_eq!(
         text(&out.stdout),
         "127027105832_AWSReadOnlyAccess\neu-central-1\n"
     );
-    let out = run(
-        &demo,
-        &[
-            "use",
-            "--emit",
-            "vars",
-            "--region",
-            "ap-south-1",
-            "127027105832_Billing",
-        ],
-    );
+    let out = demo.run(&[
+        "use",
+        "--emit",
+        "vars",
+        "--region",
+        "ap-south-1",
+        "127027105832_Billing",
+    ]);
     assert_eq!(text(&out.stdout), "127027105832_Billing\nap-south-1\n");
     assert!(config(&demo).contains("sso_role_name = Billing\nregion = ap-south-1\n"));
 }
@@ -575,17 +536,14 @@ async fn exec_on_an_existing_profile_without_a_region_uses_the_settings_region()
         &demo,
         "\n[profile mine]\nsso_session = uoregon\nsso_account_id = 127027105832\nsso_role_name = Billing\n",
     );
-    let out = run(
-        &demo,
-        &[
-            "exec",
-            "mine",
-            "--",
-            "sh",
-            "-c",
-            "printf '%s' \"$AWS_REGION\"",
-        ],
-    );
+    let out = demo.run(&[
+        "exec",
+        "mine",
+        "--",
+        "sh",
+        "-c",
+        "printf '%s' \"$AWS_REGION\"",
+    ]);
     assert_eq!(text(&out.stdout), "eu-central-1", "{}", text(&out.stderr));
 }
 
@@ -617,7 +575,7 @@ async fn nothing_is_written_or_run_on_a_config_botocore_rejects() {
             ],
         ];
         for args in runs {
-            let out = run(&demo, args);
+            let out = demo.run(args);
             let stderr = text(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
             assert!(out.stdout.is_empty(), "{args:?}");
@@ -658,7 +616,7 @@ async fn a_finding_about_the_chosen_profile_is_said_on_stderr_and_strict_refuses
         ],
     ];
     for args in runs {
-        let out = run(&demo, args);
+        let out = demo.run(args);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
         assert!(
@@ -686,7 +644,7 @@ async fn a_finding_about_the_chosen_profile_is_said_on_stderr_and_strict_refuses
         ],
     ];
     for args in strict {
-        let out = run(&demo, args);
+        let out = demo.run(args);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{args:?}");
@@ -696,7 +654,7 @@ async fn a_finding_about_the_chosen_profile_is_said_on_stderr_and_strict_refuses
     assert!(!marker.exists(), "exec --strict ran nothing");
 
     // A profile without findings: nothing said.
-    let out = run(&demo, &["use", "--strict", "management", "readonly"]);
+    let out = demo.run(&["use", "--strict", "management", "readonly"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
         !text(&out.stderr).contains("error "),

@@ -4,25 +4,9 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use common::DemoHome;
-
-const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
-
-fn run(demo: &DemoHome, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .env("HOME", demo.home.path())
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
 
 fn write_settings(demo: &DemoHome, text: &str) -> std::path::PathBuf {
     let dir = demo.home.path().join(".config/uo-aws-tui");
@@ -53,14 +37,14 @@ async fn a_bad_settings_file_stops_every_command_but_doctor_init_completions_and
         &["deactivate"],
         &[],
     ] {
-        let out = run(&demo, args);
+        let out = demo.run(args);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         assert!(err.contains(&at), "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?}");
     }
-    let out = run(&demo, &["doctor"]);
+    let out = demo.run(&["doctor"]);
     assert!(stderr(&out).contains(&at), "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(1));
     for args in [
@@ -69,7 +53,7 @@ async fn a_bad_settings_file_stops_every_command_but_doctor_init_completions_and
         &["--help"],
         &["list", "--help"],
     ] {
-        let out = run(&demo, args);
+        let out = demo.run(args);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
     }
 }
@@ -78,7 +62,7 @@ async fn a_bad_settings_file_stops_every_command_but_doctor_init_completions_and
 async fn a_byte_order_mark_is_accepted() {
     let demo = DemoHome::new(5, 20).await;
     write_settings(&demo, "\u{feff}sso_session = uoregon\n");
-    let out = run(&demo, &["list"]);
+    let out = demo.run(&["list"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
@@ -91,7 +75,7 @@ async fn login_and_logout_take_the_settings_session() {
     );
     std::fs::write(&demo.paths().config, config).unwrap();
     // Two sessions and no choice: refused.
-    let out = run(&demo, &["logout"]);
+    let out = demo.run(&["logout"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("several sso-sessions"),
@@ -100,7 +84,7 @@ async fn login_and_logout_take_the_settings_session() {
     );
 
     write_settings(&demo, "sso_session = uoregon\n");
-    let out = run(&demo, &["logout"]);
+    let out = demo.run(&["logout"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("Removed 1 token file(s)"),
@@ -110,7 +94,7 @@ async fn login_and_logout_take_the_settings_session() {
     // login chooses the settings' session too (one that does not exist
     // here, so it ends before any sign-in).
     write_settings(&demo, "sso_session = nosuch\n");
-    let out = run(&demo, &["login", "--use-device-code", "--no-browser"]);
+    let out = demo.run(&["login", "--use-device-code", "--no-browser"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("no [sso-session nosuch]"),

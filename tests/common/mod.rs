@@ -32,6 +32,22 @@ pub fn portal_client(sim: &Simulator) -> aws_sdk_sso::Client {
     aws_sdk_sso::Client::from_conf(conf)
 }
 
+/// The binary with `args`, nothing from the host's environment but `PATH`:
+/// `HOME` = `home`, the portal and OIDC endpoints = `endpoint`,
+/// `AWS_EC2_METADATA_DISABLED=true`; stdin null.
+pub fn binary_in(home: &Path, endpoint: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_uo-aws-tui"));
+    cmd.args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL_SSO", endpoint)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
 /// A simulator on 127.0.0.1 with `opts`.
 pub async fn simulator_with(opts: SimOptions) -> Simulator {
     Simulator::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -172,6 +188,26 @@ impl DemoHome {
             federation_endpoint: Some(sim.endpoint()),
         };
         DemoHome { sim, home, env }
+    }
+
+    /// The binary with `args` and only what this home needs in its
+    /// environment ([`binary_in`] with the simulator's endpoint).
+    pub fn command(&self, args: &[&str]) -> Command {
+        binary_in(self.home.path(), &self.sim.endpoint(), args)
+    }
+
+    /// [`DemoHome::command`] run to its end.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// [`DemoHome::command`] with `env` added, run to its end.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        let mut cmd = self.command(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
     }
 
     pub fn paths(&self) -> &uo_aws_tui::aws::paths::AwsPaths {
