@@ -19,6 +19,9 @@ use crate::shell::{fish_quote, posix_quote};
 
 pub async fn run(args: &CredentialsArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
+    if let Some(exit) = crate::commands::chain::credentials(&env, args).await? {
+        return Ok(exit);
+    }
     let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
     let role = ProfileRole::of_profile(&config, &args.profile).map_err(anyhow::Error::msg)?;
     let (_, session) = env.session(Some(&role.sso_session))?;
