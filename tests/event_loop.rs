@@ -843,3 +843,77 @@ async fn offline_the_status_bar_counts_the_cached_accounts() {
         "{status}"
     );
 }
+
+/// The Sessions view counts chained profiles under their root's login by
+/// the rule `status` follows: `status --json`'s `chained_profiles` of the
+/// session are the row's, shown as `N+M` and listed in the details pane.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sessions_view_counts_chained_profiles_under_their_root() {
+    let demo = common::DemoHome::new(4, 20).await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str(
+        "\n[profile root]\nsso_session = uoregon\nsso_account_id = 127027105832\n\
+         sso_role_name = AWSAdministratorAccess\n\
+         \n[profile deploy]\nrole_arn = arn:aws:iam::190098774915:role/Deploy\nsource_profile = root\n\
+         \n[profile audit]\nrole_arn = arn:aws:iam::190098774916:role/Audit\nsource_profile = deploy\n\
+         \n[profile stray]\nrole_arn = arn:aws:iam::190098774916:role/Audit\nsource_profile = gone\n",
+    );
+    std::fs::write(&demo.paths().config, config).unwrap();
+    let request = demo.request();
+    let (_, session) = demo.env.session(None).unwrap();
+    let token = token::stored(&demo.env, &session, OffsetDateTime::now_utc()).unwrap();
+    let mut app = picker::new_app(&demo.env, &session, &request).unwrap();
+    let complete = Arc::new(Notify::new());
+    let mut services = common::Observed {
+        inner: PickServices::new(&demo.env, &session, Some(&token), 8).with_browser(no_browser()),
+        complete: complete.clone(),
+        settled: Default::default(),
+    };
+    let steps = vec![
+        common::Step::AwaitComplete,
+        common::Step::Key(KeyCode::Tab, KeyModifiers::NONE),
+    ];
+    let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
+    let outcome = event_loop::run(
+        &mut terminal,
+        &mut app,
+        common::script(steps, complete),
+        &mut services,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, Outcome::Interrupted, "the script ran out");
+
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_uo-aws-tui"))
+        .args(["status", "--json"])
+        .env_clear()
+        .env("HOME", demo.home.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let uo = &value.as_array().unwrap()[0];
+    assert_eq!(uo["session"], "uoregon");
+    assert_eq!(
+        uo["chained_profiles"],
+        serde_json::json!(["deploy", "audit"])
+    );
+    let row = &app.sessions()[app.session_selected()];
+    assert_eq!(row.name.as_deref(), Some("uoregon"));
+    assert_eq!(
+        serde_json::json!(row.chained),
+        uo["chained_profiles"],
+        "the view and status follow chains by one rule"
+    );
+    assert_eq!(uo["profiles"], serde_json::json!(row.profiles));
+
+    terminal.draw(|f| uo_aws_tui::ui::draw(f, &app)).unwrap();
+    let text = screen(&terminal);
+    let profiles = format!("{}+2", row.profiles);
+    assert!(text.contains(&profiles), "{text}");
+    assert!(
+        text.contains("chained: deploy, audit (follow this login)"),
+        "{text}"
+    );
+    assert!(!text.contains("stray"), "{text}");
+}

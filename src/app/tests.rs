@@ -343,6 +343,7 @@ fn summary(name: &str, expires_in_min: Option<i64>) -> SessionSummary {
         unreadable: false,
         refreshable: false,
         profiles: 1,
+        chained: Vec::new(),
         first_profile: Some(format!("{name}-profile")),
     }
 }
