@@ -917,3 +917,111 @@ async fn the_sessions_view_counts_chained_profiles_under_their_root() {
     );
     assert!(!text.contains("stray"), "{text}");
 }
+
+/// Ctrl-x with `chain_role_arn` set writes the row's profile as Enter does
+/// and a chained profile on top of it through the chain writer, and hands
+/// the chained one over; botocore reads it as `role_arn` +
+/// `source_profile` and assumes it through the simulator's STS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_x_writes_a_chained_profile_on_the_rows_profile() {
+    let demo = common::DemoHome::new(5, 20).await;
+    let mut request = demo.request();
+    request.chain_role_arn = Some(
+        uo_aws_tui::chain::RoleArnTemplate::parse("arn:aws:iam::{account_id}:role/Deploy").unwrap(),
+    );
+    let (_, session) = demo.env.session(None).unwrap();
+    let token = token::stored(&demo.env, &session, OffsetDateTime::now_utc()).unwrap();
+    let mut app = picker::new_app(&demo.env, &session, &request).unwrap();
+    let complete = Arc::new(Notify::new());
+    let mut services = common::Observed {
+        inner: PickServices::new(&demo.env, &session, Some(&token), 8),
+        complete: complete.clone(),
+        settled: Default::default(),
+    };
+    let target = demo.sim.org().accounts[3].clone();
+    let role = target.roles[0].clone();
+    let query: &'static str = Box::leak(format!("{} {}", target.account_id, role).into_boxed_str());
+    let steps = vec![
+        common::Step::AwaitComplete,
+        common::Step::Text(query),
+        common::Step::Key(KeyCode::Char('x'), KeyModifiers::CONTROL),
+    ];
+    let before = std::fs::read_to_string(&demo.paths().config).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
+    let outcome = event_loop::run(
+        &mut terminal,
+        &mut app,
+        common::script(steps, complete),
+        &mut services,
+    )
+    .await
+    .unwrap();
+    let Outcome::Chained(row) = outcome.clone() else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(row.account.id, target.account_id);
+    let exit = picker::finish(&demo.env, &session, &app, outcome, &request)
+        .await
+        .unwrap();
+    let chained = format!("{}_Deploy", target.account_id);
+    let native = uo_aws_tui::catalog::profile_name(&target.account_id, &role);
+    let Exit::Done(text) = exit else { panic!() };
+    assert!(
+        text.starts_with(&format!("export AWS_PROFILE='{chained}'\n")),
+        "{text}"
+    );
+    let written = std::fs::read_to_string(&demo.paths().config).unwrap();
+
+    // The native profile is what Enter writes: the same bytes from the
+    // same starting config, then the chained section.
+    std::fs::write(&demo.paths().config, &before).unwrap();
+    let choice = demo.commit(&session, &row, app.catalog().rows());
+    assert_eq!(choice.profile, native);
+    let enter = std::fs::read_to_string(&demo.paths().config).unwrap();
+    assert!(enter.starts_with(&before));
+    let rest = written
+        .strip_prefix(&enter)
+        .unwrap_or_else(|| panic!("{written}"));
+    assert_eq!(
+        rest.trim_start_matches('\n'),
+        format!(
+            "[profile {chained}]\nrole_arn = arn:aws:iam::{}:role/Deploy\nsource_profile = {native}\n\
+             region = us-west-2\nuo_aws_tui_managed = true\n",
+            target.account_id
+        )
+    );
+    std::fs::write(&demo.paths().config, &written).unwrap();
+
+    let script = r#"
+import json, sys
+import botocore.session
+s = botocore.session.Session(profile=sys.argv[1])
+c = s.get_scoped_config()
+k = s.get_credentials().get_frozen_credentials()
+print(json.dumps({"role_arn": c.get("role_arn"), "source_profile": c.get("source_profile"), "access_key": k.access_key}))
+"#;
+    let mut env = common::aws_child_env(demo.home.path(), &demo.sim.endpoint());
+    env.push(("AWS_ENDPOINT_URL_STS".into(), demo.sim.endpoint()));
+    let out = std::process::Command::new(common::python())
+        .env_clear()
+        .envs(env)
+        .args(["-c", script, &chained])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let arn = format!("arn:aws:iam::{}:role/Deploy", target.account_id);
+    assert_eq!(got["role_arn"], arn.as_str());
+    assert_eq!(got["source_profile"], native.as_str());
+    let calls = demo.sim.assume_role_calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].role_arn.as_deref(), Some(arn.as_str()));
+    assert_eq!(
+        got["access_key"].as_str(),
+        calls[0].issued_access_key_id.as_deref()
+    );
+}
