@@ -205,9 +205,9 @@ pub const ROLES_KEYS: &[Binding] = &[
     bind(KeyCode::Char('r'), CTRL, Action::Refresh, "Ctrl-r", "refresh", "refresh now (retries failed accounts)", false),
     bind(KeyCode::Char('l'), CTRL, Action::Login, "Ctrl-l", "log in", "log in again to this session", false),
     bind(KeyCode::Char('f'), CTRL, Action::ToggleFavourite, "Ctrl-f", "favourite", "mark / unmark favourite", false),
-    bind(KeyCode::Char('t'), CTRL, Action::Terraform, "Ctrl-t", "terraform", "terraform block / console / chained profile of the row", false),
-    bind(KeyCode::Char('o'), CTRL, Action::Console, "Ctrl-o", "console", "terraform block / console / chained profile of the row", false),
-    bind(KeyCode::Char('x'), CTRL, Action::Chain, "Ctrl-x", "chained profile", "terraform block / console / chained profile of the row", false),
+    bind(KeyCode::Char('t'), CTRL, Action::Terraform, "Ctrl-t", "terraform", "terraform / console / chained profile of the row", false),
+    bind(KeyCode::Char('o'), CTRL, Action::Console, "Ctrl-o", "console", "terraform / console / chained profile of the row", false),
+    bind(KeyCode::Char('x'), CTRL, Action::Chain, "Ctrl-x", "chained profile", "terraform / console / chained profile of the row", false),
     bind(KeyCode::Tab, NONE, Action::Sessions, "Tab", "sessions", "sessions: which logins are valid", false),
     bind(KeyCode::F(1), NONE, Action::Help, "F1", "help", "help (also ? with an empty query)", true),
 ];
@@ -321,7 +321,7 @@ mod tests {
         assert!(help.contains(&("Ctrl-f".to_string(), "mark / unmark favourite")));
         assert!(help.contains(&(
             "Ctrl-t Ctrl-o Ctrl-x".to_string(),
-            "terraform block / console / chained profile of the row"
+            "terraform / console / chained profile of the row"
         )));
         // Every binding appears in the help, and the help fits a 15-line terminal.
         for b in ROLES_KEYS {
