@@ -960,6 +960,18 @@ async fn ctrl_x_writes_a_chained_profile_on_the_rows_profile() {
         panic!("{outcome:?}")
     };
     assert_eq!(row.account.id, target.account_id);
+    // --no-write writes nothing, so Ctrl-x refuses.
+    let mut no_write = request.clone();
+    no_write.no_write = true;
+    let refused = picker::finish(&demo.env, &session, &app, outcome.clone(), &no_write).await;
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("--no-write")),
+        "Ctrl-x with --no-write"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&demo.paths().config).unwrap(),
+        before
+    );
     let exit = picker::finish(&demo.env, &session, &app, outcome, &request)
         .await
         .unwrap();
