@@ -276,6 +276,56 @@ pub fn role_parts(arn: &str) -> Option<(&str, &str)> {
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some((account, name))
 }
 
+/// The role ARN of the picker's chain action (`chain_role_arn` in
+/// settings.ini), e.g. `arn:aws:iam::{account_id}:role/Deploy`: a role ARN
+/// with the placeholders `{account_id}` and `{role_name}` (the selected
+/// row's account id and SSO role name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleArnTemplate(String);
+
+impl RoleArnTemplate {
+    /// The placeholders a template may use.
+    pub const PLACEHOLDERS: [&'static str; 2] = ["{account_id}", "{role_name}"];
+
+    /// Checks `text`: every `{…}` is a known placeholder, and it gives an
+    /// IAM role ARN ([`role_parts`]) for any account id and role name.
+    ///
+    /// Errors: an unknown placeholder or a lone brace; no IAM role ARN.
+    pub fn parse(text: &str) -> Result<RoleArnTemplate, String> {
+        let mut rest = text;
+        while let Some(open) = rest.find(['{', '}']) {
+            let tail = &rest[open..];
+            let Some(placeholder) = Self::PLACEHOLDERS.iter().find(|p| tail.starts_with(**p))
+            else {
+                let end = tail.find('}').map_or(tail.len(), |i| i + 1);
+                return Err(format!(
+                    "unknown placeholder {}; known: {}",
+                    &tail[..end],
+                    Self::PLACEHOLDERS.join(", ")
+                ));
+            };
+            rest = &tail[placeholder.len()..];
+        }
+        let template = RoleArnTemplate(text.to_string());
+        if role_parts(&template.render("123456789012", "Role")).is_none() {
+            return Err("no IAM role ARN: like arn:aws:iam::{account_id}:role/Deploy".to_string());
+        }
+        Ok(template)
+    }
+
+    /// The template as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The ARN for `account_id` and `role_name`.
+    pub fn render(&self, account_id: &str, role_name: &str) -> String {
+        self.0
+            .replace("{account_id}", account_id)
+            .replace("{role_name}", role_name)
+    }
+}
+
 /// How `use`, `exec` and `uoa` activate `profile` when it is a chained
 /// profile of the config whose chain starts at an SSO profile with an
 /// `sso_session`: the [`Choice`] to export (`AWS_PROFILE` = `profile`, so
@@ -480,6 +530,48 @@ pub fn write_chained(
     Ok(outcome)
 }
 
+/// What the picker's chain key (Ctrl-x) writes on top of `source`, the
+/// native profile of the selected row just written as Enter writes it: a
+/// chained profile with `template`'s ARN for the row's account and role,
+/// `source_profile` = `source.profile`, the row's region, named
+/// [`ChainedProfile::default_name`] (`ACCOUNTID_ROLENAME` of the ARN), through
+/// [`write_chained`]. Returns the [`Choice`] to hand over: the chained
+/// profile with the ARN's account and role, the region and sso-session of
+/// `source`.
+///
+/// Errors: those of [`write_chained`] (a section of that name that is not
+/// a chained profile of ours is never touched).
+pub fn write_for_row(
+    env: &Environment,
+    source: &Choice,
+    template: &RoleArnTemplate,
+) -> anyhow::Result<Choice> {
+    let role_arn = template.render(&source.account_id, &source.role_name);
+    let Some((account_id, role_name)) = role_parts(&role_arn) else {
+        anyhow::bail!(
+            "chain_role_arn gives {}, which is no IAM role ARN",
+            crate::output::escape(&role_arn)
+        );
+    };
+    let profile = ChainedProfile {
+        name: format!("{account_id}_{role_name}"),
+        source_profile: source.profile.clone(),
+        role_arn: role_arn.clone(),
+        external_id: None,
+        role_session_name: None,
+        region: Some(source.region.clone()),
+    };
+    write_chained(env, &profile)?;
+    Ok(Choice {
+        profile: profile.name,
+        account_id: account_id.to_string(),
+        account_name: String::new(),
+        role_name: role_name.to_string(),
+        region: source.region.clone(),
+        sso_session: source.sso_session.clone(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -492,6 +584,27 @@ mod tests {
 
     const SSO: &str = "[sso-session uo]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-west-2\n\
                        [profile root]\nsso_session = uo\nsso_account_id = 111111111111\nsso_role_name = Admin\n";
+
+    #[test]
+    fn role_arn_templates() {
+        let t =
+            RoleArnTemplate::parse("arn:aws:iam::{account_id}:role/{role_name}-Deploy").unwrap();
+        assert_eq!(
+            t.render("111122223333", "Admin"),
+            "arn:aws:iam::111122223333:role/Admin-Deploy"
+        );
+        assert!(RoleArnTemplate::parse("arn:aws:iam::123456789012:role/Fixed").is_ok());
+        assert_eq!(
+            RoleArnTemplate::parse("arn:aws:iam::{account}:role/D").unwrap_err(),
+            "unknown placeholder {account}; known: {account_id}, {role_name}"
+        );
+        assert!(RoleArnTemplate::parse("arn:aws:iam::{account_id}:role/{x")
+            .unwrap_err()
+            .starts_with("unknown placeholder {x"));
+        assert!(RoleArnTemplate::parse("arn:aws:iam::{account_id}:user/D")
+            .unwrap_err()
+            .starts_with("no IAM role ARN"));
+    }
 
     #[test]
     fn role_arns() {

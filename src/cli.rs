@@ -199,8 +199,8 @@ Examples:
   uo-aws-tui console 'racs admin' --service s3        566737894407_AWSAdministratorAccess, S3
   uo-aws-tui console --print 127027105832_Billing     print the sign-in URL instead (a secret)
 
-PROFILE_OR_QUERY is a profile of an sso-session in ~/.aws/config, or a query resolved like
-`use` (default: AWS_PROFILE). The browser is given a one-shot page on 127.0.0.1 that logs out
+PROFILE_OR_QUERY is a profile of an sso-session in ~/.aws/config, a chained profile on one
+(the console as its assumed role), or a query resolved like `use` (default: AWS_PROFILE). The browser is given a one-shot page on 127.0.0.1 that logs out
 of the console, then signs in: the sign-in URL is never on a command line. Ctrl-o in the picker
 does the same for the selected row.")]
     Console(ConsoleArgs),
@@ -218,7 +218,10 @@ so one GetRoleCredentials call serves them all. Secrets go to stdout only.
 An `aws login` profile (login_session, AWS CLI 2.32 and later) works too: its cached credentials
 in ~/.aws/login/cache, refreshed as the AWS CLI refreshes them when less than 11 minutes are
 left (the sign-in service's CreateOAuth2Token with the file's DPoP key; the file is rewritten as
-the AWS CLI rewrites it). A login that cannot be refreshed is exit 2 with `aws login --profile P`.")]
+the AWS CLI rewrites it). A login that cannot be refreshed is exit 2 with `aws login --profile P`.
+
+A chained profile (role_arn + source_profile, on an SSO profile) gets the keys of its role,
+assumed with STS AssumeRole on the root's role credentials (AWS_ENDPOINT_URL_STS honoured).")]
     Credentials(CredentialsArgs),
     /// Print the active profile and whether its login works, for a shell prompt.
     #[command(after_help = "\

@@ -60,16 +60,40 @@ where
     F: FnOnce(anyhow::Error) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
-    let federation = Federation::new(target.region, env.federation_endpoint.as_deref());
-    let destination = destination(
-        federation.partition(),
+    signin_url_with(
+        env,
         target.region,
         target.service,
         target.destination,
+        || role_credentials(env, target.session, target.account_id, target.role, sign_in),
     )
-    .map_err(anyhow::Error::msg)?;
-    let credentials =
-        role_credentials(env, target.session, target.account_id, target.role, sign_in).await?;
+    .await
+}
+
+/// The sign-in URL for the credentials `credentials` gives (called once,
+/// after `service` and `destination` were checked): `getSigninToken` at
+/// `env.federation_endpoint` or the partition's sign-in host of `region`.
+/// [`signin_url`] gives it a role's credentials; a chained profile the
+/// credentials of its assumed role ([`crate::chain_credentials`]).
+///
+/// Errors: a bad `--service`/`--destination`; what `credentials` returns;
+/// the federation endpoint's error (never quoting a secret).
+pub async fn signin_url_with<C, CFut>(
+    env: &Environment,
+    region: &str,
+    service: Option<&str>,
+    destination_url: Option<&str>,
+    credentials: C,
+) -> anyhow::Result<(Federation, SigninUrl)>
+where
+    C: FnOnce() -> CFut,
+    CFut:
+        std::future::Future<Output = anyhow::Result<crate::aws::role_credentials::RoleCredentials>>,
+{
+    let federation = Federation::new(region, env.federation_endpoint.as_deref());
+    let destination = destination(federation.partition(), region, service, destination_url)
+        .map_err(anyhow::Error::msg)?;
+    let credentials = credentials().await?;
     let url = federation.signin_url(&credentials, &destination).await?;
     Ok((federation, url))
 }

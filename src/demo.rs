@@ -175,6 +175,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         refresh: false,
         offline: false,
         companion: None,
+        chain_role_arn: None,
     };
     let exit = picker::run(&env, &request).await;
     sim.shutdown().await;

@@ -46,6 +46,9 @@ pub enum Action {
     Terraform,
     /// Open the AWS console as the selected row's role and end the picker.
     Console,
+    /// Write the selected row's profile and a chained profile on top of it
+    /// (settings.ini's `chain_role_arn`), hand that over and end the picker.
+    Chain,
 }
 
 /// A user intent in the Sessions view.
@@ -202,8 +205,9 @@ pub const ROLES_KEYS: &[Binding] = &[
     bind(KeyCode::Char('r'), CTRL, Action::Refresh, "Ctrl-r", "refresh", "refresh now (retries failed accounts)", false),
     bind(KeyCode::Char('l'), CTRL, Action::Login, "Ctrl-l", "log in", "log in again to this session", false),
     bind(KeyCode::Char('f'), CTRL, Action::ToggleFavourite, "Ctrl-f", "favourite", "mark / unmark favourite", false),
-    bind(KeyCode::Char('t'), CTRL, Action::Terraform, "Ctrl-t", "terraform", "terraform block / AWS console of the row", false),
-    bind(KeyCode::Char('o'), CTRL, Action::Console, "Ctrl-o", "console", "terraform block / AWS console of the row", false),
+    bind(KeyCode::Char('t'), CTRL, Action::Terraform, "Ctrl-t", "terraform", "terraform / console / chained profile of the row", false),
+    bind(KeyCode::Char('o'), CTRL, Action::Console, "Ctrl-o", "console", "terraform / console / chained profile of the row", false),
+    bind(KeyCode::Char('x'), CTRL, Action::Chain, "Ctrl-x", "chained profile", "terraform / console / chained profile of the row", false),
     bind(KeyCode::Tab, NONE, Action::Sessions, "Tab", "sessions", "sessions: which logins are valid", false),
     bind(KeyCode::F(1), NONE, Action::Help, "F1", "help", "help (also ? with an empty query)", true),
 ];
@@ -286,7 +290,8 @@ mod tests {
             (key(KeyCode::Char('t'), CTRL), Some(Action::Terraform)),
             (key(KeyCode::Char('o'), CTRL), Some(Action::Console)),
             (key(KeyCode::Char('c'), CTRL), Some(Action::Interrupt)),
-            (key(KeyCode::Char('x'), CTRL), None),
+            (key(KeyCode::Char('x'), CTRL), Some(Action::Chain)),
+            (key(KeyCode::Char('g'), CTRL), None),
             (key(KeyCode::PageUp, NONE), Some(Action::PageUp)),
             (key(KeyCode::PageDown, NONE), Some(Action::PageDown)),
             (key(KeyCode::Home, NONE), Some(Action::First)),
@@ -315,8 +320,8 @@ mod tests {
         assert!(help.contains(&("↑ ↓ Ctrl-p Ctrl-n".to_string(), "move up / down")));
         assert!(help.contains(&("Ctrl-f".to_string(), "mark / unmark favourite")));
         assert!(help.contains(&(
-            "Ctrl-t Ctrl-o".to_string(),
-            "terraform block / AWS console of the row"
+            "Ctrl-t Ctrl-o Ctrl-x".to_string(),
+            "terraform / console / chained profile of the row"
         )));
         // Every binding appears in the help, and the help fits a 15-line terminal.
         for b in ROLES_KEYS {

@@ -12,6 +12,7 @@ pub mod aws;
 pub mod cache;
 pub mod catalog;
 pub mod chain;
+pub mod chain_credentials;
 pub mod cli;
 pub mod commands;
 pub mod companion;

@@ -146,6 +146,7 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
         refresh: args.refresh,
         offline: args.offline,
         companion,
+        chain_role_arn: settings.chain_role_arn,
     };
     picker::run(&env, &request).await
 }

@@ -10,6 +10,7 @@
 //! region_rule = name:*geography* => eu-west-1
 //! region_rule = role:*GPU* => us-east-1
 //! companion_name = {profile}-process
+//! chain_role_arn = arn:aws:iam::{account_id}:role/Deploy
 //! ```
 //!
 //! Every key is optional and a missing file means the defaults. Keys stand
@@ -29,13 +30,14 @@ use crate::region::{RegionDefaults, RegionRule};
 pub const FILE_NAME: &str = "settings.ini";
 
 /// The keys `settings.ini` knows.
-pub const KEYS: [&str; 6] = [
+pub const KEYS: [&str; 7] = [
     "sso_session",
     "region",
     "region_rule",
     "profile_template",
     "concurrency",
     "companion_name",
+    "chain_role_arn",
 ];
 
 /// The companion profile name when `companion_name` is not set.
@@ -59,6 +61,9 @@ pub struct Settings {
     /// How companion profiles are named: a text with `{profile}` (the
     /// native profile's name); `None` is [`DEFAULT_COMPANION_NAME`].
     pub companion_name: Option<String>,
+    /// The role ARN the picker's chain key (Ctrl-x) assumes from the
+    /// selected row's profile; `None`: the key says how to set it.
+    pub chain_role_arn: Option<crate::chain::RoleArnTemplate>,
 }
 
 impl Settings {
@@ -187,6 +192,10 @@ impl Settings {
                         }
                         settings.companion_name = Some(value.to_string());
                     }
+                    "chain_role_arn" => {
+                        settings.chain_role_arn =
+                            Some(crate::chain::RoleArnTemplate::parse(value).map_err(&bad)?);
+                    }
                     other => {
                         return Err(invalid(
                             line,
@@ -289,6 +298,21 @@ mod tests {
             .unwrap_err()
             .starts_with("/s.ini:2: [defaults]"));
         assert_eq!(line_of_key("regionx = 1\n region = 2\n", "region"), 2);
+    }
+
+    #[test]
+    fn chain_role_arn_templates() {
+        let s = parse("chain_role_arn = arn:aws:iam::{account_id}:role/Deploy\n").unwrap();
+        assert_eq!(
+            s.chain_role_arn.unwrap().render("111122223333", "Admin"),
+            "arn:aws:iam::111122223333:role/Deploy"
+        );
+        assert_eq!(
+            parse("region = us-west-2\nchain_role_arn = arn:aws:iam::{acct}:role/Deploy\n")
+                .unwrap_err(),
+            "/s.ini:2: chain_role_arn = \"arn:aws:iam::{acct}:role/Deploy\": unknown placeholder \
+             {acct}; known: {account_id}, {role_name}"
+        );
     }
 
     #[test]

@@ -192,6 +192,7 @@ async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
         refresh: false,
         offline: false,
         companion: None,
+        chain_role_arn: None,
         select_1: false,
         template: Default::default(),
     };
@@ -219,6 +220,7 @@ async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
     let offline = PickRequest {
         offline: true,
         companion: None,
+        chain_role_arn: None,
         select_1: false,
         template: Default::default(),
         ..request.clone()

@@ -843,3 +843,197 @@ async fn offline_the_status_bar_counts_the_cached_accounts() {
         "{status}"
     );
 }
+
+/// The Sessions view counts chained profiles under their root's login by
+/// the rule `status` follows: `status --json`'s `chained_profiles` of the
+/// session are the row's, shown as `N+M` and listed in the details pane.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sessions_view_counts_chained_profiles_under_their_root() {
+    let demo = common::DemoHome::new(4, 20).await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str(
+        "\n[profile root]\nsso_session = uoregon\nsso_account_id = 127027105832\n\
+         sso_role_name = AWSAdministratorAccess\n\
+         \n[profile deploy]\nrole_arn = arn:aws:iam::190098774915:role/Deploy\nsource_profile = root\n\
+         \n[profile audit]\nrole_arn = arn:aws:iam::190098774916:role/Audit\nsource_profile = deploy\n\
+         \n[profile stray]\nrole_arn = arn:aws:iam::190098774916:role/Audit\nsource_profile = gone\n",
+    );
+    std::fs::write(&demo.paths().config, config).unwrap();
+    let request = demo.request();
+    let (_, session) = demo.env.session(None).unwrap();
+    let token = token::stored(&demo.env, &session, OffsetDateTime::now_utc()).unwrap();
+    let mut app = picker::new_app(&demo.env, &session, &request).unwrap();
+    let complete = Arc::new(Notify::new());
+    let mut services = common::Observed {
+        inner: PickServices::new(&demo.env, &session, Some(&token), 8).with_browser(no_browser()),
+        complete: complete.clone(),
+        settled: Default::default(),
+    };
+    let steps = vec![
+        common::Step::AwaitComplete,
+        common::Step::Key(KeyCode::Tab, KeyModifiers::NONE),
+    ];
+    let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
+    let outcome = event_loop::run(
+        &mut terminal,
+        &mut app,
+        common::script(steps, complete),
+        &mut services,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, Outcome::Interrupted, "the script ran out");
+
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_uo-aws-tui"))
+        .args(["status", "--json"])
+        .env_clear()
+        .env("HOME", demo.home.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let uo = &value.as_array().unwrap()[0];
+    assert_eq!(uo["session"], "uoregon");
+    assert_eq!(
+        uo["chained_profiles"],
+        serde_json::json!(["deploy", "audit"])
+    );
+    let row = &app.sessions()[app.session_selected()];
+    assert_eq!(row.name.as_deref(), Some("uoregon"));
+    assert_eq!(
+        serde_json::json!(row.chained),
+        uo["chained_profiles"],
+        "the view and status follow chains by one rule"
+    );
+    assert_eq!(uo["profiles"], serde_json::json!(row.profiles));
+
+    terminal.draw(|f| uo_aws_tui::ui::draw(f, &app)).unwrap();
+    let text = screen(&terminal);
+    let profiles = format!("{}+2", row.profiles);
+    assert!(text.contains(&profiles), "{text}");
+    assert!(
+        text.contains("chained: deploy, audit (follow this login)"),
+        "{text}"
+    );
+    assert!(!text.contains("stray"), "{text}");
+}
+
+/// Ctrl-x with `chain_role_arn` set writes the row's profile as Enter does
+/// and a chained profile on top of it through the chain writer, and hands
+/// the chained one over; botocore reads it as `role_arn` +
+/// `source_profile` and assumes it through the simulator's STS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_x_writes_a_chained_profile_on_the_rows_profile() {
+    let demo = common::DemoHome::new(5, 20).await;
+    let mut request = demo.request();
+    request.chain_role_arn = Some(
+        uo_aws_tui::chain::RoleArnTemplate::parse("arn:aws:iam::{account_id}:role/Deploy").unwrap(),
+    );
+    let (_, session) = demo.env.session(None).unwrap();
+    let token = token::stored(&demo.env, &session, OffsetDateTime::now_utc()).unwrap();
+    let mut app = picker::new_app(&demo.env, &session, &request).unwrap();
+    let complete = Arc::new(Notify::new());
+    let mut services = common::Observed {
+        inner: PickServices::new(&demo.env, &session, Some(&token), 8),
+        complete: complete.clone(),
+        settled: Default::default(),
+    };
+    let target = demo.sim.org().accounts[3].clone();
+    let role = target.roles[0].clone();
+    let query: &'static str = Box::leak(format!("{} {}", target.account_id, role).into_boxed_str());
+    let steps = vec![
+        common::Step::AwaitComplete,
+        common::Step::Text(query),
+        common::Step::Key(KeyCode::Char('x'), KeyModifiers::CONTROL),
+    ];
+    let before = std::fs::read_to_string(&demo.paths().config).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
+    let outcome = event_loop::run(
+        &mut terminal,
+        &mut app,
+        common::script(steps, complete),
+        &mut services,
+    )
+    .await
+    .unwrap();
+    let Outcome::Chained(row) = outcome.clone() else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(row.account.id, target.account_id);
+    // --no-write writes nothing, so Ctrl-x refuses.
+    let mut no_write = request.clone();
+    no_write.no_write = true;
+    let refused = picker::finish(&demo.env, &session, &app, outcome.clone(), &no_write).await;
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("--no-write")),
+        "Ctrl-x with --no-write"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&demo.paths().config).unwrap(),
+        before
+    );
+    let exit = picker::finish(&demo.env, &session, &app, outcome, &request)
+        .await
+        .unwrap();
+    let chained = format!("{}_Deploy", target.account_id);
+    let native = uo_aws_tui::catalog::profile_name(&target.account_id, &role);
+    let Exit::Done(text) = exit else { panic!() };
+    assert!(
+        text.starts_with(&format!("export AWS_PROFILE='{chained}'\n")),
+        "{text}"
+    );
+    let written = std::fs::read_to_string(&demo.paths().config).unwrap();
+
+    // The native profile is what Enter writes: the same bytes from the
+    // same starting config, then the chained section.
+    std::fs::write(&demo.paths().config, &before).unwrap();
+    let choice = demo.commit(&session, &row, app.catalog().rows());
+    assert_eq!(choice.profile, native);
+    let enter = std::fs::read_to_string(&demo.paths().config).unwrap();
+    assert!(enter.starts_with(&before));
+    let rest = written
+        .strip_prefix(&enter)
+        .unwrap_or_else(|| panic!("{written}"));
+    assert_eq!(
+        rest.trim_start_matches('\n'),
+        format!(
+            "[profile {chained}]\nrole_arn = arn:aws:iam::{}:role/Deploy\nsource_profile = {native}\n\
+             region = us-west-2\nuo_aws_tui_managed = true\n",
+            target.account_id
+        )
+    );
+    std::fs::write(&demo.paths().config, &written).unwrap();
+
+    let script = r#"
+import json, sys
+import botocore.session
+s = botocore.session.Session(profile=sys.argv[1])
+c = s.get_scoped_config()
+k = s.get_credentials().get_frozen_credentials()
+print(json.dumps({"role_arn": c.get("role_arn"), "source_profile": c.get("source_profile"), "access_key": k.access_key}))
+"#;
+    let mut env = common::aws_child_env(demo.home.path(), &demo.sim.endpoint());
+    env.push(("AWS_ENDPOINT_URL_STS".into(), demo.sim.endpoint()));
+    let out = std::process::Command::new(common::python())
+        .env_clear()
+        .envs(env)
+        .args(["-c", script, &chained])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let arn = format!("arn:aws:iam::{}:role/Deploy", target.account_id);
+    assert_eq!(got["role_arn"], arn.as_str());
+    assert_eq!(got["source_profile"], native.as_str());
+    let calls = demo.sim.assume_role_calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].role_arn.as_deref(), Some(arn.as_str()));
+    assert_eq!(
+        got["access_key"].as_str(),
+        calls[0].issued_access_key_id.as_deref()
+    );
+}

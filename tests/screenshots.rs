@@ -118,6 +118,7 @@ async fn draw_all(sim: &Simulator) -> BTreeMap<String, String> {
         refresh: false,
         offline: false,
         companion: None,
+        chain_role_arn: None,
     };
     let mut app = uo_aws_tui::picker::new_app(&env, &session, &request).unwrap();
     let mut rx = uo_aws_tui::listing::start_listing(&env, &session, &token, 8);

@@ -171,6 +171,7 @@ fn sessions_view_with_countdowns() {
         unreadable: false,
         refreshable,
         profiles,
+        chained: Vec::new(),
         first_profile: Some(format!("{}-profile", name.unwrap_or("legacy"))),
     };
     app.update(Msg::SessionsLoaded(vec![
@@ -181,13 +182,16 @@ fn sessions_view_with_countdowns() {
             true,
             12,
         ),
-        row(
-            Some("lab"),
-            "https://d-0000000002.awsapps.com/start",
-            Some(datetime!(2026-11-30 12:09:00 UTC)),
-            true,
-            3,
-        ),
+        SessionSummary {
+            chained: vec!["deploy".into(), "lab-ops".into()],
+            ..row(
+                Some("lab"),
+                "https://d-0000000002.awsapps.com/start",
+                Some(datetime!(2026-11-30 12:09:00 UTC)),
+                true,
+                3,
+            )
+        },
         row(
             Some("old"),
             "https://d-0000000003.awsapps.com/start",

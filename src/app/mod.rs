@@ -43,6 +43,10 @@ pub enum Outcome {
     /// Ctrl-o on a role row: open the AWS console as its role (exit 0,
     /// nothing written or printed).
     Console(Row),
+    /// Ctrl-x on a role row (with `chain_role_arn` in settings.ini): write
+    /// its profile and a chained profile on top of it, and print the
+    /// chained one as Enter prints a profile (exit 0).
+    Chained(Row),
     /// Esc (exit 1).
     Cancelled,
     /// Ctrl-c (exit 130).
@@ -202,7 +206,14 @@ pub struct App {
     /// A one-line note for the user (e.g. why Enter did nothing).
     message: Option<String>,
     effects: Vec<Effect>,
+    /// settings.ini has a `chain_role_arn` (Ctrl-x works).
+    can_chain: bool,
 }
+
+/// What Ctrl-x says without `chain_role_arn` in settings.ini.
+pub const CHAIN_HINT: &str =
+    "Ctrl-x writes a chained profile: set chain_role_arn in settings.ini, \
+                              e.g. chain_role_arn = arn:aws:iam::{account_id}:role/Deploy";
 
 impl App {
     /// A picker for `session` (whose `sso_region` is `region`), starting with `query`.
@@ -220,6 +231,7 @@ impl App {
             now: OffsetDateTime::UNIX_EPOCH,
             message: None,
             effects: Vec::new(),
+            can_chain: false,
         }
     }
 
@@ -383,6 +395,12 @@ impl App {
     /// Sets what the config file already has: profile name → details.
     pub fn set_existing_profiles(&mut self, existing: HashMap<String, ExistingProfile>) {
         self.roles.set_existing_profiles(existing);
+    }
+
+    /// Whether settings.ini has a `chain_role_arn`, so Ctrl-x ends the
+    /// picker with [`Outcome::Chained`] (else it says how to set one).
+    pub fn set_can_chain(&mut self, can_chain: bool) {
+        self.can_chain = can_chain;
     }
 
     /// Sets how profiles are named (what the details pane shows and Enter writes).
@@ -848,6 +866,13 @@ impl App {
             },
             Action::Console => match self.roles.accept()? {
                 Ok(row) => return Some(Outcome::Console(row)),
+                Err(why) => self.message = Some(why),
+            },
+            Action::Chain if !self.can_chain => {
+                self.message = Some(CHAIN_HINT.to_string());
+            }
+            Action::Chain => match self.roles.accept()? {
+                Ok(row) => return Some(Outcome::Chained(row)),
                 Err(why) => self.message = Some(why),
             },
             Action::Cancel => return Some(Outcome::Cancelled),

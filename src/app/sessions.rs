@@ -19,6 +19,10 @@ pub struct SessionSummary {
     pub refreshable: bool,
     /// How many profiles use it.
     pub profiles: usize,
+    /// The chained profiles whose chain starts at one of its profiles
+    /// ([`crate::sessions::SessionStatus::chained`], the rule `status`
+    /// follows): they work while this login does.
+    pub chained: Vec<String>,
     /// The first profile that uses it (what `aws sso login --profile`
     /// takes for a legacy start URL).
     pub first_profile: Option<String>,
@@ -44,8 +48,24 @@ impl SessionSummary {
             unreadable: s.state == TokenState::Unreadable,
             refreshable: s.refreshable,
             profiles: s.profiles.len(),
+            chained: s.chained.clone(),
             first_profile: s.profiles.first().cloned(),
         }
+    }
+
+    /// The profiles column: `N`, or `N+M` with `M` chained profiles.
+    pub fn profile_count(&self) -> String {
+        match self.chained.len() {
+            0 => self.profiles.to_string(),
+            chained => format!("{}+{chained}", self.profiles),
+        }
+    }
+
+    /// The details pane's line for the chained profiles, `None` without
+    /// any: `chained: a, b (follow this login)`.
+    pub fn chained_line(&self) -> Option<String> {
+        (!self.chained.is_empty())
+            .then(|| format!("chained: {} (follow this login)", self.chained.join(", ")))
     }
 
     /// Whether this row is a legacy start URL (profiles with their own

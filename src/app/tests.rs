@@ -343,6 +343,7 @@ fn summary(name: &str, expires_in_min: Option<i64>) -> SessionSummary {
         unreadable: false,
         refreshable: false,
         profiles: 1,
+        chained: Vec::new(),
         first_profile: Some(format!("{name}-profile")),
     }
 }
@@ -691,4 +692,20 @@ fn a_listing_that_ends_after_its_token_was_rejected_says_so() {
             unauthorized: false
         }))
     );
+}
+
+#[test]
+fn ctrl_x_chains_the_row_only_with_a_role_arn_template() {
+    let mut app = full();
+    typed(&mut app, "geno");
+    assert_eq!(app.handle_key(ctrl('x')), None);
+    assert_eq!(app.message(), Some(CHAIN_HINT));
+    app.set_can_chain(true);
+    match app.handle_key(ctrl('x')) {
+        Some(Outcome::Chained(row)) => {
+            assert_eq!(row.account.id, "111111111111");
+            assert_eq!(row.role(), Some("Admin"));
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -7,6 +7,15 @@ use std::time::Duration;
 use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region};
 use time::OffsetDateTime;
 
+/// The STS endpoint override: `AWS_ENDPOINT_URL_STS`, then
+/// `AWS_ENDPOINT_URL` (as the SDKs read them); `None` is the regional
+/// endpoint.
+pub fn endpoint_from_env() -> Option<String> {
+    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
+}
+
 /// Temporary AWS credentials.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RoleCredentials {

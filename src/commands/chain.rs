@@ -1,11 +1,14 @@
 //! Chained profiles on the command line: `uo-aws-tui chain SOURCE_PROFILE
 //! --role-arn ARN …` writes one; [`ready_chained`] makes one ready for
-//! `use`, `exec` and `pick --select-1` (the `uoa` function).
+//! `use`, `exec` and `pick --select-1` (the `uoa` function);
+//! [`credentials`] and [`console`] are `credentials` and `console` of one
+//! (the assumed role's keys, [`crate::chain_credentials`]).
 
 use time::OffsetDateTime;
 
 use crate::chain::{activation, write_chained, ChainedProfile};
-use crate::cli::ChainArgs;
+use crate::chain_credentials::{assume_chain, chained_role};
+use crate::cli::{ChainArgs, ConsoleArgs, CredentialsArgs};
 use crate::commands::sign_in::sign_in_for;
 use crate::doctor::ensure_accepted;
 use crate::env::Environment;
@@ -77,4 +80,70 @@ pub fn run(args: &ChainArgs) -> anyhow::Result<Exit> {
         )
     });
     Ok(Exit::Done(format!("{shown}\n")))
+}
+
+/// `uo-aws-tui credentials PROFILE` when `PROFILE` is chained: the keys of
+/// its last role ([`assume_chain`] on top of the root's role credentials,
+/// signing in inline as for a native profile), printed as
+/// [`crate::commands::credentials::render`] prints a native profile's.
+/// `Ok(None)`: `args.profile` is no chained profile.
+///
+/// Errors: those of [`chained_role`] (a broken chain, one that does not
+/// start at an SSO profile) and of [`assume_chain`].
+pub async fn credentials(
+    env: &Environment,
+    args: &CredentialsArgs,
+) -> anyhow::Result<Option<Exit>> {
+    let Some(chained) = chained_role(env, &args.profile)? else {
+        return Ok(None);
+    };
+    let keys = assume_chain(env, &chained, |e| sign_in_for(env, e)).await?;
+    let text = crate::commands::credentials::render(args.format, &chained.role(), &keys)?;
+    Ok(Some(Exit::Done(text)))
+}
+
+/// `uo-aws-tui console PROFILE` when `wanted` is a chained profile: the
+/// console as its last role, from the assumed role's keys
+/// ([`crate::console::signin_url_with`]); the region by
+/// [`crate::region::region_for`] from `regions`, the chained profile's own
+/// region, else its root's, else the root session's. `Ok(None)`: `wanted`
+/// is no chained profile.
+///
+/// Errors: those of [`chained_role`], [`assume_chain`] and the console's.
+pub async fn console(
+    env: &Environment,
+    args: &ConsoleArgs,
+    regions: &RegionDefaults,
+    wanted: &str,
+) -> anyhow::Result<Option<Exit>> {
+    let Some(chained) = chained_role(env, wanted)? else {
+        return Ok(None);
+    };
+    let (_, session) = env.session(Some(&chained.root.sso_session))?;
+    let role = chained.role();
+    let assignment = crate::region::Assignment {
+        account_id: &role.account_id,
+        account_name: None,
+        role_name: Some(&role.role),
+    };
+    let (region, _) = crate::region::region_for(
+        regions,
+        &assignment,
+        role.region.as_deref(),
+        &session.region,
+    );
+    let (federation, url) = crate::console::signin_url_with(
+        env,
+        &region,
+        args.service.as_deref(),
+        args.destination.as_deref(),
+        || assume_chain(env, &chained, |e| sign_in_for(env, e)),
+    )
+    .await?;
+    if args.print {
+        return Ok(Some(Exit::Done(format!("{}\n", url.expose()))));
+    }
+    let browser = crate::aws::login::Browser::from_env();
+    crate::console::present(&federation, &url, &browser, &chained.profile).await?;
+    Ok(Some(Exit::Done(String::new())))
 }

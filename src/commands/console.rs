@@ -24,6 +24,10 @@ pub async fn run(args: &ConsoleArgs) -> anyhow::Result<Exit> {
             anyhow::anyhow!("give a profile name or a query (or set AWS_PROFILE)")
         })?,
     };
+    let regions = settings.region_defaults(args.region.clone());
+    if let Some(exit) = crate::commands::chain::console(&env, args, &regions, &wanted).await? {
+        return Ok(exit);
+    }
     let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
     let role = match ProfileRole::of_profile(&config, &wanted) {
         Ok(role) => role,
@@ -62,7 +66,6 @@ pub async fn run(args: &ConsoleArgs) -> anyhow::Result<Exit> {
         Err(why) => anyhow::bail!(why),
     };
     let (_, session) = env.session(Some(&role.sso_session))?;
-    let regions = settings.region_defaults(args.region.clone());
     let assignment = crate::region::Assignment {
         account_id: &role.account_id,
         account_name: None,

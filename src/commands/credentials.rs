@@ -25,6 +25,9 @@ use crate::shell::{fish_quote, posix_quote};
 
 pub async fn run(args: &CredentialsArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
+    if let Some(exit) = crate::commands::chain::credentials(&env, args).await? {
+        return Ok(exit);
+    }
     let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
     if let Some(login) = login_profile(&config, &args.profile) {
         let credentials = login_credentials(&env, &login).await?;

@@ -60,6 +60,9 @@ pub struct PickRequest {
     /// `--companion`: the companion name template (settings
     /// `companion_name`); the chosen profile's companion is written too.
     pub companion: Option<String>,
+    /// settings.ini's `chain_role_arn`: what Ctrl-x assumes on top of the
+    /// selected row's profile (`None`: Ctrl-x says how to set it).
+    pub chain_role_arn: Option<crate::chain::RoleArnTemplate>,
 }
 
 impl PickRequest {
@@ -207,6 +210,7 @@ fn load_app(env: &Environment, mut app: App, request: &PickRequest) -> anyhow::R
     app.set_region_defaults(request.regions.clone());
     let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
     app.set_profile_template(request.template.clone());
+    app.set_can_chain(request.chain_role_arn.is_some());
     app.set_existing_profiles(existing_profiles(&config));
     app.set_profile_notes(profile_notes(env, &config));
     match favourites::load(&favourites::favourites_path(&env.dirs.data_dir)) {
@@ -330,7 +334,9 @@ fn finish_unlisted(outcome: Outcome) -> anyhow::Result<Exit> {
     match outcome {
         Outcome::Interrupted => Ok(Exit::Interrupted),
         Outcome::Failed(failed) => Err(anyhow::anyhow!("{failed}")),
-        Outcome::Cancelled | Outcome::Chosen(_) | Outcome::Console(_) => Ok(Exit::Cancelled),
+        Outcome::Cancelled | Outcome::Chosen(_) | Outcome::Console(_) | Outcome::Chained(_) => {
+            Ok(Exit::Cancelled)
+        }
     }
 }
 
@@ -366,7 +372,9 @@ fn first_frame_probe(app: &mut App) -> anyhow::Result<Exit> {
 }
 
 /// Turns the picker's outcome into the exit: commits the profile of a
-/// choice and renders the output, or opens the console as the row's role
+/// choice and renders the output; for Ctrl-x commits it, writes the chained
+/// profile on top ([`crate::chain::write_for_row`]) and renders that one;
+/// or opens the console as the row's role
 /// ([`crate::console::open_for_row`]: exit 0, stdout empty).
 ///
 /// Errors: the session's token is missing, or expired and not refreshable
@@ -389,6 +397,20 @@ pub async fn finish(
                 let (profile, region) = (&choice.profile, &choice.region);
                 crate::companion::write_for_choice(env, template, profile, region)?;
             }
+            warn_about_profile(&env.paths, &choice.profile, request.strict)?;
+            Ok(Exit::Done(activate(request.emit, &choice)))
+        }
+        Outcome::Chained(row) => {
+            let Some(template) = &request.chain_role_arn else {
+                anyhow::bail!("{}", crate::app::CHAIN_HINT);
+            };
+            if request.no_write {
+                anyhow::bail!("Ctrl-x writes a chained profile, and --no-write writes nothing");
+            }
+            token::check_usable(env, session, OffsetDateTime::now_utc())?;
+            let target = request.target(session);
+            let source = commit(env, &target, &row, app.catalog().rows())?;
+            let choice = crate::chain::write_for_row(env, &source, template)?;
             warn_about_profile(&env.paths, &choice.profile, request.strict)?;
             Ok(Exit::Done(activate(request.emit, &choice)))
         }

@@ -4,7 +4,7 @@
 //!
 //! | request | answer |
 //! | --- | --- |
-//! | `GET` or `POST /federation` with `Action=getSigninToken&Session=<JSON>` (query or form body) | `{"SigninToken": "…"}` when `sessionId`, `sessionKey` and `sessionToken` are role credentials GetRoleCredentials issued; else 400 |
+//! | `GET` or `POST /federation` with `Action=getSigninToken&Session=<JSON>` (query or form body) | `{"SigninToken": "…"}` when `sessionId`, `sessionKey` and `sessionToken` are role credentials GetRoleCredentials (or STS AssumeRole) issued; else 400 |
 //! | `GET /federation?Action=login&Destination=<URL>&SigninToken=<token>` | 200 with a small HTML page naming the role and destination; 400 for an unknown token |
 //! | `GET /oauth?Action=logout[&redirect_uri=<URL>]` | 302 to `redirect_uri` when given, else 200 |
 //!

@@ -15,7 +15,8 @@
 //! cap of roles assumed with role credentials), 400 `InvalidAction`
 //! (another action or version), 403 `MissingAuthenticationToken` (no SigV4
 //! header). Every call with its parameters is recorded
-//! ([`super::Simulator::assume_role_calls`]).
+//! ([`super::Simulator::assume_role_calls`]); the credentials it issues
+//! are accepted by the console's sign-in endpoints, as the portal's are.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -210,6 +211,10 @@ fn answer(
     let secret = state.secret("sts-secret-access-key", 40, BASE64_ALPHABET);
     let token = state.secret("sts-session-token", 356, BASE64_ALPHABET);
     let role_id = format!("AROA{}", state.secret("sts-role-id", 17, KEY_ID_ALPHABET));
+    // Assumed-role credentials sign in to the console like the portal's.
+    state
+        .federation
+        .issued(&key, &secret, &token, account, role);
     let xml = format!(
         "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  \
          <AssumeRoleResult>\n    <Credentials>\n      <AccessKeyId>{key}</AccessKeyId>\n      \

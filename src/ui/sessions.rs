@@ -1,5 +1,6 @@
 //! The Sessions view: every session and legacy start URL, the state of its
-//! login with a live countdown, whether it can be refreshed, its profiles.
+//! login with a live countdown, whether it can be refreshed, its profiles
+//! (`N+M`: `M` chained profiles follow it, listed in the details pane).
 
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
@@ -93,7 +94,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
                 base,
             ),
             Span::styled("  ", base),
-            Span::styled(format!("{:>8}", s.profiles), base),
+            Span::styled(format!("{:>8}", s.profile_count()), base),
             Span::styled("  ", base),
             Span::styled(
                 text::fit(&sanitize(&s.start_url), width.saturating_sub(used)),
@@ -140,11 +141,19 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
         };
         info.push(Line::styled(truncate(&when, dw), theme::token_state(state)));
     }
+    // The last line: a note for the user, else the chained profiles that
+    // follow the selected login.
     if let Some(message) = app.message() {
         info.push(Line::styled(
             truncate(&sanitize(message), dw),
             theme::notice(),
         ));
+    } else if let Some(line) = app
+        .sessions()
+        .get(app.session_selected())
+        .and_then(|s| s.chained_line())
+    {
+        info.push(Line::styled(truncate(&sanitize(&line), dw), theme::dim()));
     }
     frame.render_widget(Paragraph::new(info), inner);
     // A legacy start URL's row offers only what works on it.

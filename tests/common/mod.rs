@@ -252,6 +252,7 @@ impl DemoHome {
             refresh: false,
             offline: false,
             companion: None,
+            chain_role_arn: None,
         }
     }
 
