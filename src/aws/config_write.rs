@@ -45,7 +45,9 @@
 //! a short settle time ([`SETTLE`]) after it; on Linux also while it still
 //! has the replaced file open (up to [`HELD_OPEN_WAIT`]), so a program that
 //! opened the file before the swap and was descheduled before writing is
-//! waited for. A program that keeps the file open longer than that and
+//! waited for. Under contention every copy a round swapped out is kept and
+//! read again before the last round ends, so a late write into any of them
+//! is taken in too. A program that keeps the file open longer than that and
 //! writes into it later writes into the replaced file, and that write is
 //! lost.
 
@@ -362,6 +364,11 @@ impl ConfigWriter {
         };
         // The section names of `pending`, once needed.
         let mut names = None;
+        // Copies swapped out in rounds that took in a change, with the text
+        // each had when it was taken in: a writer that opened the file
+        // before that swap may still write into one, so they are kept, and
+        // looked at again, until the last round.
+        let mut retired: Vec<(Staged, String)> = Vec::new();
         for round in 0..MAX_ROUNDS {
             let staged = Staged::new(target, pending.as_bytes(), PRIVATE).map_err(failed)?;
             let Some(before) = &expected else {
@@ -401,16 +408,30 @@ impl ConfigWriter {
                 Err(e) => return Err(failed(e)),
             };
             if out == *before {
-                // A writer that opened the file just before the swap may
-                // still be writing into the swapped-out copy: look again
-                // after a short settle, and while another process still
-                // has that copy open, before it is removed.
+                // A writer that opened the file just before a swap may still
+                // be writing into a swapped-out copy: look again after a
+                // short settle, and while another process still has one
+                // open, before they are removed.
                 std::thread::sleep(SETTLE);
                 wait_while_open_elsewhere(staged.temp_path());
+                for (old, _) in &retired {
+                    wait_while_open_elsewhere(old.temp_path());
+                }
                 out = read_swapped_out(target, staged.temp_path())?;
                 if out == *before {
+                    let Some((taken, now)) = late_write(target, &mut retired)? else {
+                        staged.finish().map_err(failed)?;
+                        for (old, _) in retired {
+                            old.finish().map_err(failed)?;
+                        }
+                        return Ok(());
+                    };
+                    // A late write into a copy taken in earlier: take in
+                    // what it added, on top of what the target holds.
+                    let merged = take_in(target, &taken, &pending, &now, &mut names, edit)?;
                     staged.finish().map_err(failed)?;
-                    return Ok(());
+                    expected = Some(std::mem::replace(&mut pending, merged));
+                    continue;
                 }
             }
             // Someone wrote between our read and the swap; `out` holds their
@@ -430,6 +451,7 @@ impl ConfigWriter {
                     return Err(e);
                 }
             };
+            retired.push((staged, out));
             expected = Some(std::mem::replace(&mut pending, merged));
         }
         Err(WriteError::Contended {
@@ -495,6 +517,22 @@ fn read_current(target: &Path) -> Result<Option<String>, WriteError> {
         Err(ConfigError::NotFound { .. }) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The first copy in `retired` whose text changed since it was taken in:
+/// `(the text taken in, the text now)`; its recorded text becomes the new
+/// one, which the caller takes in. Errors as [`read_swapped_out`].
+fn late_write(
+    target: &Path,
+    retired: &mut [(Staged, String)],
+) -> Result<Option<(String, String)>, WriteError> {
+    for (copy, taken) in retired.iter_mut() {
+        let now = read_swapped_out(target, copy.temp_path())?;
+        if now != *taken {
+            return Ok(Some((std::mem::replace(taken, now.clone()), now)));
+        }
+    }
+    Ok(None)
 }
 
 /// The text swapped out to `temp` (the previous target). Errors as
@@ -770,6 +808,30 @@ fn prune_backups(dir: &Path, key: &str, keep: usize) -> Result<(), (PathBuf, io:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_late_write_into_a_retired_copy_is_found_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("config");
+        let copy = |text: &str| {
+            let staged = Staged::new(&target, text.as_bytes(), PRIVATE).unwrap();
+            (staged, text.to_string())
+        };
+        let mut retired = vec![copy("[a]\n"), copy("[a]\n[b]\n")];
+        assert_eq!(late_write(&target, &mut retired).unwrap(), None);
+        // An appender that opened the second copy before it was swapped out.
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(retired[1].0.temp_path())
+            .unwrap();
+        file.write_all(b"[late]\n").unwrap();
+        assert_eq!(
+            late_write(&target, &mut retired).unwrap(),
+            Some(("[a]\n[b]\n".to_string(), "[a]\n[b]\n[late]\n".to_string()))
+        );
+        // Taken in: not found again.
+        assert_eq!(late_write(&target, &mut retired).unwrap(), None);
+    }
 
     #[test]
     fn keys_are_hex_sha1_and_ignore_spelling() {
