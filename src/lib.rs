@@ -28,6 +28,7 @@ pub mod event_loop;
 pub mod exit;
 pub mod favourites;
 pub mod file_kind;
+pub mod handover;
 pub mod keymap;
 pub mod listing;
 pub mod output;

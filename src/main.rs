@@ -115,15 +115,8 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
         let name = args.query.join(" ");
         uo_aws_tui::doctor::ensure_accepted(&env.paths)?;
         if let Some(choice) = chain::ready_chained(&env, &name, session, &regions).await? {
-            uo_aws_tui::doctor::warn_about_profile(
-                &env.paths,
-                &choice.profile,
-                args.choice.strict,
-            )?;
-            return Ok(Exit::Done(uo_aws_tui::shell::activate(
-                args.choice.emit,
-                &choice,
-            )));
+            let (strict, emit) = (args.choice.strict, args.choice.emit);
+            return uo_aws_tui::handover::hand_over(&env, &choice, None, strict, emit);
         }
     }
     let companion = args

@@ -1,14 +1,14 @@
 //! Chained profiles on the command line: `uo-aws-tui chain SOURCE_PROFILE
 //! --role-arn ARN …` writes one; [`ready_chained`] makes one ready for
 //! `use`, `exec` and `pick --select-1` (the `uoa` function);
-//! [`credentials`] and [`console`] are `credentials` and `console` of one
+//! [`console`] is `console` of one
 //! (the assumed role's keys, [`crate::chain_credentials`]).
 
 use time::OffsetDateTime;
 
 use crate::chain::{activation, write_chained, ChainedProfile};
 use crate::chain_credentials::{assume_chain, chained_role};
-use crate::cli::{ChainArgs, ConsoleArgs, CredentialsArgs};
+use crate::cli::{ChainArgs, ConsoleArgs};
 use crate::commands::sign_in::sign_in_for;
 use crate::doctor::ensure_accepted;
 use crate::env::Environment;
@@ -80,26 +80,6 @@ pub fn run(args: &ChainArgs) -> anyhow::Result<Exit> {
         )
     });
     Ok(Exit::Done(format!("{shown}\n")))
-}
-
-/// `uo-aws-tui credentials PROFILE` when `PROFILE` is chained: the keys of
-/// its last role ([`assume_chain`] on top of the root's role credentials,
-/// signing in inline as for a native profile), printed as
-/// [`crate::commands::credentials::render`] prints a native profile's.
-/// `Ok(None)`: `args.profile` is no chained profile.
-///
-/// Errors: those of [`chained_role`] (a broken chain, one that does not
-/// start at an SSO profile) and of [`assume_chain`].
-pub async fn credentials(
-    env: &Environment,
-    args: &CredentialsArgs,
-) -> anyhow::Result<Option<Exit>> {
-    let Some(chained) = chained_role(env, &args.profile)? else {
-        return Ok(None);
-    };
-    let keys = assume_chain(env, &chained, |e| sign_in_for(env, e)).await?;
-    let text = crate::commands::credentials::render(args.format, &chained.role(), &keys)?;
-    Ok(Some(Exit::Done(text)))
 }
 
 /// `uo-aws-tui console PROFILE` when `wanted` is a chained profile: the

@@ -17,6 +17,7 @@ use crate::aws::login_refresh::{login_credentials, LoginProfile};
 use crate::aws::role_credentials::{role_credentials, ProfileRole, RoleCredentials};
 use crate::aws::sso_session::SsoSession;
 use crate::aws::token_cache::format_timestamp;
+use crate::chain_credentials::{assume_chain, chained_role};
 use crate::cli::{CredentialsArgs, CredentialsFormat};
 use crate::commands::sign_in::sign_in_for;
 use crate::env::Environment;
@@ -25,7 +26,7 @@ use crate::shell::{fish_quote, posix_quote};
 
 pub async fn run(args: &CredentialsArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
-    if let Some(exit) = crate::commands::chain::credentials(&env, args).await? {
+    if let Some(exit) = chained(&env, args).await? {
         return Ok(exit);
     }
     let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
@@ -44,6 +45,23 @@ pub async fn run(args: &CredentialsArgs) -> anyhow::Result<Exit> {
     let (_, session) = env.session(Some(&role.sso_session))?;
     let credentials = credentials_signing_in(&env, &session, &role).await?;
     Ok(Exit::Done(render(args.format, &role, &credentials)?))
+}
+
+/// `uo-aws-tui credentials PROFILE` when `PROFILE` is chained: the keys of
+/// its last role ([`assume_chain`] on top of the root's role credentials,
+/// signing in inline as for a native profile), printed as
+/// [`render`] prints a native profile's.
+/// `Ok(None)`: `args.profile` is no chained profile.
+///
+/// Errors: those of [`chained_role`] (a broken chain, one that does not
+/// start at an SSO profile) and of [`assume_chain`].
+async fn chained(env: &Environment, args: &CredentialsArgs) -> anyhow::Result<Option<Exit>> {
+    let Some(chained) = chained_role(env, &args.profile)? else {
+        return Ok(None);
+    };
+    let keys = assume_chain(env, &chained, |e| sign_in_for(env, e)).await?;
+    let text = render(args.format, &chained.role(), &keys)?;
+    Ok(Some(Exit::Done(text)))
 }
 
 /// The `aws login` profile `name` of `config`: a profile with a non-empty

@@ -8,14 +8,14 @@
 use crate::cli::UseArgs;
 use crate::commands::chain::ready_chained;
 use crate::commands::sign_in::sign_in_for;
-use crate::doctor::{ensure_accepted, warn_about_profile};
+use crate::doctor::ensure_accepted;
 use crate::env::Environment;
 use crate::exit::Exit;
+use crate::handover::hand_over;
 use crate::profile::{commit, Target, Write};
 use crate::scripting::{
     catalog_for_handoff, join_query, namer, refusal, resolve, settings, Resolution,
 };
-use crate::shell::activate;
 
 pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
     let env = Environment::from_process()?;
@@ -25,8 +25,7 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
     let session = args.choice.sso_session.as_deref();
     let regions = settings.region_defaults(args.choice.region.clone());
     if let Some(choice) = ready_chained(&env, &query, session, &regions).await? {
-        warn_about_profile(&env.paths, &choice.profile, args.choice.strict)?;
-        return Ok(Exit::Done(activate(args.choice.emit, &choice)));
+        return hand_over(&env, &choice, None, args.choice.strict, args.choice.emit);
     }
     let flags = args.catalog;
     let listed = match catalog_for_handoff(&env, &settings, session, flags, &query).await {
@@ -63,10 +62,12 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
         },
     };
     let choice = commit(&env, &target, row, rows)?;
-    if args.choice.companion {
-        let template = settings.companion_template();
-        crate::companion::write_for_choice(&env, template, &choice.profile, &choice.region)?;
-    }
-    warn_about_profile(&env.paths, &choice.profile, args.choice.strict)?;
-    Ok(Exit::Done(activate(args.choice.emit, &choice)))
+    let companion = args.choice.companion.then(|| settings.companion_template());
+    hand_over(
+        &env,
+        &choice,
+        companion,
+        args.choice.strict,
+        args.choice.emit,
+    )
 }

@@ -16,14 +16,14 @@ use crate::aws::sso_session::{SessionError, SsoSession};
 use crate::aws::token_cache::token_path;
 use crate::cache::{self, Plan};
 use crate::catalog::{ProfileTemplate, Row};
-use crate::doctor::warn_about_profile;
 use crate::env::Environment;
 use crate::event_loop;
 use crate::exit::Exit;
 use crate::favourites;
+use crate::handover::hand_over;
 use crate::listing::{list_catalog, load_cache, single_match, StderrProgress};
 use crate::profile::{commit, existing_profiles, RegionDefaults, Target, Write};
-use crate::shell::{activate, Emit};
+use crate::shell::Emit;
 use crate::terminal::TerminalGuard;
 use crate::token::{self, token_for, NeedsLogin, Policy};
 
@@ -66,6 +66,18 @@ pub struct PickRequest {
 }
 
 impl PickRequest {
+    /// [`hand_over`] of the chosen `choice` with this request's companion
+    /// template, `--strict` and `--emit`.
+    fn hand_over(&self, env: &Environment, choice: &crate::shell::Choice) -> anyhow::Result<Exit> {
+        hand_over(
+            env,
+            choice,
+            self.companion.as_deref(),
+            self.strict,
+            self.emit,
+        )
+    }
+
     /// Where a chosen row's profile goes in `session`: the regions of
     /// [`crate::profile::region_for`], the template, and no write with
     /// `--no-write`.
@@ -267,12 +279,7 @@ pub async fn run(env: &Environment, request: &PickRequest) -> anyhow::Result<Exi
                 if let Some(row) = single_match(&request.query, catalog.rows(), &name) {
                     let target = request.target(&session);
                     let choice = commit(env, &target, row, catalog.rows())?;
-                    if let Some(template) = &request.companion {
-                        let (profile, region) = (&choice.profile, &choice.region);
-                        crate::companion::write_for_choice(env, template, profile, region)?;
-                    }
-                    warn_about_profile(&env.paths, &choice.profile, request.strict)?;
-                    return Ok(Exit::Done(activate(request.emit, &choice)));
+                    return request.hand_over(env, &choice);
                 }
             }
             prefetched = Some(events);
@@ -393,12 +400,7 @@ pub async fn finish(
             token::check_usable(env, session, OffsetDateTime::now_utc())?;
             let target = request.target(session);
             let choice = commit(env, &target, &row, app.catalog().rows())?;
-            if let Some(template) = &request.companion {
-                let (profile, region) = (&choice.profile, &choice.region);
-                crate::companion::write_for_choice(env, template, profile, region)?;
-            }
-            warn_about_profile(&env.paths, &choice.profile, request.strict)?;
-            Ok(Exit::Done(activate(request.emit, &choice)))
+            request.hand_over(env, &choice)
         }
         Outcome::Chained(row) => {
             let Some(template) = &request.chain_role_arn else {
@@ -411,8 +413,7 @@ pub async fn finish(
             let target = request.target(session);
             let source = commit(env, &target, &row, app.catalog().rows())?;
             let choice = crate::chain::write_for_row(env, &source, template)?;
-            warn_about_profile(&env.paths, &choice.profile, request.strict)?;
-            Ok(Exit::Done(activate(request.emit, &choice)))
+            hand_over(env, &choice, None, request.strict, request.emit)
         }
         Outcome::Console(row) => {
             crate::console::open_for_row(env, session, &row, &request.regions, &request.template)

@@ -1,0 +1,30 @@
+//! The last step of every path that hands a profile to the shell (the
+//! picker's Enter and Ctrl-x, `pick --select-1`, `use`, and their chained
+//! forms): the chosen profile's companion when `--companion` asked for it,
+//! the warnings about the profile ([`crate::doctor::warn_about_profile`]),
+//! then the text that activates it ([`crate::shell::activate`]).
+
+use crate::doctor::warn_about_profile;
+use crate::env::Environment;
+use crate::exit::Exit;
+use crate::shell::{activate, Choice, Emit};
+
+/// Hands `choice` over: with `companion` (the `companion_name` template) its
+/// companion is written beside it first ([`crate::companion::write_for_choice`]);
+/// then the warnings, and exit 0 with the activation text for `emit`.
+///
+/// Errors: the companion cannot be written; with `strict`, any warning
+/// about the profile (nothing is printed on stdout then).
+pub fn hand_over(
+    env: &Environment,
+    choice: &Choice,
+    companion: Option<&str>,
+    strict: bool,
+    emit: Emit,
+) -> anyhow::Result<Exit> {
+    if let Some(template) = companion {
+        crate::companion::write_for_choice(env, template, &choice.profile, &choice.region)?;
+    }
+    warn_about_profile(&env.paths, &choice.profile, strict)?;
+    Ok(Exit::Done(activate(emit, choice)))
+}
