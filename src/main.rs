@@ -114,7 +114,7 @@ async fn run_pick(args: PickArgs) -> anyhow::Result<Exit> {
         let session = args.choice.sso_session.as_deref();
         let name = args.query.join(" ");
         uo_aws_tui::doctor::ensure_accepted(&env.paths)?;
-        if let Some(choice) = chain::ready_chained(&env, &name, session, &regions).await? {
+        if let Some(choice) = chain::ready_chained(&env, &name, session, &regions, false).await? {
             let (strict, emit) = (args.choice.strict, args.choice.emit);
             return uo_aws_tui::handover::hand_over(&env, &choice, None, strict, emit);
         }

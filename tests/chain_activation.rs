@@ -5,15 +5,12 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use common::DemoHome;
 use time::OffsetDateTime;
 use uo_aws_tui::aws::login::{self, Browser, Flow, LoginOptions, Oidc};
 use uo_aws_tui::aws::token_cache::{read_token, token_path, write_token};
-
-const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
 
 /// A root SSO profile of the demo session and two links on it: `deploy`
 /// assumes a role from `root`, `audit` from `deploy`.
@@ -22,22 +19,6 @@ sso_role_name = AWSAdministratorAccess\nregion = us-west-2\n\n\
 [profile deploy]\nrole_arn = arn:aws:iam::190098774915:role/Deploy\nsource_profile = root\n\n\
 [profile audit]\nrole_arn = arn:aws:iam::078264571805:role/ci/Audit\nsource_profile = deploy\n\
 region = eu-west-1\n";
-
-fn bin(demo: &DemoHome, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("HOME", demo.home.path())
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SSO", demo.sim.endpoint())
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", demo.sim.endpoint())
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run(demo: &DemoHome, args: &[&str]) -> Output {
-    bin(demo, args).output().unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -76,7 +57,7 @@ async fn chained_home() -> DemoHome {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_lists_chained_profiles_under_their_root_session() {
     let demo = chained_home().await;
-    let out = run(&demo, &["status", "--json"]);
+    let out = demo.run(&["status", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let uo = &value.as_array().unwrap()[0];
@@ -87,7 +68,7 @@ async fn status_lists_chained_profiles_under_their_root_session() {
         uo["chained_profiles"],
         serde_json::json!(["deploy", "audit"])
     );
-    let out = run(&demo, &["status"]);
+    let out = demo.run(&["status"]);
     assert!(
         text(&out.stdout)
             .contains("sso-session uoregon (expiring): chained profiles: deploy, audit\n"),
@@ -104,7 +85,7 @@ async fn use_refreshes_the_root_and_exports_the_chained_profile() {
     let config_before = std::fs::read(&demo.paths().config).unwrap();
     assert_eq!(demo.sim.oidc_counts().calls("refresh_token"), 0);
 
-    let out = run(&demo, &["use", "audit"]);
+    let out = demo.run(&["use", "audit"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
@@ -118,7 +99,7 @@ async fn use_refreshes_the_root_and_exports_the_chained_profile() {
     assert_eq!(std::fs::read(&demo.paths().config).unwrap(), config_before);
 
     // `deploy` has no region of its own: the root's.
-    let out = run(&demo, &["use", "--emit", "vars", "deploy"]);
+    let out = demo.run(&["use", "--emit", "vars", "deploy"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "deploy\nus-west-2\n");
     // Fresh now: no second refresh.
@@ -128,24 +109,43 @@ async fn use_refreshes_the_root_and_exports_the_chained_profile() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_and_pick_select_1_activate_the_chained_profile() {
     let demo = chained_home().await;
-    let out = run(
-        &demo,
-        &[
-            "exec",
-            "deploy",
-            "--",
-            "sh",
-            "-c",
-            "echo \"$AWS_PROFILE $AWS_REGION\"",
-        ],
-    );
+    let out = demo.run(&[
+        "exec",
+        "deploy",
+        "--",
+        "sh",
+        "-c",
+        "echo \"$AWS_PROFILE $AWS_REGION\"",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "deploy us-west-2\n");
     assert_eq!(demo.sim.oidc_counts().calls("refresh_token"), 1);
 
-    let out = run(&demo, &["pick", "--select-1", "--emit", "vars", "audit"]);
+    let out = demo.run(&["pick", "--select-1", "--emit", "vars", "audit"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "audit\neu-west-1\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_the_roots_token_file_decides_with_no_refresh_and_no_login() {
+    let demo = chained_home().await;
+    // Two minutes left: usable as it is, so offline nothing is refreshed.
+    let out = demo.run(&["exec", "--offline", "deploy", "--", "true"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = demo.run(&["use", "--offline", "--emit", "vars", "audit"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "audit\neu-west-1\n");
+    assert_eq!(demo.sim.oidc_counts().calls("refresh_token"), 0);
+    // Without a token, offline is exit 2 with the login hint, not a login.
+    std::fs::remove_file(token_path(&demo.paths().sso_cache, "uoregon")).unwrap();
+    let out = demo.run(&["exec", "--offline", "deploy", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("uo-aws-tui login --sso-session uoregon"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(demo.sim.oidc_counts().calls("refresh_token"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,7 +156,7 @@ async fn a_broken_chain_is_refused_with_the_doctor_hint() {
         "\n[profile lost]\nrole_arn = arn:aws:iam::190098774915:role/R\nsource_profile = gone\n",
     );
     std::fs::write(&demo.paths().config, config).unwrap();
-    let out = run(&demo, &["use", "lost"]);
+    let out = demo.run(&["use", "lost"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty());
     let stderr = text(&out.stderr);

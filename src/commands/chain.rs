@@ -4,23 +4,20 @@
 //! [`console`] is `console` of one
 //! (the assumed role's keys, [`crate::chain_credentials`]).
 
-use time::OffsetDateTime;
-
 use crate::chain::{activation, write_chained, ChainedProfile};
 use crate::chain_credentials::{assume_chain, chained_role};
 use crate::cli::{ChainArgs, ConsoleArgs};
-use crate::commands::sign_in::sign_in_for;
+use crate::commands::sign_in::{ensure_login, sign_in_for};
 use crate::doctor::ensure_accepted;
 use crate::env::Environment;
 use crate::exit::Exit;
 use crate::region::RegionDefaults;
 use crate::shell::Choice;
-use crate::token::{token_for, Policy};
 
 /// The [`Choice`] for `profile` when it is a chained profile whose chain
 /// starts at an SSO profile ([`activation`]), after the root's login was
-/// made valid exactly as for an SSO profile: the token refreshed when it
-/// can be ([`Policy::Usable`]), else signed in inline ([`sign_in_for`]).
+/// made usable exactly as for an SSO profile ([`ensure_login`]: with
+/// `offline`, the token file decides).
 /// `Ok(None)` when `profile` is no chained profile (of `only_session`).
 ///
 /// Errors: those of [`activation`]; the root needs a login and there is no
@@ -31,13 +28,12 @@ pub async fn ready_chained(
     profile: &str,
     only_session: Option<&str>,
     regions: &RegionDefaults,
+    offline: bool,
 ) -> anyhow::Result<Option<Choice>> {
     let Some((choice, root)) = activation(env, profile, only_session, regions)? else {
         return Ok(None);
     };
-    if let Err(needs) = token_for(env, &root, Policy::Usable, OffsetDateTime::now_utc()).await {
-        sign_in_for(env, needs.into()).await?;
-    }
+    ensure_login(env, &root, offline).await?;
     Ok(Some(choice))
 }
 

@@ -8,15 +8,13 @@ use std::process::Command;
 use crate::aws::config::{AwsFile, FileKind};
 use crate::aws::sso_session::load_session;
 use crate::cli::ExecArgs;
-use crate::commands::sign_in::sign_in_for;
+use crate::commands::sign_in::{ensure_login, sign_in_for};
 use crate::doctor::{ensure_accepted, warn_about_profile};
 use crate::env::Environment;
 use crate::exit::Exit;
 use crate::profile::{commit, region_for, Assignment, Target, Write};
 use crate::scripting::{catalog_for_handoff, namer, refusal, resolve, settings, Resolution};
 use crate::shell::{activation_vars, unset_note, vars_to_unset, Choice};
-use crate::token::{check_usable, token_for, Policy};
-use time::OffsetDateTime;
 
 /// The choice for an existing profile of the config that names an
 /// sso-session, account and role: used as it is, without listing. `None`
@@ -72,19 +70,14 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
         &args.target,
         args.sso_session.as_deref(),
         &settings(&env)?.region_defaults(None),
+        args.catalog.offline,
     )
     .await?;
     let choice = match chained {
         Some(choice) => choice,
         None => match existing_choice(&env, args)? {
             Some((choice, session)) => {
-                let now = OffsetDateTime::now_utc();
-                if args.catalog.offline {
-                    // No refresh and no login offline: the token file decides.
-                    check_usable(&env, &session, now)?;
-                } else if let Err(needs) = token_for(&env, &session, Policy::Usable, now).await {
-                    sign_in_for(&env, needs.into()).await?;
-                }
+                ensure_login(&env, &session, args.catalog.offline).await?;
                 choice
             }
             None => {

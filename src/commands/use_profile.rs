@@ -24,7 +24,8 @@ pub async fn run(args: &UseArgs) -> anyhow::Result<Exit> {
     let settings = settings(&env)?;
     let session = args.choice.sso_session.as_deref();
     let regions = settings.region_defaults(args.choice.region.clone());
-    if let Some(choice) = ready_chained(&env, &query, session, &regions).await? {
+    let offline = args.catalog.offline;
+    if let Some(choice) = ready_chained(&env, &query, session, &regions, offline).await? {
         return hand_over(&env, &choice, None, args.choice.strict, args.choice.emit);
     }
     let flags = args.catalog;
