@@ -74,20 +74,26 @@ impl CachedCatalog {
         now - self.fetched_at < ttl
     }
 
-    /// The rows as a complete [`Catalog`] (marked as cached).
+    /// The rows as a complete [`Catalog`] (marked as cached), copied.
     pub fn to_catalog(&self) -> Catalog {
+        self.clone().into_catalog()
+    }
+
+    /// The rows as a complete [`Catalog`] (marked as cached), made of this
+    /// catalog's own strings (nothing copied).
+    pub fn into_catalog(self) -> Catalog {
         Catalog::restore(
             self.accounts
-                .iter()
+                .into_iter()
                 .map(|a| {
-                    let account = Account {
-                        id: a.id.clone(),
-                        name: a.name.clone(),
-                        email: a.email.clone(),
+                    let roles = match a.failed {
+                        Some(why) => Err(why),
+                        None => Ok(a.roles),
                     };
-                    let roles = match &a.failed {
-                        Some(why) => Err(why.clone()),
-                        None => Ok(a.roles.clone()),
+                    let account = Account {
+                        id: a.id,
+                        name: a.name,
+                        email: a.email,
                     };
                     (account, roles)
                 })

@@ -100,7 +100,7 @@ impl Default for LimiterConfig {
         LimiterConfig {
             concurrency: DEFAULT_CONCURRENCY,
             min_rate: 1.0,
-            margin: 0.01,
+            margin: 0.005,
             decrease: 0.01,
             probe_after: Duration::from_secs(10),
             probe_step: 0.01,
@@ -352,7 +352,12 @@ impl State {
         }
         self.delivered.push_back(sent_at);
         let Some(mut basis) = self.basis else { return };
-        if sent_at <= basis.end && basis.end.duration_since(sent_at) <= c.window {
+        let span = if basis.ceiling.is_finite() {
+            State::span(c)
+        } else {
+            c.window
+        };
+        if sent_at <= basis.end && basis.end.duration_since(sent_at) <= span {
             basis.delivered += 1;
             self.basis = Some(basis);
             let cap = (basis.delivered as f64).min(basis.ceiling);
@@ -395,7 +400,7 @@ impl State {
                 let end = sent_at + c.window / 200;
                 Basis {
                     end,
-                    delivered: self.delivered_within(end, c.window) + 1,
+                    delivered: self.delivered_within(end, State::span(c)) + 1,
                     ceiling: cap * (1.0 - c.decrease.clamp(0.0, 0.99)),
                 }
             }
@@ -704,14 +709,14 @@ mod tests {
         assert_eq!(s.cap, Some(21.0));
         assert_eq!(s.allowed(), Some(21));
         let rate = s.paced_rate(&c).unwrap();
-        assert!((rate - 21.0 / 1.01).abs() < 1e-9, "{rate}");
+        assert!((rate - 21.0 / 1.005).abs() < 1e-9, "{rate}");
     }
 
     #[test]
     fn once_learned_a_call_waits_until_fewer_than_the_cap_were_sent_in_the_window() {
         let c = rules();
         let span = State::span(&c);
-        assert_eq!(span, ms(1010));
+        assert_eq!(span, ms(1005));
         let t0 = Instant::now();
         let mut s = State::new(t0, 1);
         // 5 calls go out together and succeed; the sixth is refused.
@@ -884,7 +889,7 @@ mod tests {
         limiter.on_throttle(&t);
         drop(t);
         assert_eq!(limiter.cap(), Some(3.0));
-        let span = window.mul_f64(1.01);
+        let span = State::span(limiter.config());
         for earlier in first {
             let t = limiter.acquire().await;
             let slot = t.slot().expect("paced");
