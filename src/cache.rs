@@ -174,7 +174,11 @@ pub fn load(path: &Path, session: &str) -> Loaded {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
         Err(e) => return Loaded::Unusable(format!("{}: {e}", path.display())),
     };
-    let file: CacheFile = match serde_json::from_slice(&bytes) {
+    // One UTF-8 check of the whole file, not one per string.
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Loaded::Unusable(format!("{}: not UTF-8", path.display()));
+    };
+    let file: CacheFile = match serde_json::from_str(text) {
         Ok(f) => f,
         Err(e) => {
             // An older layout may not parse; say so when its version is readable.
