@@ -57,11 +57,11 @@ impl Row {
                 .then_with(|| a.id.cmp(&b.id))
         };
         accounts.then_with(|| match (&self.kind, &other.kind) {
-                (RowKind::Role(x), RowKind::Role(y)) => x.cmp(y),
-                (RowKind::Role(_), RowKind::Failed(_)) => Ordering::Less,
-                (RowKind::Failed(_), RowKind::Role(_)) => Ordering::Greater,
-                (RowKind::Failed(_), RowKind::Failed(_)) => Ordering::Equal,
-            })
+            (RowKind::Role(x), RowKind::Role(y)) => x.cmp(y),
+            (RowKind::Role(_), RowKind::Failed(_)) => Ordering::Less,
+            (RowKind::Failed(_), RowKind::Role(_)) => Ordering::Greater,
+            (RowKind::Failed(_), RowKind::Failed(_)) => Ordering::Equal,
+        })
     }
 }
 

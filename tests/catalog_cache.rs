@@ -375,7 +375,8 @@ async fn an_account_failing_in_the_refresh_of_a_stale_cache_keeps_its_cached_rol
     cache::store(&cache_path(&demo), "uoregon", &cached).unwrap();
     let failing = cached.accounts[0].clone();
     assert!(!failing.roles.is_empty());
-    demo.sim.set_failing_accounts(std::slice::from_ref(&failing.id));
+    demo.sim
+        .set_failing_accounts(std::slice::from_ref(&failing.id));
 
     let (mut app, mut services) = picker(&demo, &demo.request()).await;
     assert!(pass(&mut app, &mut services).await.is_none());

@@ -252,7 +252,10 @@ impl State {
 
     fn set_cap(&mut self, cap: f64, now: Instant, c: &LimiterConfig) {
         if let (Some(rate), Some(_)) = (self.paced_rate(c), self.first_throttle) {
-            self.rate_seconds += rate * now.saturating_duration_since(self.last_change).as_secs_f64();
+            self.rate_seconds += rate
+                * now
+                    .saturating_duration_since(self.last_change)
+                    .as_secs_f64();
         }
         self.last_change = now;
         self.cap = Some(cap.max(State::least(c)));
@@ -605,17 +608,15 @@ impl Limiter {
         let s = self.state();
         let now = Instant::now();
         let since = s.first_throttle.map(|t| now.duration_since(t));
-        let mean = since
-            .zip(s.paced_rate(&self.config))
-            .map(|(d, pace)| {
-                let total = s.rate_seconds
-                    + pace * now.saturating_duration_since(s.last_change).as_secs_f64();
-                if d.as_secs_f64() > 0.0 {
-                    total / d.as_secs_f64()
-                } else {
-                    pace
-                }
-            });
+        let mean = since.zip(s.paced_rate(&self.config)).map(|(d, pace)| {
+            let total =
+                s.rate_seconds + pace * now.saturating_duration_since(s.last_change).as_secs_f64();
+            if d.as_secs_f64() > 0.0 {
+                total / d.as_secs_f64()
+            } else {
+                pace
+            }
+        });
         LimiterStats {
             rate,
             calls: self.calls.load(Ordering::Relaxed),
