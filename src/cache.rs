@@ -74,20 +74,26 @@ impl CachedCatalog {
         now - self.fetched_at < ttl
     }
 
-    /// The rows as a complete [`Catalog`] (marked as cached).
+    /// The rows as a complete [`Catalog`] (marked as cached), copied.
     pub fn to_catalog(&self) -> Catalog {
+        self.clone().into_catalog()
+    }
+
+    /// The rows as a complete [`Catalog`] (marked as cached), made of this
+    /// catalog's own strings (nothing copied).
+    pub fn into_catalog(self) -> Catalog {
         Catalog::restore(
             self.accounts
-                .iter()
+                .into_iter()
                 .map(|a| {
-                    let account = Account {
-                        id: a.id.clone(),
-                        name: a.name.clone(),
-                        email: a.email.clone(),
+                    let roles = match a.failed {
+                        Some(why) => Err(why),
+                        None => Ok(a.roles),
                     };
-                    let roles = match &a.failed {
-                        Some(why) => Err(why.clone()),
-                        None => Ok(a.roles.clone()),
+                    let account = Account {
+                        id: a.id,
+                        name: a.name,
+                        email: a.email,
                     };
                     (account, roles)
                 })
@@ -168,7 +174,11 @@ pub fn load(path: &Path, session: &str) -> Loaded {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
         Err(e) => return Loaded::Unusable(format!("{}: {e}", path.display())),
     };
-    let file: CacheFile = match serde_json::from_slice(&bytes) {
+    // One UTF-8 check of the whole file, not one per string.
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Loaded::Unusable(format!("{}: not UTF-8", path.display()));
+    };
+    let file: CacheFile = match serde_json::from_str(text) {
         Ok(f) => f,
         Err(e) => {
             // An older layout may not parse; say so when its version is readable.

@@ -170,12 +170,12 @@ impl Catalog {
             match roles {
                 Ok(roles) => {
                     c.done.insert(id, false);
-                    let mut seen = HashSet::new();
-                    let roles = roles.into_iter().filter(|r| seen.insert(r.clone()));
-                    c.rows.extend(roles.map(|role| Row {
-                        account: account.clone(),
-                        kind: RowKind::Role(role),
-                    }));
+                    for role in distinct(roles) {
+                        c.rows.push(Row {
+                            account: account.clone(),
+                            kind: RowKind::Role(role),
+                        });
+                    }
                 }
                 Err(error) => {
                     c.done.insert(id, true);
@@ -457,6 +457,31 @@ impl Catalog {
 pub const BACKGROUND_PREPARE_ROWS: usize = 2_000;
 
 /// Each row's search fields, index for index.
+/// `roles` with each name once, the first of each kept in order (a cache
+/// that lists a role twice shows one row). A short list, as every real
+/// account's is, is compared in place, with no set and no copy.
+fn distinct(mut roles: Vec<String>) -> Vec<String> {
+    if roles.len() <= 16 {
+        let mut kept = 0;
+        for i in 0..roles.len() {
+            if !roles[..kept].contains(&roles[i]) {
+                roles.swap(kept, i);
+                kept += 1;
+            }
+        }
+        roles.truncate(kept);
+        return roles;
+    }
+    let mut seen = HashSet::new();
+    let keep: Vec<bool> = roles.iter().map(|r| seen.insert(r.as_str())).collect();
+    drop(seen);
+    roles
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(role, keep)| keep.then_some(role))
+        .collect()
+}
+
 fn prepare(rows: &[Row]) -> Arc<Vec<Prepared>> {
     Arc::new(rows.iter().map(Prepared::new).collect())
 }
@@ -524,6 +549,16 @@ pub(crate) fn test_row(id: &str, name: &str, role: &str) -> Row {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_keeps_the_first_of_each_role_in_order() {
+        let v = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(distinct(v(&["b", "a", "b", "c", "a"])), v(&["b", "a", "c"]));
+        assert_eq!(distinct(v(&[])), v(&[]));
+        let long: Vec<String> = (0..40).map(|i| format!("r{}", i % 20)).collect();
+        let want: Vec<String> = (0..20).map(|i| format!("r{i}")).collect();
+        assert_eq!(distinct(long), want);
+    }
 
     fn account(id: &str, name: &str) -> Account {
         Account {

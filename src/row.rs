@@ -48,15 +48,20 @@ impl Row {
     pub fn base_cmp(&self, other: &Row) -> Ordering {
         let a = &self.account;
         let b = &other.account;
-        cmp_lowercase(&a.name, &b.name)
-            .then_with(|| a.name.cmp(&b.name))
-            .then_with(|| a.id.cmp(&b.id))
-            .then_with(|| match (&self.kind, &other.kind) {
-                (RowKind::Role(x), RowKind::Role(y)) => x.cmp(y),
-                (RowKind::Role(_), RowKind::Failed(_)) => Ordering::Less,
-                (RowKind::Failed(_), RowKind::Role(_)) => Ordering::Greater,
-                (RowKind::Failed(_), RowKind::Failed(_)) => Ordering::Equal,
-            })
+        // Rows of one account (one `Arc`) differ only in their kind.
+        let accounts = if Arc::ptr_eq(a, b) {
+            Ordering::Equal
+        } else {
+            cmp_lowercase(&a.name, &b.name)
+                .then_with(|| a.name.cmp(&b.name))
+                .then_with(|| a.id.cmp(&b.id))
+        };
+        accounts.then_with(|| match (&self.kind, &other.kind) {
+            (RowKind::Role(x), RowKind::Role(y)) => x.cmp(y),
+            (RowKind::Role(_), RowKind::Failed(_)) => Ordering::Less,
+            (RowKind::Failed(_), RowKind::Role(_)) => Ordering::Greater,
+            (RowKind::Failed(_), RowKind::Failed(_)) => Ordering::Equal,
+        })
     }
 }
 

@@ -366,3 +366,29 @@ async fn an_expired_token_that_cannot_be_refreshed_opens_the_login_panel_over_a_
     );
     assert_eq!(std::fs::read(&demo.paths().config).unwrap(), before);
 }
+
+#[tokio::test]
+async fn an_account_failing_in_the_refresh_of_a_stale_cache_keeps_its_cached_roles() {
+    // The picker's rows are made of the copy read at start; the stored copy
+    // a refresh falls back on is read from the file when the listing needs it.
+    let demo = DemoHome::new(12, 20).await;
+    let mut cached = warm(&demo).await;
+    cached.fetched_at = days_ago(2);
+    cache::store(&cache_path(&demo), "uoregon", &cached).unwrap();
+    let failing = cached.accounts[0].clone();
+    assert!(!failing.roles.is_empty());
+    demo.sim
+        .set_failing_accounts(std::slice::from_ref(&failing.id));
+
+    let (mut app, mut services) = picker(&demo, &demo.request()).await;
+    assert!(pass(&mut app, &mut services).await.is_none());
+    match cache::load(&cache_path(&demo), "uoregon") {
+        Loaded::Found(c) => {
+            assert!(c.is_fresh(OffsetDateTime::now_utc(), cache::DEFAULT_TTL));
+            let stored = c.accounts.iter().find(|a| a.id == failing.id).unwrap();
+            assert_eq!(stored.roles, failing.roles, "the cached roles are kept");
+            assert_eq!(stored.failed, None);
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -109,8 +109,11 @@ pub async fn prepare_picker(
 ) -> anyhow::Result<(App, PickServices)> {
     let (cached, plan, note) = load_cache(env, session, request.refresh, request.offline);
     let mut app = new_app(env, session, request)?;
-    if let Some(c) = &cached {
-        app.restore_catalog(c.to_catalog(), plan == Plan::Refresh);
+    // The rows are made of the cache's own strings; the services read the
+    // file again when a listing needs the stored copy.
+    let found = cached.is_some();
+    if let Some(c) = cached {
+        app.restore_catalog(c.into_catalog(), plan == Plan::Refresh);
     }
     if let Some(note) = note {
         app.set_message(note);
@@ -151,11 +154,8 @@ pub async fn prepare_picker(
         }
         None => app.set_session_expires_at(None),
     }
-    let services = PickServices::new(env, session, token.as_ref(), request.concurrency).with_cache(
-        cache::catalog_path(&env.dirs, &session.name),
-        cached,
-        plan,
-    );
+    let services = PickServices::new(env, session, token.as_ref(), request.concurrency)
+        .with_cache_file(cache::catalog_path(&env.dirs, &session.name), found, plan);
     Ok((app, services))
 }
 

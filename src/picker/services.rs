@@ -43,6 +43,10 @@ pub struct PickServices {
     prefetched: Option<Vec<CatalogEvent>>,
     /// Where complete listings are stored, and the catalog last stored.
     cache: Option<(PathBuf, Arc<Mutex<Option<CachedCatalog>>>)>,
+    /// Whether the catalog last stored is still only in its file (the
+    /// picker's rows were made of the copy read at start): it is read again
+    /// when a listing first needs it, not before the first frame.
+    stored_on_disk: bool,
     /// Whether the portal may be called, and whether the first listing is
     /// skipped (a fresh cache is shown until Ctrl-r).
     plan: Plan,
@@ -73,6 +77,7 @@ impl PickServices {
             browser: Browser::from_env(),
             prefetched: None,
             cache: None,
+            stored_on_disk: false,
             plan: Plan::Refresh,
         }
     }
@@ -90,6 +95,7 @@ impl PickServices {
             browser: Browser::from_env(),
             prefetched: None,
             cache: None,
+            stored_on_disk: false,
             plan: Plan::Refresh,
         }
     }
@@ -116,8 +122,31 @@ impl PickServices {
         plan: Plan,
     ) -> Self {
         self.cache = Some((path, Arc::new(Mutex::new(previous))));
+        self.stored_on_disk = false;
         self.plan = plan;
         self
+    }
+
+    /// The same as [`PickServices::with_cache`] for a cache whose catalog
+    /// the picker's rows were made of: `found` says whether `path` held
+    /// one; it is read again from `path` when a listing first needs it.
+    pub fn with_cache_file(mut self, path: PathBuf, found: bool, plan: Plan) -> Self {
+        self.cache = Some((path, Arc::new(Mutex::new(None))));
+        self.stored_on_disk = found;
+        self.plan = plan;
+        self
+    }
+
+    /// Where listings are stored and the catalog stored last, read from its
+    /// file first if only the file holds it.
+    fn stored(&mut self, session: &str) -> Option<(PathBuf, Arc<Mutex<Option<CachedCatalog>>>)> {
+        let (path, stored) = self.cache.clone()?;
+        if std::mem::take(&mut self.stored_on_disk) {
+            if let cache::Loaded::Found(c) = cache::load(&path, session) {
+                *stored.lock().unwrap_or_else(|e| e.into_inner()) = Some(c);
+            }
+        }
+        Some((path, stored))
     }
 
     /// Sends every portal call through `limiter` (tests use small delays).
@@ -166,19 +195,17 @@ impl Services for PickServices {
                 let _ = tx.send(event);
             }
             drop(tx);
-            return match &self.cache {
-                Some((path, stored)) => {
-                    record_listing(rx, path.clone(), &session.name, stored.clone())
-                }
+            return match self.stored(&session.name) {
+                Some((path, stored)) => record_listing(rx, path, &session.name, stored),
                 None => rx,
             };
         }
         match self.plan {
             Plan::Offline => {
-                let has_cache = self
-                    .cache
-                    .as_ref()
-                    .is_some_and(|(_, c)| c.lock().unwrap_or_else(|e| e.into_inner()).is_some());
+                let has_cache = self.stored_on_disk
+                    || self.cache.as_ref().is_some_and(|(_, c)| {
+                        c.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+                    });
                 let message = if has_cache {
                     "--offline: the portal is not contacted".to_string()
                 } else {
@@ -206,10 +233,8 @@ impl Services for PickServices {
             Some(token) => {
                 let rx =
                     start_listing_with(&self.env, &session, &token, &self.limiter, &self.hints);
-                match &self.cache {
-                    Some((path, stored)) => {
-                        record_listing(rx, path.clone(), &session.name, stored.clone())
-                    }
+                match self.stored(&session.name) {
+                    Some((path, stored)) => record_listing(rx, path, &session.name, stored),
                     None => rx,
                 }
             }
@@ -320,6 +345,7 @@ impl Services for PickServices {
             _ => None,
         };
         self.cache = Some((path, Arc::new(Mutex::new(previous))));
+        self.stored_on_disk = false;
         if self.plan == Plan::UseCache {
             self.plan = Plan::Refresh;
         }

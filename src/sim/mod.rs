@@ -43,6 +43,7 @@
 //! listing (ListAccounts, or ListAccountRoles of the same account) that issued
 //! them; with the default [`Paging::Normal`] they never repeat.
 
+mod delay;
 mod error;
 mod federation;
 mod federation_state;
@@ -467,6 +468,7 @@ async fn serve_request(
     request: Request,
     next: Next,
 ) -> Response {
+    let answer_at = std::time::Instant::now() + state.options.latency;
     let arrival = state.next_serial();
     let arrived = state.elapsed();
     let method = request.method().to_string();
@@ -475,7 +477,7 @@ async fn serve_request(
     let bearer = request.headers().contains_key(BEARER_HEADER);
     let admitted = state.admit();
     if !state.options.latency.is_zero() {
-        tokio::time::sleep(state.options.latency).await;
+        state.delays.until(answer_at).await;
     }
     let mut response = if admitted {
         next.run(request).await

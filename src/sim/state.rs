@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::http::HeaderMap;
 use sha1::{Digest, Sha1};
 
+use super::delay::Delays;
 use super::error::PortalError;
 use super::federation_state::FederationState;
 use super::oidc_state::OidcState;
@@ -90,6 +91,8 @@ pub(crate) struct SimState {
     salt: u64,
     /// STS AssumeRole calls in arrival order.
     assume_role: Mutex<Vec<AssumeRoleCall>>,
+    /// Precise waits for the latency knob.
+    pub(crate) delays: Delays,
 }
 
 impl SimState {
@@ -123,6 +126,7 @@ impl SimState {
             serial: AtomicU64::new(1),
             salt,
             assume_role: Mutex::new(Vec::new()),
+            delays: Delays::default(),
         }
     }
 
