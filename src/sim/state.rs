@@ -61,6 +61,14 @@ struct Logged {
     record: RequestRecord,
 }
 
+/// The request log and its zero.
+struct Timeline {
+    /// Completed requests in arrival order, with their arrival number.
+    log: Mutex<Vec<Logged>>,
+    /// When the simulator started (the timeline's zero).
+    started: Instant,
+}
+
 /// State shared by all requests of one simulator.
 pub(crate) struct SimState {
     /// The organisation served.
@@ -77,10 +85,8 @@ pub(crate) struct SimState {
     pub(crate) federation: FederationState,
     /// `aws login` sessions and their refresh calls.
     pub(crate) signin_oauth: SigninOauthState,
-    /// Completed requests in arrival order, with their arrival number.
-    log: Mutex<Vec<Logged>>,
-    /// When the simulator started (the timeline's zero).
-    started: Instant,
+    /// Completed requests in arrival order, and when the simulator started.
+    timeline: Timeline,
     /// Arrival times of the requests admitted within the last second (rate cap).
     admitted: Mutex<VecDeque<Instant>>,
     /// Accounts whose ListAccountRoles answers 500.
@@ -119,8 +125,10 @@ impl SimState {
             oidc: OidcState::default(),
             federation: FederationState::default(),
             signin_oauth: SigninOauthState::default(),
-            log: Mutex::new(Vec::new()),
-            started: Instant::now(),
+            timeline: Timeline {
+                log: Mutex::new(Vec::new()),
+                started: Instant::now(),
+            },
             admitted: Mutex::new(VecDeque::new()),
             failing: Mutex::new(failing),
             serial: AtomicU64::new(1),
@@ -269,7 +277,7 @@ impl SimState {
 
     /// Time since the simulator started.
     pub(crate) fn elapsed(&self) -> Duration {
-        self.started.elapsed()
+        self.timeline.started.elapsed()
     }
 
     /// Adds a finished request to the log under its arrival number, with
@@ -277,7 +285,7 @@ impl SimState {
     pub(crate) fn record(&self, arrival: u64, arrived: Duration, record: RequestRecord) {
         let answered = self.elapsed();
         let answer = self.next_serial();
-        let mut log = lock(&self.log);
+        let mut log = lock(&self.timeline.log);
         let at = log.partition_point(|l| l.serial < arrival);
         log.insert(
             at,
@@ -303,12 +311,15 @@ impl SimState {
 
     /// Finished requests in arrival order.
     pub(crate) fn requests(&self) -> Vec<RequestRecord> {
-        lock(&self.log).iter().map(|l| l.record.clone()).collect()
+        lock(&self.timeline.log)
+            .iter()
+            .map(|l| l.record.clone())
+            .collect()
     }
 
     /// Finished requests in arrival order, with their timeline.
     pub(crate) fn exchanges(&self) -> Vec<Exchange> {
-        lock(&self.log)
+        lock(&self.timeline.log)
             .iter()
             .map(|l| Exchange {
                 request: l.record.clone(),
