@@ -5,7 +5,8 @@
 //! ```
 //!
 //! (`… --example bench_table -- filter` prints only the filter table,
-//! `… -- listing` only the listing table, `… -- first-frame` only the
+//! `… -- listing` only the listing table (`… -- uncapped` only its uncapped
+//! rows), `… -- first-frame` only the
 //! first-frame table; `BENCH_BINARY=path` times another build's first
 //! frame.)
 //!
@@ -103,10 +104,12 @@ fn main() {
         "| accounts | latency | cap | requests | limit | ours | ours / limit | 429s | serial | serial / limit | 429s | ours / serial | accounts listed |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for case in CASES {
+    // `… -- uncapped` runs only the listings without a cap.
+    let uncapped = only.as_deref() == Some("uncapped");
+    for case in CASES.iter().filter(|c| !uncapped || c.cap.is_none()) {
         runtime.block_on(listing(case));
     }
-    if only.as_deref() == Some("listing") {
+    if only.as_deref() == Some("listing") || uncapped {
         return;
     }
     println!();
