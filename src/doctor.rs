@@ -92,6 +92,8 @@ pub enum Code {
     ChainStaticKeys,
     /// A role chain has more than [`crate::chain::MAX_LINKS`] role links.
     ChainTooDeep,
+    /// A chained profile's `role_arn` is no IAM role ARN.
+    ChainRoleArn,
 }
 
 impl Code {
@@ -121,6 +123,7 @@ impl Code {
             Code::ChainSourceConflict => "chain-source-conflict",
             Code::ChainStaticKeys => "chain-static-keys",
             Code::ChainTooDeep => "chain-too-deep",
+            Code::ChainRoleArn => "chain-role-arn",
         }
     }
 }
@@ -1138,6 +1141,25 @@ fn check_chains(config: Option<&AwsFile>, credentials: Option<&AwsFile>, out: &m
                     .push(name);
             }
             Ok(chain) => {
+                for link in &chain.links {
+                    let arn = profiles.get(link, "role_arn").unwrap_or_default();
+                    if crate::chain::role_parts(arn).is_none() {
+                        let message = format!(
+                            "role_arn = {} of profile {} is no IAM role ARN (arn:aws:iam::ACCOUNTID:role/NAME, a 12-digit account): \
+                             STS refuses to assume it",
+                            shown(arn),
+                            shown(link)
+                        );
+                        let fix = format!(
+                            "set role_arn of {} to arn:aws:iam::ACCOUNTID:role/NAME",
+                            shown(link)
+                        );
+                        found
+                            .entry((Code::ChainRoleArn, link.clone(), message, fix))
+                            .or_default()
+                            .push(name.clone());
+                    }
+                }
                 if let Root::StaticKeys { profile } = &chain.root {
                     let message = format!(
                         "the role chain of {} starts from the long-lived static keys of \

@@ -166,3 +166,58 @@ async fn a_broken_chain_is_refused_with_the_doctor_hint() {
     );
     assert!(stderr.contains("run: uo-aws-tui doctor"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chain_the_sdk_could_not_follow_is_never_handed_over() {
+    let demo = chained_home().await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str(
+        "\n[profile badarn]\nrole_arn = not-an-arn\nsource_profile = root\n\n\
+         [profile ghost]\nsso_session = uoregon\nsso_account_id = 999999999999\n\
+         sso_role_name = Nope\n\n\
+         [profile onghost]\nrole_arn = arn:aws:iam::190098774915:role/R\nsource_profile = ghost\n",
+    );
+    std::fs::write(&demo.paths().config, config).unwrap();
+    for args in [
+        &["use", "badarn"][..],
+        &["use", "--offline", "badarn"],
+        &["exec", "badarn", "--", "true"],
+        &["pick", "--select-1", "badarn"],
+    ] {
+        let out = demo.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            text(&out.stderr).contains("role_arn = not-an-arn is no IAM role ARN"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    // The root's role is not the session's: the portal says so before the
+    // profile is handed over.
+    for args in [&["use", "onghost"][..], &["exec", "onghost", "--", "true"]] {
+        let out = demo.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("starts from profile ghost (account 999999999999, role Nope)")
+                && stderr.contains("No access"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // A working chain still goes through, and its root's credentials are
+    // the AWS CLI's cache entry the SDK reads next.
+    let out = demo.run(&["use", "deploy"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

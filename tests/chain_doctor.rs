@@ -69,7 +69,7 @@ fn a_clean_two_link_chain_has_no_chain_finding() {
 
 #[test]
 fn a_loop() {
-    let config = "[profile a]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = b\n\
+    let config = "[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = b\n\
                   [profile b]\nrole_arn = arn:aws:iam::3:role/B\nsource_profile = a\n";
     let found = findings(config, None);
     // Both profiles end in loops; each closes at a different place.
@@ -90,7 +90,7 @@ fn a_loop() {
 
 #[test]
 fn self_source_without_keys_is_a_loop_with_keys_static() {
-    let config = "[profile s]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = s\n";
+    let config = "[profile s]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = s\n";
     let f = only(&findings(config, None), Code::ChainLoop);
     assert_eq!(f.profiles, ["s"]);
     let found = findings(
@@ -108,13 +108,17 @@ fn self_source_without_keys_is_a_loop_with_keys_static() {
 
 #[test]
 fn source_missing() {
-    let config = "[profile a]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = gone\n";
+    let config =
+        "[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = gone\n";
     let f = only(&findings(config, None), Code::ChainSourceMissing);
     assert_eq!(f.severity, Severity::Error);
     assert_eq!(f.line, Some(line_of(config, "[profile a]")));
     assert!(f.message.contains("source_profile = gone"), "{}", f.message);
     let f = only(
-        &findings("[profile a]\nrole_arn = arn:aws:iam::2:role/A\n", None),
+        &findings(
+            "[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\n",
+            None,
+        ),
         Code::ChainSourceMissing,
     );
     assert!(f.message.contains("neither"), "{}", f.message);
@@ -122,9 +126,9 @@ fn source_missing() {
 
 #[test]
 fn source_conflict() {
-    let config = "[profile a]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = p\n\
+    let config = "[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = p\n\
                   credential_source = Environment\n\
-                  [profile b]\nrole_arn = arn:aws:iam::2:role/B\nsource_profile = a\n";
+                  [profile b]\nrole_arn = arn:aws:iam::222222222222:role/B\nsource_profile = a\n";
     let f = only(&findings(config, None), Code::ChainSourceConflict);
     assert_eq!(f.severity, Severity::Error);
     assert_eq!(f.profiles, ["a", "b"]);
@@ -134,7 +138,7 @@ fn source_conflict() {
 #[test]
 fn static_keys_at_the_root() {
     let config = "[profile keys]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n\
-                  [profile a]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = keys\n";
+                  [profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = keys\n";
     let f = only(&findings(config, None), Code::ChainStaticKeys);
     assert_eq!(f.line, Some(line_of(config, "[profile keys]")));
     assert_eq!(f.profiles, ["a"]);
@@ -146,7 +150,7 @@ fn too_deep() {
     let mut source = "p".to_string();
     for i in 0..=uo_aws_tui::chain::MAX_LINKS {
         config.push_str(&format!(
-            "[profile r{i}]\nrole_arn = arn:aws:iam::2:role/R{i}\nsource_profile = {source}\n"
+            "[profile r{i}]\nrole_arn = arn:aws:iam::222222222222:role/R{i}\nsource_profile = {source}\n"
         ));
         source = format!("r{i}");
     }
@@ -161,4 +165,20 @@ fn too_deep() {
         .map(|l| format!("{l}\n"))
         .collect();
     assert!(findings(&shorter, None).is_empty());
+}
+
+#[test]
+fn a_role_arn_that_is_no_iam_role_arn() {
+    let config = "[profile a]\nrole_arn = not-an-arn\nsource_profile = p\n\
+                  [profile b]\nrole_arn = arn:aws:iam::333333333333:role/B\nsource_profile = a\n";
+    let f = only(&findings(config, None), Code::ChainRoleArn);
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.code.as_str(), "chain-role-arn");
+    assert_eq!(f.profiles, ["a", "b"]);
+    assert_eq!(f.line, Some(line_of(config, "[profile a]")));
+    assert!(
+        f.message.contains("role_arn = not-an-arn of profile a"),
+        "{}",
+        f.message
+    );
 }

@@ -4,6 +4,9 @@
 //! [`console`] is `console` of one
 //! (the assumed role's keys, [`crate::chain_credentials`]).
 
+use anyhow::Context as _;
+
+use crate::aws::role_credentials::role_credentials;
 use crate::chain::{activation, write_chained, ChainedProfile};
 use crate::chain_credentials::{assume_chain, chained_role};
 use crate::cli::{ChainArgs, ConsoleArgs};
@@ -15,14 +18,20 @@ use crate::region::RegionDefaults;
 use crate::shell::Choice;
 
 /// The [`Choice`] for `profile` when it is a chained profile whose chain
-/// starts at an SSO profile ([`activation`]), after the root's login was
-/// made usable exactly as for an SSO profile ([`ensure_login`]: with
-/// `offline`, the token file decides).
+/// starts at an SSO profile ([`activation`]), once it is known to work as
+/// far as can be checked without assuming its roles: every link as
+/// `credentials` reads it ([`chained_role`]: each `role_arn` an IAM role
+/// ARN, each `duration_seconds` a number), the root's login made usable
+/// exactly as for an SSO profile ([`ensure_login`]: with `offline`, the
+/// token file decides), and, unless `offline`, the root's role credentials
+/// fetched as the SDK will fetch them first (into the AWS CLI's cache,
+/// which the SDK then reads): a role the session cannot use stops here.
 /// `Ok(None)` when `profile` is no chained profile (of `only_session`).
 ///
-/// Errors: those of [`activation`]; the root needs a login and there is no
-/// terminal ([`crate::token::NeedsLogin`], exit 2 with the login hint); the
-/// login failed.
+/// Errors: those of [`activation`] and [`chained_role`]; the root needs a
+/// login and there is no terminal ([`crate::token::NeedsLogin`], exit 2
+/// with the login hint); the login failed; the portal refuses the root's
+/// role.
 pub async fn ready_chained(
     env: &Environment,
     profile: &str,
@@ -33,7 +42,27 @@ pub async fn ready_chained(
     let Some((choice, root)) = activation(env, profile, only_session, regions)? else {
         return Ok(None);
     };
+    let Some(chained) = chained_role(env, profile)? else {
+        return Ok(None);
+    };
     ensure_login(env, &root, offline).await?;
+    if !offline {
+        let role = &chained.root;
+        role_credentials(env, &root, &role.account_id, &role.role, |e| {
+            sign_in_for(env, e)
+        })
+        .await
+        .with_context(|| {
+            format!(
+                "profile {} starts from profile {} (account {}, role {}), whose role \
+                 credentials the portal does not give",
+                crate::output::escape(profile),
+                crate::output::escape(&role.profile),
+                crate::output::escape(&role.account_id),
+                crate::output::escape(&role.role)
+            )
+        })?;
+    }
     Ok(Some(choice))
 }
 
