@@ -13,8 +13,11 @@ use crate::shell::{activate, Choice, Emit};
 /// companion is written beside it first ([`crate::companion::write_for_choice`]);
 /// then the warnings, and exit 0 with the activation text for `emit`.
 ///
-/// Errors: the companion cannot be written; with `strict`, any warning
-/// about the profile (nothing is printed on stdout then).
+/// Errors: the profile's name or region holds characters the terminal
+/// boundary would escape (control characters, invisible formatting), so the
+/// name a shell would get is not the name in the config; the companion
+/// cannot be written; with `strict`, any warning about the profile (nothing
+/// is printed on stdout then).
 pub fn hand_over(
     env: &Environment,
     choice: &Choice,
@@ -22,6 +25,19 @@ pub fn hand_over(
     strict: bool,
     emit: Emit,
 ) -> anyhow::Result<Exit> {
+    for (what, value) in [
+        ("profile name", &choice.profile),
+        ("region", &choice.region),
+    ] {
+        let shown = crate::output::escape(value);
+        if shown != *value {
+            anyhow::bail!(
+                "the {what} {shown} holds control or invisible characters, so no shell variable \
+                 can name it as the config does; rename it in {} (nothing handed over)",
+                env.paths.config.display()
+            );
+        }
+    }
     if let Some(template) = companion {
         crate::companion::write_for_choice(env, template, &choice.profile, &choice.region)?;
     }

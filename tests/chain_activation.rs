@@ -221,3 +221,22 @@ async fn a_chain_the_sdk_could_not_follow_is_never_handed_over() {
     let out = demo.run(&["use", "deploy"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_name_no_shell_variable_can_hold_is_refused() {
+    let demo = chained_home().await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str("\n[profile ch\x1b[2J]\nrole_arn = arn:aws:iam::190098774915:role/R\nsource_profile = root\n");
+    std::fs::write(&demo.paths().config, config).unwrap();
+    for emit in ["posix", "vars"] {
+        let out = demo.run(&["use", "--emit", emit, "ch\x1b[2J"]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty());
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("the profile name ch\\x1b[2J holds control")
+                && !stderr.contains('\x1b'),
+            "{stderr}"
+        );
+    }
+}
