@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+mod common;
+
 use uo_aws_tui::aws::paths::AwsPaths;
 use uo_aws_tui::aws::token_cache::token_path;
 use uo_aws_tui::output::is_hidden;
@@ -366,5 +368,51 @@ fn token_fields_that_are_not_strings_never_show_their_value() {
         }
         assert!(said, "no command says {says:?}");
         std::fs::write(&file, b"").unwrap();
+    }
+}
+
+/// A continued value of the user's config (botocore reads the indented
+/// line as more of `sso_account_id`) shown in a warning stays on its line:
+/// config text cannot forge lines on stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_continued_config_value_cannot_forge_a_stderr_line() {
+    let demo = common::DemoHome::new(3, 2).await;
+    let out = demo.run(&["populate"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let name = stdout
+        .lines()
+        .next()
+        .unwrap()
+        .strip_prefix("added ")
+        .unwrap();
+    let config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    let header = format!("[profile {name}]\n");
+    let at = config.find(&header).unwrap() + header.len();
+    let mut edited = config.clone();
+    edited.insert_str(at, "sso_account_id = 111111111111\n  forged: line\n");
+    // The section's own sso_account_id comes later and wins for us; put the
+    // continued one last instead so both readers see it.
+    let edited = edited.replacen(&format!("sso_account_id = {}", &name[..12]), "x_old = 1", 1);
+    std::fs::write(&demo.paths().config, &edited).unwrap();
+    for args in [&["populate", "--dry-run"][..], &["populate"]] {
+        let out = demo.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            stderr
+                .lines()
+                .all(|l| l.starts_with("uo-aws-tui") || l.starts_with("  ")),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("111111111111\\nforged: line"),
+            "{args:?}: {stderr}"
+        );
+        assert_clean("populate", &out);
     }
 }

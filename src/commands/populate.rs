@@ -256,10 +256,12 @@ pub fn edit(
                 }
                 plan.present.push(profile);
             } else {
+                // Values of the user's file, shown on stderr: escaped
+                // whole, line breaks of continued values included.
                 let points = format!(
                     "account {} role {}",
-                    section.get("sso_account_id").unwrap_or("(none)"),
-                    section.get("sso_role_name").unwrap_or("(none)")
+                    crate::output::escape(section.get("sso_account_id").unwrap_or("(none)")),
+                    crate::output::escape(section.get("sso_role_name").unwrap_or("(none)"))
                 );
                 plan.foreign.push((profile, points));
             }
@@ -474,7 +476,8 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     let plan = plan.expect("the edit ran");
     for (profile, points) in &plan.foreign {
         crate::output::note(format!(
-            "uo-aws-tui: warning: profile {profile} already exists for {points}; left as it is"
+            "uo-aws-tui: warning: profile {} already exists for {points}; left as it is",
+            crate::output::escape(profile)
         ));
     }
     let verb = if args.dry_run { "would be" } else { "were" };
