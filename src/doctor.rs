@@ -66,6 +66,9 @@ pub enum Code {
     /// An indented `key = value` line under a key with a value: every tool
     /// reads it as more of that value, not as its own key.
     ContinuedKey,
+    /// Any other indented line under a key with a value: every tool reads
+    /// the value with that line in it (`sso_account_id` of two lines).
+    ContinuedValue,
     /// A login that profiles use is expired and cannot be refreshed.
     TokenExpired,
     /// A login's token file cannot be read.
@@ -112,6 +115,7 @@ impl Code {
             Code::NameNotPortable => "name-not-portable",
             Code::InlineComment => "inline-comment",
             Code::ContinuedKey => "continued-key",
+            Code::ContinuedValue => "continued-value",
             Code::TokenExpired => "token-expired",
             Code::TokenUnreadable => "token-unreadable",
             Code::CacheUnreadable => "cache-unreadable",
@@ -649,6 +653,27 @@ fn check_continued_keys(config: Option<&AwsFile>, file: &AwsFile, out: &mut Vec<
             }
             for (offset, line) in lines.enumerate() {
                 if !looks_like_key_line(line.trim()) {
+                    if !line.trim().is_empty() {
+                        out.push(finding(
+                            Code::ContinuedValue,
+                            Severity::Error,
+                            Some(&file.path),
+                            Some(entry.line + offset + 1),
+                            format!(
+                                "{} is indented, so the AWS CLI, botocore and the SDKs read {} as \
+                                 {} (a value of several lines)",
+                                crate::output::escape(line.trim()),
+                                crate::output::escape(&entry.key),
+                                crate::output::escape(&entry.value)
+                            ),
+                            format!(
+                                "remove that line, or make it a comment (`# …`) at the start of the \
+                                 line; {} then reads as its first line",
+                                crate::output::escape(&entry.key)
+                            ),
+                            concerned(config, section),
+                        ));
+                    }
                     continue;
                 }
                 out.push(finding(

@@ -737,6 +737,42 @@ fn doctor_finds_a_key_that_continues_the_previous_value() {
 }
 
 #[test]
+fn doctor_finds_any_line_that_continues_a_value_and_fix_leaves_it() {
+    let h = home(
+        &base_config().replace(
+            "sso_account_id = 111111111111\n",
+            "sso_account_id = 111111111111\n  junk\n",
+        ),
+        None,
+    );
+    let before = std::fs::read(&h.paths.config).unwrap();
+    let out = run_doctor(h.dir.path(), &[], &["--json"]);
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let of: Vec<&serde_json::Value> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "continued-value")
+        .collect();
+    assert_eq!(of.len(), 1, "{findings:#}");
+    assert_eq!(of[0]["severity"], "error");
+    assert_eq!(of[0]["line"], 8);
+    assert_eq!(of[0]["profiles"], serde_json::json!(["p"]));
+    assert!(
+        of[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("read sso_account_id as 111111111111\\njunk"),
+        "{:#}",
+        of[0]
+    );
+    // --fix has no fix for it: the bytes stay.
+    let out = run_doctor(h.dir.path(), &[], &["--fix", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read(&h.paths.config).unwrap(), before);
+}
+
+#[test]
 fn fix_comments_out_a_shadowing_credentials_section_only_with_yes() {
     let credentials = "[p]\naws_access_key_id = AKIAOLD\naws_secret_access_key = old\n\n[other]\naws_access_key_id = AKIAKEEP\naws_secret_access_key = keep\n";
     let h = home(&base_config(), Some(credentials));
