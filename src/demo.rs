@@ -208,6 +208,14 @@ async fn serve(args: &DemoArgs) -> anyhow::Result<Exit> {
     ));
     out.push_str(&format!("export AWS_ENDPOINT_URL_SSO={endpoint}\n"));
     out.push_str(&format!("export AWS_ENDPOINT_URL_SSO_OIDC={endpoint}\n"));
+    // STS AssumeRole (chained profiles), the console's sign-in endpoint and
+    // the sign-in service that refreshes `aws login` sessions.
+    out.push_str(&format!("export AWS_ENDPOINT_URL_STS={endpoint}\n"));
+    out.push_str(&format!(
+        "export {}={endpoint}\n",
+        crate::aws::federation::ENDPOINT_VAR
+    ));
+    out.push_str(&format!("export AWS_ENDPOINT_URL_SIGNIN={endpoint}\n"));
     out.push_str(&format!(
         "access token (valid {} h): {token}\n",
         TOKEN_TTL.as_secs() / 3600

@@ -68,9 +68,19 @@ async fn demo_serve_writes_a_home_that_lists_the_simulator() {
         .expect("an AWS_ENDPOINT_URL_SSO line")
         .to_string();
     assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
-    assert!(lines
-        .iter()
-        .any(|l| l == &format!("export AWS_ENDPOINT_URL_SSO_OIDC={endpoint}")));
+    for var in [
+        "AWS_ENDPOINT_URL_SSO_OIDC",
+        "AWS_ENDPOINT_URL_STS",
+        "UO_AWS_TUI_ENDPOINT_URL_SIGNIN",
+        "AWS_ENDPOINT_URL_SIGNIN",
+    ] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == &format!("export {var}={endpoint}")),
+            "{var}: {lines:?}"
+        );
+    }
 
     let config = std::fs::read_to_string(&paths.config).unwrap();
     assert!(
