@@ -432,9 +432,14 @@ pub async fn login_credentials(
     if let Some(c) = fresh(&file, OffsetDateTime::now_utc()) {
         return Ok(c);
     }
-    let (client_id, refresh_token, key) = file
-        .refresh_material()
-        .map_err(|reason| unreadable(&path, profile, reason))?;
+    let (client_id, refresh_token, key) = file.refresh_material().map_err(|reason| {
+        // Say first what is wrong with the credentials, when something is.
+        let reason = match file.credentials() {
+            Err(why) => format!("{why}, and {reason}"),
+            Ok(_) => reason,
+        };
+        unreadable(&path, profile, reason)
+    })?;
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let region = var("AWS_REGION")
         .or_else(|| var("AWS_DEFAULT_REGION"))
