@@ -183,6 +183,19 @@ impl<'a> Profiles<'a> {
             || self.get(profile, "aws_secret_access_key").is_some()
     }
 
+    /// [`Profiles::resolve`] for a command about to use the chain: a broken
+    /// chain is an error whose text (escaped) ends with the `doctor` hint.
+    pub fn resolve_or_hint(&self, profile: &str) -> anyhow::Result<Option<Chain>> {
+        match self.resolve(profile) {
+            None => Ok(None),
+            Some(Ok(chain)) => Ok(Some(chain)),
+            Some(Err(e)) => Err(anyhow::anyhow!(
+                "{}\n  run: uo-aws-tui doctor",
+                crate::output::escape(&e.to_string())
+            )),
+        }
+    }
+
     /// Follows `profile` to its root. `None` when `profile` is not chained
     /// ([`Profiles::is_chained`]).
     pub fn resolve(&self, profile: &str) -> Option<Result<Chain, ChainError>> {
@@ -356,16 +369,10 @@ pub fn activation(
     if config.profile(profile).is_none() {
         return Ok(None);
     }
-    let Some(resolved) = profiles.resolve(profile) else {
+    let Some(chain) = profiles.resolve_or_hint(profile)? else {
         return Ok(None);
     };
     let shown = crate::output::escape(profile);
-    let chain = resolved.map_err(|e| {
-        anyhow::anyhow!(
-            "{}\n  run: uo-aws-tui doctor",
-            crate::output::escape(&e.to_string())
-        )
-    })?;
     let (root, session) = match &chain.root {
         Root::Sso {
             profile,

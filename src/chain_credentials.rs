@@ -85,16 +85,10 @@ pub fn chained_role(env: &Environment, profile: &str) -> anyhow::Result<Option<C
     let config = AwsFile::load_optional(&env.paths.config, FileKind::Config)?;
     let credentials = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)?;
     let profiles = Profiles::new(config.as_ref(), credentials.as_ref());
-    let Some(resolved) = profiles.resolve(profile) else {
+    let Some(chain) = profiles.resolve_or_hint(profile)? else {
         return Ok(None);
     };
     let shown = crate::output::escape(profile);
-    let chain = resolved.map_err(|e| {
-        anyhow::anyhow!(
-            "{}\n  run: uo-aws-tui doctor",
-            crate::output::escape(&e.to_string())
-        )
-    })?;
     let root = match &chain.root {
         Root::Sso { profile: root, .. } => root,
         Root::StaticKeys { profile: root } => anyhow::bail!(

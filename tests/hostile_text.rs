@@ -5,7 +5,7 @@
 //! with token files whose fields are not strings.
 
 use std::net::SocketAddr;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
 mod common;
@@ -14,8 +14,6 @@ use uo_aws_tui::aws::paths::AwsPaths;
 use uo_aws_tui::aws::token_cache::token_path;
 use uo_aws_tui::output::is_hidden;
 use uo_aws_tui::sim::{Org, SimAccount, SimOptions, Simulator};
-
-const BIN: &str = env!("CARGO_BIN_EXE_uo-aws-tui");
 
 /// CSI (clear screen, colours), OSC 52 (clipboard) ended by BEL, C1 CSI,
 /// DEL, right-to-left override, isolates, zero-width space and joiner, BOM.
@@ -35,17 +33,7 @@ fn account(id: &str, name: &str, email: &str, roles: &[&str]) -> SimAccount {
 }
 
 fn run(home: &std::path::Path, endpoint: &str, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SSO", endpoint)
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", endpoint)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    common::binary_in(home, endpoint, args).output().unwrap()
 }
 
 /// The first hidden character (other than a line break or a tab) of
