@@ -166,16 +166,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         sso_session: Some(SESSION.to_string()),
         query: args.query.join(" "),
         emit: args.emit,
-        concurrency: crate::aws::portal::DEFAULT_CONCURRENCY,
-        regions: Default::default(),
-        no_write: false,
-        strict: false,
-        select_1: false,
-        template: Default::default(),
-        refresh: false,
-        offline: false,
-        companion: None,
-        chain_role_arn: None,
+        ..PickRequest::default()
     };
     let exit = picker::run(&env, &request).await;
     sim.shutdown().await;

@@ -181,21 +181,7 @@ async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
     let demo_env = env.clone();
 
     let (_, session) = demo_env.session(None).unwrap();
-    let request = PickRequest {
-        sso_session: None,
-        query: String::new(),
-        emit: uo_aws_tui::shell::Emit::Posix,
-        concurrency: 8,
-        regions: Default::default(),
-        no_write: false,
-        strict: false,
-        refresh: false,
-        offline: false,
-        companion: None,
-        chain_role_arn: None,
-        select_1: false,
-        template: Default::default(),
-    };
+    let request = PickRequest::default();
     let (mut app, services) = picker::prepare_picker(&demo_env, &session, &request)
         .await
         .unwrap();
@@ -219,10 +205,6 @@ async fn with_the_simulator_stopped_the_cached_catalog_is_shown_offline() {
     // --offline never calls and says so; without a cache it is an error.
     let offline = PickRequest {
         offline: true,
-        companion: None,
-        chain_role_arn: None,
-        select_1: false,
-        template: Default::default(),
         ..request.clone()
     };
     assert_eq!(

@@ -105,21 +105,7 @@ async fn draw_all(sim: &Simulator) -> BTreeMap<String, String> {
     };
     let (_, session) = env.session(None).unwrap();
     let token = uo_aws_tui::token::stored(&env, &session, OffsetDateTime::now_utc()).unwrap();
-    let request = uo_aws_tui::picker::PickRequest {
-        sso_session: None,
-        query: String::new(),
-        emit: uo_aws_tui::shell::Emit::Posix,
-        concurrency: 8,
-        regions: Default::default(),
-        no_write: false,
-        strict: false,
-        select_1: false,
-        template: Default::default(),
-        refresh: false,
-        offline: false,
-        companion: None,
-        chain_role_arn: None,
-    };
+    let request = uo_aws_tui::picker::PickRequest::default();
     let mut app = uo_aws_tui::picker::new_app(&env, &session, &request).unwrap();
     let mut rx = uo_aws_tui::listing::start_listing(&env, &session, &token, 8);
     while let Some(event) = rx.recv().await {

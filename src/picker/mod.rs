@@ -65,6 +65,29 @@ pub struct PickRequest {
     pub chain_role_arn: Option<crate::chain::RoleArnTemplate>,
 }
 
+impl Default for PickRequest {
+    /// `uo-aws-tui pick` with no options and no settings: every session,
+    /// no query, POSIX exports, [`crate::aws::limiter::DEFAULT_CONCURRENCY`]
+    /// calls at once, nothing chosen without the picker.
+    fn default() -> Self {
+        PickRequest {
+            sso_session: None,
+            query: String::new(),
+            emit: Emit::Posix,
+            concurrency: crate::aws::limiter::DEFAULT_CONCURRENCY,
+            regions: RegionDefaults::default(),
+            no_write: false,
+            strict: false,
+            select_1: false,
+            template: ProfileTemplate::default(),
+            refresh: false,
+            offline: false,
+            companion: None,
+            chain_role_arn: None,
+        }
+    }
+}
+
 impl PickRequest {
     /// [`hand_over`] of the chosen `choice` with this request's companion
     /// template, `--strict` and `--emit`.

@@ -68,17 +68,9 @@ impl PickServices {
         concurrency: usize,
     ) -> Self {
         PickServices {
-            env: env.clone(),
             session: Some(session.clone()),
             token: Arc::new(Mutex::new(token.cloned())),
-            limiter: Limiter::new(LimiterConfig::with_concurrency(concurrency)),
-            hints: PriorityHints::default(),
-            favourites_path: favourites::favourites_path(&env.dirs.data_dir),
-            browser: Browser::from_env(),
-            prefetched: None,
-            cache: None,
-            stored_on_disk: false,
-            plan: Plan::Refresh,
+            ..PickServices::unchosen(env, concurrency)
         }
     }
 

@@ -239,21 +239,7 @@ impl DemoHome {
 
     /// A request like `uo-aws-tui pick` with no options.
     pub fn request(&self) -> uo_aws_tui::picker::PickRequest {
-        uo_aws_tui::picker::PickRequest {
-            sso_session: None,
-            query: String::new(),
-            emit: uo_aws_tui::shell::Emit::Posix,
-            concurrency: 8,
-            regions: Default::default(),
-            no_write: false,
-            strict: false,
-            select_1: false,
-            template: Default::default(),
-            refresh: false,
-            offline: false,
-            companion: None,
-            chain_role_arn: None,
-        }
+        uo_aws_tui::picker::PickRequest::default()
     }
 
     /// The chosen session and a picker that has folded the whole listing.
