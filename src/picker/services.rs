@@ -103,25 +103,11 @@ impl PickServices {
         self
     }
 
-    /// Stores every complete listing at `path` (see [`crate::cache`]);
-    /// `previous` is what the cache held. `plan` says whether the first
-    /// listing is skipped ([`Plan::UseCache`]) or every one refused
-    /// ([`Plan::Offline`]).
-    pub fn with_cache(
-        mut self,
-        path: PathBuf,
-        previous: Option<CachedCatalog>,
-        plan: Plan,
-    ) -> Self {
-        self.cache = Some((path, Arc::new(Mutex::new(previous))));
-        self.stored_on_disk = false;
-        self.plan = plan;
-        self
-    }
-
-    /// The same as [`PickServices::with_cache`] for a cache whose catalog
-    /// the picker's rows were made of: `found` says whether `path` held
-    /// one; it is read again from `path` when a listing first needs it.
+    /// Stores every complete listing at `path` (see [`crate::cache`]):
+    /// `found` says whether `path` held a catalog (the one the picker's rows
+    /// were made of), read again from `path` when a listing first needs it.
+    /// `plan` says whether the first listing is skipped ([`Plan::UseCache`])
+    /// or every one refused ([`Plan::Offline`]).
     pub fn with_cache_file(mut self, path: PathBuf, found: bool, plan: Plan) -> Self {
         self.cache = Some((path, Arc::new(Mutex::new(None))));
         self.stored_on_disk = found;
