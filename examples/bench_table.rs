@@ -6,7 +6,8 @@
 //!
 //! (`… --example bench_table -- filter` prints only the filter table,
 //! `… -- listing` only the listing table (`… -- uncapped` only its uncapped
-//! rows), `… -- first-frame` only the
+//! rows, `… -- uncapped 12` those twelve times with the median, best and
+//! worst ours / limit), `… -- first-frame` only the
 //! first-frame table; `BENCH_BINARY=path` times another build's first
 //! frame.)
 //!
@@ -15,7 +16,10 @@
 //!    with a 20 rps cap), each by our concurrent listing and by a serial
 //!    client (one call at a time through the same SDK client, as the
 //!    serial tools do), against the limit
-//!    `max(requests / rps, requests × latency / concurrency)`;
+//!    `max(requests / rps, requests × latency / concurrency)`; the
+//!    simulator runs on a runtime of its own (two threads), as a portal
+//!    runs on machines of its own, so the clients' two workers are theirs
+//!    alone;
 //! 2. filter latency per keystroke at 1k, 15k and 50k rows, typing realistic
 //!    queries one character at a time through the searcher the picker's
 //!    filter task uses;
@@ -91,11 +95,19 @@ fn main() {
         }
         return;
     }
+    // The clients' runtime is the application's (two workers, as
+    // `main` builds it); the simulator's is its own.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a runtime");
+    let portal_side = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("simulator")
+        .enable_all()
+        .build()
+        .expect("the simulator's runtime");
     println!("machine: {}", machine());
     println!();
     println!("## Listing: concurrency {CONCURRENCY} against a serial client");
@@ -104,10 +116,29 @@ fn main() {
         "| accounts | latency | cap | requests | limit | ours | ours / limit | 429s | serial | serial / limit | 429s | ours / serial | accounts listed |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    // `… -- uncapped` runs only the listings without a cap.
+    // `… -- uncapped [N]` runs only the listings without a cap, N times
+    // (default once), and sums up ours / limit over the runs.
     let uncapped = only.as_deref() == Some("uncapped");
-    for case in CASES.iter().filter(|c| !uncapped || c.cap.is_none()) {
-        runtime.block_on(listing(case));
+    let rounds: usize = match std::env::args().nth(2) {
+        Some(n) if uncapped => n.parse().expect("uncapped N: a number of runs"),
+        _ => 1,
+    };
+    let mut ratios = Vec::new();
+    for _ in 0..rounds {
+        for case in CASES.iter().filter(|c| !uncapped || c.cap.is_none()) {
+            ratios.push(listing(&runtime, &portal_side, case));
+        }
+    }
+    if rounds > 1 {
+        ratios.sort_by(f64::total_cmp);
+        println!();
+        println!(
+            "ours / limit over {} runs: median {:.3}×, best {:.3}×, worst {:.3}×",
+            ratios.len(),
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1],
+        );
     }
     if only.as_deref() == Some("listing") || uncapped {
         return;
@@ -152,18 +183,19 @@ struct Run {
     accounts: usize,
 }
 
-async fn simulator(case: &Case) -> Simulator {
-    Simulator::start(
-        SimOptions {
-            accounts: Some(case.accounts),
-            latency: case.latency,
-            rps: case.cap,
-            ..SimOptions::default()
-        },
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .await
-    .expect("simulator")
+/// A fresh simulator for `case`, served by `portal_side`.
+fn simulator(portal_side: &tokio::runtime::Runtime, case: &Case) -> Simulator {
+    portal_side
+        .block_on(Simulator::start(
+            SimOptions {
+                accounts: Some(case.accounts),
+                latency: case.latency,
+                rps: case.cap,
+                ..SimOptions::default()
+            },
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        ))
+        .expect("simulator")
 }
 
 fn outcome(sim: &Simulator, elapsed: f64, accounts: usize) -> Run {
@@ -177,8 +209,7 @@ fn outcome(sim: &Simulator, elapsed: f64, accounts: usize) -> Run {
 }
 
 /// Our listing: `stream_catalog` with `CONCURRENCY` workers.
-async fn ours(case: &Case) -> Run {
-    let sim = simulator(case).await;
+async fn ours(sim: &Simulator) -> Run {
     let token = sim.issue_access_token(Duration::from_secs(3600));
     let limiter = Limiter::new(LimiterConfig::with_concurrency(CONCURRENCY));
     let portal = Portal::new("us-west-2", Some(&sim.endpoint()), &token, CONCURRENCY)
@@ -192,15 +223,12 @@ async fn ours(case: &Case) -> Run {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let p = catalog.progress();
-    let run = outcome(&sim, elapsed, p.roles_done - p.failed);
-    sim.shutdown().await;
-    run
+    outcome(sim, elapsed, p.roles_done - p.failed)
 }
 
 /// A serial client: every ListAccounts page, then each account's roles,
 /// one call at a time through the same SDK client (and its retries).
-async fn serial(case: &Case) -> Run {
-    let sim = simulator(case).await;
+async fn serial(sim: &Simulator) -> Run {
     let token = sim.issue_access_token(Duration::from_secs(3600));
     let portal = Portal::new("us-west-2", Some(&sim.endpoint()), &token, 1);
     let started = Instant::now();
@@ -224,14 +252,25 @@ async fn serial(case: &Case) -> Run {
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let run = outcome(&sim, elapsed, listed);
-    sim.shutdown().await;
-    run
+    outcome(sim, elapsed, listed)
 }
 
-async fn listing(case: &Case) {
-    let ours = ours(case).await;
-    let serial = serial(case).await;
+/// One row of the listing table: `case` listed by ours and by the serial
+/// client on `runtime`, each against a fresh simulator on `portal_side`;
+/// returns ours / limit.
+fn listing(
+    runtime: &tokio::runtime::Runtime,
+    portal_side: &tokio::runtime::Runtime,
+    case: &Case,
+) -> f64 {
+    let run = |client: &dyn Fn(&Simulator) -> Run| {
+        let sim = simulator(portal_side, case);
+        let run = client(&sim);
+        portal_side.block_on(sim.shutdown());
+        run
+    };
+    let ours = run(&|sim| runtime.block_on(ours(sim)));
+    let serial = run(&|sim| runtime.block_on(serial(sim)));
     let by_rate = case.cap.map_or(0.0, |c| ours.ok as f64 / c as f64);
     let by_latency = ours.ok as f64 * case.latency.as_secs_f64() / CONCURRENCY as f64;
     let limit = by_rate.max(by_latency);
@@ -253,6 +292,7 @@ async fn listing(case: &Case) {
         serial.accounts,
         case.accounts,
     );
+    ours.elapsed / limit
 }
 
 fn percentile(sorted: &[Duration], q: f64) -> Duration {
@@ -347,11 +387,13 @@ fn first_frame(rows: usize) {
     cache::store(&path, uo_aws_tui::demo::SESSION, &cached).expect("cache stored");
     let size = std::fs::metadata(&path).map_or(0, |m| m.len());
     let mut times = Vec::new();
+    let mut frames = Vec::new();
     let mut cpu = Vec::new();
     let mut waited = Vec::new();
     let mut peak_kib = 0u64;
     for _ in 0..20 {
         let started = Instant::now();
+        let spawned_ns = uo_aws_tui::picker::monotonic_ns();
         let out = Command::new(&bin)
             .args(["pick", "--offline"])
             .env_clear()
@@ -378,6 +420,15 @@ fn first_frame(rows: usize) {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or(0);
         peak_kib = peak_kib.max(kib);
+        // `frame-at: <ns>`: when the first frame was drawn, on the clock
+        // read before the spawn.
+        if let Some(at) = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("frame-at:"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            frames.push(Duration::from_nanos(at.saturating_sub(spawned_ns)));
+        }
         // `schedstat: <ns on a CPU> <ns runnable, waiting for one> <slices>`
         // of the drawing thread, when the binary prints it.
         let sched: Vec<u64> = stderr
@@ -397,6 +448,7 @@ fn first_frame(rows: usize) {
     cpu.sort();
     waited.sort();
     times.sort();
+    frames.sort();
     let rss_kib = peak_kib;
     let median = |v: &[Duration]| {
         if v.is_empty() {
@@ -405,19 +457,27 @@ fn first_frame(rows: usize) {
             ms(percentile(v, 0.5))
         }
     };
+    let quantile = |v: &[Duration], q: f64| {
+        if v.is_empty() {
+            "–".to_string()
+        } else {
+            ms(percentile(v, q))
+        }
+    };
     println!(
-        "| rows | cache file | runs | median | p90 | min | max | drawing thread on a CPU (median) | waiting for a CPU (median) | peak RSS |"
+        "| rows | cache file | runs | start to first frame: median | p90 | min | max | process start to exit (median) | drawing thread on a CPU (median) | waiting for a CPU (median) | peak RSS |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     println!(
-        "| {} | {:.1} MiB | {} | {} | {} | {} | {} | {} | {} | {:.1} MiB |",
+        "| {} | {:.1} MiB | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} MiB |",
         catalog.rows().len(),
         size as f64 / 1048576.0,
         times.len(),
+        median(&frames),
+        quantile(&frames, 0.9),
+        quantile(&frames, 0.0),
+        quantile(&frames, 1.0),
         ms(percentile(&times, 0.5)),
-        ms(percentile(&times, 0.9)),
-        ms(times[0]),
-        ms(*times.last().unwrap()),
         median(&cpu),
         median(&waited),
         rss_kib as f64 / 1024.0

@@ -249,3 +249,36 @@ async fn a_cache_without_the_queried_row_is_listed_again_and_prune_always_lists(
         text(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_frame_probe_draws_from_the_cache_and_says_when() {
+    // The hook `bench_table -- first-frame` times: `pick --offline` draws
+    // its first frame off-screen and prints when, on the clock the parent
+    // read before starting it.
+    let demo = DemoHome::new(3, 2).await;
+    ok(&run(&demo, &["list"]));
+    let before = uo_aws_tui::picker::monotonic_ns();
+    let out = common::binary_in(
+        demo.home.path(),
+        &demo.sim.endpoint(),
+        &["pick", "--offline"],
+    )
+    .env(uo_aws_tui::picker::FIRST_FRAME_PROBE, "1")
+    .output()
+    .unwrap();
+    let after = uo_aws_tui::picker::monotonic_ns();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout), "");
+    let at: u64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("frame-at:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no frame-at line: {stderr}"));
+    assert!(before < at && at < after, "{before} < {at} < {after}");
+    assert!(stderr.lines().any(|l| l.starts_with("VmHWM:")), "{stderr}");
+    assert!(
+        stderr.lines().any(|l| l.starts_with("schedstat:")),
+        "{stderr}"
+    );
+}

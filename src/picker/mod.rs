@@ -372,17 +372,34 @@ fn finish_unlisted(outcome: Outcome) -> anyhow::Result<Exit> {
 
 /// Benchmark hook (hidden, see docs/performance.md): with this variable
 /// set, `pick` draws its first frame into an in-memory 120×40 terminal
-/// instead of `/dev/tty`, prints its peak resident set (`VmHWM` of
-/// /proc/self/status, where there is one) and the drawing thread's CPU time
-/// (`schedstat:` from /proc/thread-self/schedstat) on stderr and exits 1 —
-/// everything from process start to the first frame except the terminal's
-/// own setup.
+/// instead of `/dev/tty` — everything from process start to the first
+/// frame except the terminal's own setup — and prints on stderr the moment
+/// it finished drawing (`frame-at: <ns>`, [`monotonic_ns`]), its peak
+/// resident set (`VmHWM` of /proc/self/status, where there is one) and the
+/// drawing thread's CPU time (`schedstat:` from
+/// /proc/thread-self/schedstat), then exits 1.
 pub const FIRST_FRAME_PROBE: &str = "UO_AWS_TUI_FIRST_FRAME_PROBE";
+
+/// Nanoseconds on `CLOCK_MONOTONIC`, the clock every process on the machine
+/// shares (unlike [`std::time::Instant`], whose values cannot leave the
+/// process): a benchmark reads it before it starts the binary and compares
+/// it with the probe's `frame-at:`.
+pub fn monotonic_ns() -> u64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec; CLOCK_MONOTONIC always
+    // exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
+}
 
 fn first_frame_probe(app: &mut App) -> anyhow::Result<Exit> {
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40))?;
     app.set_page_size(crate::ui::list_height(40));
     terminal.draw(|f| crate::ui::draw(f, app))?;
+    crate::output::note(format!("frame-at: {}", monotonic_ns()));
     if let Some(line) = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
