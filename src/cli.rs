@@ -231,8 +231,9 @@ Examples:
   uo-aws-tui prompt --profile dev --format json
 
 States: valid (with the time left), refreshable (the access token expired, but the next AWS
-command refreshes it), login (run `uo-aws-tui login`). Reads ~/.aws/config and one token file
-of ~/.aws/sso/cache; no network call. Prints nothing and exits 0 when no profile is active.
+command refreshes it), login (run `uo-aws-tui login`), broken (a chained profile whose chain
+does not resolve; `uo-aws-tui doctor` says why), unknown. Reads ~/.aws/config,
+~/.aws/credentials and one token file of ~/.aws/sso/cache; no network call. Prints nothing and exits 0 when no profile is active.
 See the README for starship, bash/zsh PS1, fish and tmux.")]
     Prompt(PromptArgs),
     /// Print shell completions for uo-aws-tui.

@@ -7,7 +7,9 @@
 //! the refresh token and client registration still work, so the AWS CLI and
 //! the SDKs refresh it themselves; the rule is [`login::refreshable`], the
 //! one the token policy uses), or [`State::NeedsLogin`]. A profile that uses
-//! no SSO login, or that the config does not have, is said so.
+//! no SSO login, a chained profile whose chain does not resolve, and a
+//! profile neither the config nor the credentials file has, are each said
+//! so.
 
 use std::path::Path;
 
@@ -38,35 +40,53 @@ impl Login {
     }
 }
 
-/// Where profile `profile` of `config` gets its SSO login: its
-/// `sso_session`, else its own `sso_start_url`; a chained profile
-/// (`role_arn` + `source_profile`, [`crate::chain`]) gets its root SSO
-/// profile's. `Ok(None)` for a profile without SSO keys or a chain that
-/// does not start at an SSO profile (or does not resolve: `doctor` says
-/// why); `Err(())` when the config has no such profile. The one place a
-/// profile is resolved to its login.
-#[allow(clippy::result_unit_err)]
-pub fn login_of(config: &AwsFile, profile: &str) -> Result<Option<Login>, ()> {
-    let section = config.profile(profile).ok_or(())?;
-    if let Some(chain) = crate::chain::Profiles::new(Some(config), None).resolve(profile) {
-        return Ok(match chain.map(|c| c.root) {
+/// Why a profile has no login to look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoLogin {
+    /// Neither file defines the profile.
+    UnknownProfile,
+    /// The profile is chained and its chain does not resolve (the
+    /// message; `doctor` says the same with the file and line).
+    BrokenChain(String),
+}
+
+/// Where profile `profile` gets its SSO login, reading the profiles of
+/// `config` and `credentials` as botocore merges them
+/// ([`crate::chain::Profiles`]): its `sso_session`, else its own
+/// `sso_start_url`; a chained profile (`role_arn` + `source_profile`,
+/// [`crate::chain`]) gets its root SSO profile's. `Ok(None)` for a profile
+/// without SSO keys or a chain that starts elsewhere (static keys, a
+/// `credential_source`); errors: the profile is in neither file, or its
+/// chain does not resolve. The one place a profile is resolved to its
+/// login.
+pub fn login_of(
+    config: &AwsFile,
+    credentials: Option<&AwsFile>,
+    profile: &str,
+) -> Result<Option<Login>, NoLogin> {
+    let profiles = crate::chain::Profiles::new(Some(config), credentials);
+    if !profiles.exists(profile) {
+        return Err(NoLogin::UnknownProfile);
+    }
+    if let Some(chain) = profiles.resolve(profile) {
+        return match chain.map(|c| c.root) {
             Ok(crate::chain::Root::Sso {
                 sso_session: Some(name),
                 ..
-            }) => Some(Login::Session(name)),
+            }) => Ok(Some(Login::Session(name))),
             Ok(crate::chain::Root::Sso {
                 start_url: Some(url),
                 ..
-            }) => Some(Login::StartUrl(url)),
-            _ => None,
-        });
+            }) => Ok(Some(Login::StartUrl(url))),
+            Ok(_) => Ok(None),
+            Err(e) => Err(NoLogin::BrokenChain(e.to_string())),
+        };
     }
-    if let Some(name) = section.get("sso_session").filter(|s| !s.is_empty()) {
+    if let Some(name) = profiles.get(profile, "sso_session") {
         return Ok(Some(Login::Session(name.to_string())));
     }
-    Ok(section
-        .get("sso_start_url")
-        .filter(|u| !u.is_empty())
+    Ok(profiles
+        .get(profile, "sso_start_url")
         .map(|url| Login::StartUrl(url.to_string())))
 }
 
@@ -82,19 +102,23 @@ pub enum State {
     NeedsLogin,
     /// The profile uses no SSO login (static keys, a role, a process).
     NoSso,
-    /// The config has no such profile.
+    /// The profile is chained and its chain does not resolve: the next AWS
+    /// command fails (`doctor` says why).
+    BrokenChain,
+    /// Neither the config nor the credentials file has the profile.
     UnknownProfile,
 }
 
 impl State {
     /// The stable identifier of JSON: `valid`, `refreshable`,
-    /// `needs_login`, `no_sso`, `unknown_profile`.
+    /// `needs_login`, `no_sso`, `broken_chain`, `unknown_profile`.
     pub fn as_str(self) -> &'static str {
         match self {
             State::Valid { .. } => "valid",
             State::Refreshable => "refreshable",
             State::NeedsLogin => "needs_login",
             State::NoSso => "no_sso",
+            State::BrokenChain => "broken_chain",
             State::UnknownProfile => "unknown_profile",
         }
     }
@@ -136,18 +160,28 @@ pub fn token_state(sso_cache: &Path, login: &Login, now: OffsetDateTime) -> Stat
 pub fn segment_in(
     paths: &AwsPaths,
     config: Option<&AwsFile>,
+    credentials: Option<&AwsFile>,
     profile: &str,
     now: OffsetDateTime,
 ) -> Segment {
-    let login = match config.map(|c| login_of(c, profile)) {
-        Some(Ok(login)) => login,
-        None | Some(Err(())) => {
-            return Segment {
-                profile: profile.to_string(),
-                login: None,
-                state: State::UnknownProfile,
-            }
+    let empty;
+    let config = match config {
+        Some(config) => config,
+        None => {
+            empty = AwsFile::parse(&paths.config, FileKind::Config, "")
+                .expect("an empty config parses");
+            &empty
         }
+    };
+    let no_login = |state| Segment {
+        profile: profile.to_string(),
+        login: None,
+        state,
+    };
+    let login = match login_of(config, credentials, profile) {
+        Ok(login) => login,
+        Err(NoLogin::UnknownProfile) => return no_login(State::UnknownProfile),
+        Err(NoLogin::BrokenChain(_)) => return no_login(State::BrokenChain),
     };
     let state = match &login {
         Some(login) => token_state(&paths.sso_cache, login, now),
@@ -160,18 +194,25 @@ pub fn segment_in(
     }
 }
 
-/// The segment for `profile`: reads the config of `paths` (a missing file
-/// has no profiles) and one token file, at `now`.
+/// The segment for `profile`: reads the config and credentials files of
+/// `paths` (a missing file has no profiles) and one token file, at `now`.
 ///
-/// Errors: the config file cannot be read or parsed (the message names the
-/// file and line).
+/// Errors: the config or credentials file cannot be read or parsed (the
+/// message names the file and line).
 pub fn segment(
     paths: &AwsPaths,
     profile: &str,
     now: OffsetDateTime,
 ) -> Result<Segment, ConfigError> {
     let config = AwsFile::load_optional(&paths.config, FileKind::Config)?;
-    Ok(segment_in(paths, config.as_ref(), profile, now))
+    let credentials = AwsFile::load_optional(&paths.credentials, FileKind::Credentials)?;
+    Ok(segment_in(
+        paths,
+        config.as_ref(),
+        credentials.as_ref(),
+        profile,
+        now,
+    ))
 }
 
 /// How the segment is printed.
@@ -231,6 +272,7 @@ pub fn render(segment: &Segment, format: Format, now: OffsetDateTime) -> String 
         (Format::Plain, State::Refreshable) => format!("{profile} refreshable"),
         (Format::Plain, State::NeedsLogin) => format!("{profile} login"),
         (Format::Plain, State::NoSso) => profile,
+        (Format::Plain, State::BrokenChain) => format!("{profile} broken"),
         (Format::Plain, State::UnknownProfile) => format!("{profile} unknown"),
         (Format::Starship, State::Valid { expires_at }) => {
             format!("{profile} {}", left(expires_at))
@@ -238,6 +280,7 @@ pub fn render(segment: &Segment, format: Format, now: OffsetDateTime) -> String 
         (Format::Starship, State::Refreshable) => format!("{profile} ↻"),
         (Format::Starship, State::NeedsLogin) => format!("{profile} ✗ login"),
         (Format::Starship, State::NoSso) => profile,
+        (Format::Starship, State::BrokenChain) => format!("{profile} ✗ chain"),
         (Format::Starship, State::UnknownProfile) => format!("{profile} ?"),
     };
     format!("{line}\n")
@@ -258,13 +301,16 @@ mod tests {
             "[profile a]\nsso_session = uo\n[profile b]\nsso_start_url = https://x/start\n\
              [profile c]\nregion = us-west-2\n",
         );
-        assert_eq!(login_of(&c, "a"), Ok(Some(Login::Session("uo".into()))));
         assert_eq!(
-            login_of(&c, "b"),
+            login_of(&c, None, "a"),
+            Ok(Some(Login::Session("uo".into())))
+        );
+        assert_eq!(
+            login_of(&c, None, "b"),
             Ok(Some(Login::StartUrl("https://x/start".into())))
         );
-        assert_eq!(login_of(&c, "c"), Ok(None));
-        assert_eq!(login_of(&c, "d"), Err(()));
+        assert_eq!(login_of(&c, None, "c"), Ok(None));
+        assert_eq!(login_of(&c, None, "d"), Err(NoLogin::UnknownProfile));
     }
 
     #[test]
@@ -278,10 +324,54 @@ mod tests {
              [profile loop]\nrole_arn = arn:aws:iam::555555555555:role/L\nsource_profile = loop\n",
         );
         let uo = Ok(Some(Login::Session("uo".into())));
-        assert_eq!(login_of(&c, "deploy"), uo);
-        assert_eq!(login_of(&c, "audit"), uo, "two links");
-        assert_eq!(login_of(&c, "fromkeys"), Ok(None), "starts at static keys");
-        assert_eq!(login_of(&c, "loop"), Ok(None), "does not resolve");
+        assert_eq!(login_of(&c, None, "deploy"), uo);
+        assert_eq!(login_of(&c, None, "audit"), uo, "two links");
+        assert_eq!(
+            login_of(&c, None, "fromkeys"),
+            Ok(None),
+            "starts at static keys"
+        );
+        assert!(
+            matches!(login_of(&c, None, "loop"), Err(NoLogin::BrokenChain(m)) if m.contains("loops back")),
+            "does not resolve"
+        );
+    }
+
+    #[test]
+    fn the_credentials_file_counts_as_botocore_merges_it() {
+        let c = config(
+            "[profile deploy]\nrole_arn = arn:aws:iam::222222222222:role/Deploy\nsource_profile = iam\n\
+             [profile orphan]\nrole_arn = arn:aws:iam::333333333333:role/O\nsource_profile = gone\n",
+        );
+        let creds = AwsFile::parse(
+            Path::new("credentials"),
+            FileKind::Credentials,
+            "[iam]\naws_access_key_id = AKIA\naws_secret_access_key = s\n",
+        )
+        .unwrap();
+        // A chain rooted at keys of the credentials file, and a profile that
+        // only the credentials file has, are not broken or unknown.
+        assert_eq!(login_of(&c, Some(&creds), "deploy"), Ok(None));
+        assert_eq!(login_of(&c, Some(&creds), "iam"), Ok(None));
+        assert!(matches!(
+            login_of(&c, None, "deploy"),
+            Err(NoLogin::BrokenChain(_))
+        ));
+        assert!(matches!(
+            login_of(&c, Some(&creds), "orphan"),
+            Err(NoLogin::BrokenChain(m)) if m.contains("gone")
+        ));
+        let paths = AwsPaths::under_home(Path::new("/nonexistent"));
+        let now = datetime!(2026-01-01 12:00 UTC);
+        let state = |profile| segment_in(&paths, Some(&c), Some(&creds), profile, now).state;
+        assert_eq!(state("deploy"), State::NoSso);
+        assert_eq!(state("iam"), State::NoSso);
+        assert_eq!(state("orphan"), State::BrokenChain);
+        assert_eq!(state("nobody"), State::UnknownProfile);
+        assert_eq!(
+            segment_in(&paths, None, None, "deploy", now).state,
+            State::UnknownProfile
+        );
     }
 
     #[test]
@@ -312,6 +402,14 @@ mod tests {
         assert_eq!(
             render(&seg(State::NeedsLogin), Format::Starship, now),
             "p\\x1b[31m ✗ login\n"
+        );
+        assert_eq!(
+            render(&seg(State::BrokenChain), Format::Plain, now),
+            "p\\x1b[31m broken\n"
+        );
+        assert_eq!(
+            render(&seg(State::BrokenChain), Format::Starship, now),
+            "p\\x1b[31m ✗ chain\n"
         );
     }
 }

@@ -223,7 +223,7 @@ impl Discovery {
 /// [`Discovery::for_profile`]), by the one profile-to-login rule,
 /// [`crate::prompt::login_of`].
 fn session_of(sessions: &[SessionStatus], config: &AwsFile, profile: &str) -> Option<usize> {
-    match crate::prompt::login_of(config, profile).ok()?? {
+    match crate::prompt::login_of(config, None, profile).ok()?? {
         crate::prompt::Login::Session(name) => sessions
             .iter()
             .position(|s| s.session.as_deref() == Some(name.as_str())),

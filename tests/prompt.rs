@@ -1,6 +1,7 @@
 //! `uo-aws-tui prompt` through the real binary over token fixtures: the
 //! three states (valid, refreshable, needs a login), a profile without SSO,
-//! an inactive shell, and no network use (every endpoint and proxy points
+//! chains (to an SSO login, to keys of the credentials file, broken), an
+//! inactive shell, and no network use (every endpoint and proxy points
 //! at a listener that must see no connection).
 
 use std::net::TcpListener;
@@ -67,6 +68,25 @@ sso_role_name = Admin
 
 [profile keys]
 region = us-east-1
+
+[profile deploy]
+role_arn = arn:aws:iam::777777777777:role/Deploy
+source_profile = ok
+
+[profile from-iam-user]
+role_arn = arn:aws:iam::888888888888:role/Build
+source_profile = iam-user
+
+[profile orphan]
+role_arn = arn:aws:iam::999999999999:role/Orphan
+source_profile = deleted
+";
+
+/// The credentials file of [`home`]: static keys of a profile the config
+/// does not have.
+const CREDENTIALS: &str = "[iam-user]
+aws_access_key_id = AKIAEXAMPLE
+aws_secret_access_key = not-a-secret
 ";
 
 fn token(expires_at: OffsetDateTime, refresh: Option<OffsetDateTime>) -> CachedToken {
@@ -93,6 +113,7 @@ fn home() -> tempfile::TempDir {
     let paths = AwsPaths::under_home(dir.path());
     std::fs::create_dir_all(paths.config.parent().unwrap()).unwrap();
     std::fs::write(&paths.config, CONFIG).unwrap();
+    std::fs::write(&paths.credentials, CREDENTIALS).unwrap();
     let now = OffsetDateTime::now_utc();
     let in_90_days = Some(now + Duration::days(90));
     let write = |key: &str, t: CachedToken| {
@@ -206,6 +227,17 @@ fn the_three_states_and_the_others_in_every_format() {
 
     // A profile without SSO, and one the config does not have.
     assert_eq!(run("keys", "plain"), "keys\n");
+    // Chains: through the SSO profile `ok`, its login; rooted at keys of the
+    // credentials file (a profile the config does not have), no SSO; a
+    // source_profile that no file has, broken.
+    assert_eq!(run("deploy", "plain"), "deploy valid 3h12m\n");
+    assert_eq!(run("from-iam-user", "plain"), "from-iam-user\n");
+    assert_eq!(run("iam-user", "plain"), "iam-user\n");
+    assert_eq!(run("orphan", "plain"), "orphan broken\n");
+    assert_eq!(run("orphan", "starship"), "orphan ✗ chain\n");
+    let json: serde_json::Value = serde_json::from_str(&run("orphan", "json")).unwrap();
+    assert_eq!(json["state"], "broken_chain");
+    assert_eq!(json["session"], serde_json::Value::Null);
     assert_eq!(run("typo", "plain"), "typo unknown\n");
     let json: serde_json::Value = serde_json::from_str(&run("typo", "json")).unwrap();
     assert_eq!(json["state"], "unknown_profile");
