@@ -500,7 +500,10 @@ pub fn write_chained(
                     section.line,
                     format!(
                         "[profile {name}] exists and is no chained profile written by \
-                         uo-aws-tui; choose another --name"
+                         uo-aws-tui; to write this chain under another name: uo-aws-tui chain \
+                         {} --role-arn {} --name NEW-NAME",
+                        crate::output::escape(&crate::shell::posix_quote(&profile.source_profile)),
+                        crate::output::escape(&crate::shell::posix_quote(&profile.role_arn)),
                     ),
                 ));
             }

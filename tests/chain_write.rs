@@ -120,7 +120,9 @@ async fn chain_refuses_what_it_must_not_write() {
         // The user's own SSO profile is never turned into a chain.
         (
             vec!["chain", "root", "--role-arn", arn, "--name", "root"],
-            "[profile root] exists and is no chained profile written by uo-aws-tui",
+            "[profile root] exists and is no chained profile written by uo-aws-tui; to write \
+             this chain under another name: uo-aws-tui chain 'root' --role-arn \
+             'arn:aws:iam::190098774915:role/Deploy' --name NEW-NAME",
         ),
         (
             vec!["chain", "nowhere", "--role-arn", arn, "--name", "b"],

@@ -1036,4 +1036,26 @@ print(json.dumps({"role_arn": c.get("role_arn"), "source_profile": c.get("source
         got["access_key"].as_str(),
         calls[0].issued_access_key_id.as_deref()
     );
+
+    // A profile of the user's under the chained name is never touched, and
+    // the refusal says how to write the chain under another name (the
+    // picker has no --name of its own).
+    let mine = format!("{before}\n[profile {chained}]\nregion = eu-west-1\n");
+    std::fs::write(&demo.paths().config, &mine).unwrap();
+    let outcome = Outcome::Chained(row.clone());
+    let refused = picker::finish(&demo.env, &session, &app, outcome, &request)
+        .await
+        .expect_err("the name is taken");
+    assert!(
+        refused.to_string().contains(&format!(
+            "to write this chain under another name: uo-aws-tui chain '{native}' --role-arn \
+             '{arn}' --name NEW-NAME"
+        )),
+        "{refused}"
+    );
+    let after = std::fs::read_to_string(&demo.paths().config).unwrap();
+    assert!(
+        after.contains(&format!("[profile {chained}]\nregion = eu-west-1\n")),
+        "{after}"
+    );
 }
