@@ -570,9 +570,11 @@ pub(crate) fn scan(path: &Path, kind: FileKind, text: &str) -> Result<Scan, Conf
                     return Err(parse_error(
                         path,
                         number,
-                        format!(
-                            "expected `key = value`, a [section] header, a comment or a blank line, found `{stripped}`"
-                        ),
+                        // The line itself is not quoted: in these files it may be
+                        // (part of) a secret, such as a session token that wrapped
+                        // onto a line of its own.
+                        "expected `key = value`, a [section] header, a comment or a blank line, \
+                         found a line that is none of these (not shown: it may hold a secret)",
                     ));
                 };
                 let key = stripped[..delim].trim_end_matches(is_py_space);
@@ -1011,6 +1013,10 @@ mod tests {
         let (line, message) = parse_error_at("[default]\na = 1\n\nnonsense\n");
         assert_eq!(line, 4);
         assert!(message.contains("expected `key = value`"), "{message}");
+        // A line that is no entry may be a wrapped secret: never quoted.
+        let (_, message) =
+            parse_error_at("[default]\naws_secret_access_key = x\nIQoJb3JpZ2luSECRET\n");
+        assert!(!message.contains("IQoJ"), "{message}");
         assert_eq!(parse_error_at("[default\n").0, 1);
         assert_eq!(parse_error_at("[default]\n[]\n").0, 2);
         assert_eq!(parse_error_at("  region = x\n").0, 1);
