@@ -205,7 +205,7 @@ pub fn segment(
     now: OffsetDateTime,
 ) -> Result<Segment, ConfigError> {
     let config = AwsFile::load_optional(&paths.config, FileKind::Config)?;
-    let credentials = AwsFile::load_optional(&paths.credentials, FileKind::Credentials)?;
+    let credentials = credentials_file(&paths.credentials)?;
     Ok(segment_in(
         paths,
         config.as_ref(),
@@ -213,6 +213,23 @@ pub fn segment(
         profile,
         now,
     ))
+}
+
+/// The credentials file at `path` as botocore takes it: only a regular
+/// file it can read counts (botocore skips a directory, a device, a
+/// dangling or looping symlink, an unreadable file, as it skips a missing
+/// one), so none of these stop the prompt. Errors: the file is read but
+/// does not parse (botocore then fails every command too; the message names
+/// the file and line and never quotes the line).
+fn credentials_file(path: &Path) -> Result<Option<AwsFile>, ConfigError> {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Ok(None);
+    }
+    match AwsFile::load(path, FileKind::Credentials) {
+        Ok(file) => Ok(Some(file)),
+        Err(ConfigError::Io { .. } | ConfigError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// How the segment is printed.

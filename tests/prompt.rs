@@ -288,3 +288,46 @@ fn hostile_names_are_escaped_and_a_broken_config_is_an_error() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_credentials_file_botocore_skips_is_skipped_and_a_broken_one_never_shows_its_lines() {
+    let dir = home();
+    let (listener, url) = trap();
+    let paths = AwsPaths::under_home(dir.path());
+    let run = |profile: &str| prompt(dir.path(), &url, Some(profile), &[]);
+
+    // Not a regular file, or a symlink that loops: botocore reads no
+    // credentials file, and neither does the prompt.
+    std::fs::remove_file(&paths.credentials).unwrap();
+    std::fs::create_dir(&paths.credentials).unwrap();
+    let out = run("ok");
+    assert_eq!(
+        text(&out.stdout),
+        "ok valid 3h12m\n",
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(text(&run("from-iam-user").stdout), "from-iam-user broken\n");
+    std::fs::remove_dir(&paths.credentials).unwrap();
+    std::os::unix::fs::symlink(&paths.credentials, &paths.credentials).unwrap();
+    let out = run("ok");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "ok valid 3h12m\n");
+    std::fs::remove_file(&paths.credentials).unwrap();
+
+    // A session token wrapped onto a line of its own: the file does not
+    // parse (botocore fails every command too), and the error names the
+    // file and line but never shows the line.
+    std::fs::write(
+        &paths.credentials,
+        "[iam-user]\naws_access_key_id = AKIAEXAMPLE\naws_session_token = IQoJb3JpZ2lu\nWRAPPEDSECRETHALF\n",
+    )
+    .unwrap();
+    let out = run("ok");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("credentials:4:"), "{stderr}");
+    assert!(!stderr.contains("WRAPPEDSECRET"), "{stderr}");
+    assert!(!stderr.contains("IQoJ"), "{stderr}");
+    assert_untouched(&listener);
+}
