@@ -486,6 +486,22 @@ pub fn write_chained(
     }
     let credentials = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)?;
     let path = &env.paths.config;
+    // A name taken by a section of the user's is refused before the write
+    // with the command that writes the chain under another name (checked
+    // again under the writer's lock).
+    if let Some(section) = AwsFile::load_optional(path, FileKind::Config)?
+        .as_ref()
+        .and_then(|c| c.profile(&profile.name))
+        .filter(|s| !is_our_chain(s))
+    {
+        anyhow::bail!(
+            "{}:{}: [profile {}] exists and is no chained profile written by uo-aws-tui; nothing written\n  {}",
+            path.display(),
+            section.line,
+            crate::output::escape(&profile.name),
+            rename_hint(profile),
+        );
+    }
     let outcome = crate::aws::config_write::ConfigWriter::new(path, &env.dirs).apply(|text| {
         let current = AwsFile::parse(path, FileKind::Config, text)?;
         let refuse = |line: usize, message: String| ConfigError::Refused {
@@ -494,19 +510,11 @@ pub fn write_chained(
             message,
         };
         let name = crate::output::escape(&profile.name);
-        if let Some(section) = current.profile(&profile.name) {
-            if !crate::profile::is_ours(section) || section.get("role_arn").is_none() {
-                return Err(refuse(
-                    section.line,
-                    format!(
-                        "[profile {name}] exists and is no chained profile written by \
-                         uo-aws-tui; to write this chain under another name: uo-aws-tui chain \
-                         {} --role-arn {} --name NEW-NAME",
-                        crate::output::escape(&crate::shell::posix_quote(&profile.source_profile)),
-                        crate::output::escape(&crate::shell::posix_quote(&profile.role_arn)),
-                    ),
-                ));
-            }
+        if let Some(section) = current.profile(&profile.name).filter(|s| !is_our_chain(s)) {
+            return Err(refuse(
+                section.line,
+                format!("[profile {name}] exists and is no chained profile written by uo-aws-tui"),
+            ));
         }
         if !Profiles::new(Some(&current), credentials.as_ref()).exists(&profile.source_profile) {
             return Err(refuse(
@@ -538,6 +546,47 @@ pub fn write_chained(
         }
     })?;
     Ok(outcome)
+}
+
+/// Whether `section` is a chained profile uo-aws-tui wrote (the only kind
+/// of existing section [`write_chained`] changes).
+fn is_our_chain(section: &crate::aws::config::Section) -> bool {
+    crate::profile::is_ours(section) && section.get("role_arn").is_some()
+}
+
+/// How to write `profile`'s chain under another name: the `chain` command
+/// with every value of `profile`, shell-quoted (the source profile after
+/// `--`, so a name starting with `-` stays a name); when a value holds a
+/// control character (which no paste reproduces), the advice to pick a
+/// name with `--name`.
+fn rename_hint(profile: &ChainedProfile) -> String {
+    let mut args = vec![("--role-arn", profile.role_arn.as_str())];
+    for (flag, value) in [
+        ("--external-id", &profile.external_id),
+        ("--role-session-name", &profile.role_session_name),
+        ("--region", &profile.region),
+    ] {
+        if let Some(value) = value {
+            args.push((flag, value.as_str()));
+        }
+    }
+    let values = args.iter().map(|(_, v)| *v);
+    if values
+        .chain([profile.source_profile.as_str()])
+        .any(|v| v.chars().any(char::is_control))
+    {
+        return "write the chain under another name with `uo-aws-tui chain … --name NEW-NAME`"
+            .to_string();
+    }
+    let mut command = String::from("to write the chain under another name, run: uo-aws-tui chain");
+    for (flag, value) in args {
+        command.push_str(&format!(" {flag} {}", crate::shell::posix_quote(value)));
+    }
+    command.push_str(&format!(
+        " --name NEW-NAME -- {}",
+        crate::shell::posix_quote(&profile.source_profile)
+    ));
+    command
 }
 
 /// What the picker's chain key (Ctrl-x) writes on top of `source`, the

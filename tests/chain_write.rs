@@ -120,9 +120,9 @@ async fn chain_refuses_what_it_must_not_write() {
         // The user's own SSO profile is never turned into a chain.
         (
             vec!["chain", "root", "--role-arn", arn, "--name", "root"],
-            "[profile root] exists and is no chained profile written by uo-aws-tui; to write \
-             this chain under another name: uo-aws-tui chain 'root' --role-arn \
-             'arn:aws:iam::190098774915:role/Deploy' --name NEW-NAME",
+            "[profile root] exists and is no chained profile written by uo-aws-tui; nothing \
+             written\n  to write the chain under another name, run: uo-aws-tui chain \
+             --role-arn 'arn:aws:iam::190098774915:role/Deploy' --name NEW-NAME -- 'root'\n",
         ),
         (
             vec!["chain", "nowhere", "--role-arn", arn, "--name", "b"],
@@ -158,6 +158,65 @@ async fn chain_refuses_what_it_must_not_write() {
         );
         assert_eq!(config(&demo), before, "{args:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_name_suggests_the_whole_command_and_it_writes_the_same_chain() {
+    let demo = home_with_root().await;
+    // A source whose name starts with `-`, and every option, one with `'`
+    // and `$(…)`.
+    let mut with_source = config(&demo);
+    with_source.push_str(&ROOT.replace("[profile root]", "[profile -src]"));
+    std::fs::write(&demo.paths().config, with_source).unwrap();
+    let arn = "arn:aws:iam::190098774915:role/Deploy";
+    let options = [
+        "--role-arn",
+        arn,
+        "--external-id",
+        "it's $(id)",
+        "--role-session-name",
+        "alice",
+        "--region",
+        "eu-central-1",
+    ];
+    let mut args = vec!["chain", "--name", "root"];
+    args.extend(options);
+    args.extend(["--", "-src"]);
+    let before = config(&demo);
+    let out = run(&demo, &args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(config(&demo), before);
+    let hint = stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("to write the chain under another name, run: ")
+        })
+        .unwrap_or_else(|| panic!("{stderr}"));
+    // Pasted into a shell with a name filled in, it writes the chain that
+    // was asked for.
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    let pasted = Command::new("bash")
+        .args(["-c", &hint.replace("NEW-NAME", "renamed")])
+        .env_clear()
+        .env("HOME", demo.home.path())
+        .env(
+            "PATH",
+            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(pasted.status.code(), Some(0), "{}", text(&pasted.stderr));
+    let mut expected = vec!["chain", "--name", "renamed"];
+    expected.extend(options);
+    expected.extend(["--", "-src"]);
+    let written = config(&demo);
+    std::fs::write(&demo.paths().config, &before).unwrap();
+    assert_eq!(run(&demo, &expected).status.code(), Some(0));
+    assert_eq!(config(&demo), written);
+    assert!(written.contains("external_id = it's $(id)\n"), "{written}");
 }
 
 const READ: &str = r#"

@@ -1047,9 +1047,9 @@ print(json.dumps({"role_arn": c.get("role_arn"), "source_profile": c.get("source
         .await
         .expect_err("the name is taken");
     assert!(
-        refused.to_string().contains(&format!(
-            "to write this chain under another name: uo-aws-tui chain '{native}' --role-arn \
-             '{arn}' --name NEW-NAME"
+        refused.to_string().ends_with(&format!(
+            "to write the chain under another name, run: uo-aws-tui chain --role-arn '{arn}' \
+             --region 'us-west-2' --name NEW-NAME -- '{native}'"
         )),
         "{refused}"
     );
