@@ -27,10 +27,12 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-/// The longest lag the thread wakes an answer early by: a machine too
-/// busy to wake within it gets late answers, not a thread that wakes ever
-/// earlier and answers that spin.
-const MAX_LAG: Duration = Duration::from_millis(1);
+/// The longest lag the thread wakes an answer early by, so the longest an
+/// answer spins: a machine too busy to wake within it gets late answers,
+/// not a thread that wakes ever earlier and answers that spin. After a
+/// burst (when answers also queued behind each other and the lag learned
+/// their queueing), the estimate comes back down by 15 µs an answer.
+const MAX_LAG: Duration = Duration::from_micros(500);
 
 /// The share of answers the learned lag wakes early (see
 /// [`Shared::observe_lag`]).
@@ -240,7 +242,7 @@ mod tests {
     #[tokio::test]
     async fn a_learned_lag_wakes_early_but_never_answers_before_the_deadline() {
         let delays = Delays::default();
-        // The longest lag there is: the thread wakes each wait 1 ms early.
+        // The longest lag there is: the thread wakes each wait that early.
         delays
             .shared
             .lag_ns
