@@ -11,7 +11,11 @@ fn main() {
         .or_else(from_vcs_info)
         .unwrap_or_else(|| "unknown".to_string());
     println!("cargo:rustc-env=UO_AWS_TUI_COMMIT={commit}");
-    println!("cargo:rerun-if-changed=.cargo_vcs_info.json");
+    // Only a file that exists: cargo takes a missing one as changed and
+    // would build the crate again every time.
+    if Path::new(".cargo_vcs_info.json").exists() {
+        println!("cargo:rerun-if-changed=.cargo_vcs_info.json");
+    }
     // HEAD moves: a checkout, a commit (refs), a gc (packed-refs).
     let dirs = if Path::new(".git").exists() {
         &["--git-dir", "--git-common-dir"][..]
