@@ -245,11 +245,10 @@ impl<'a> Profiles<'a> {
                     path: links,
                 }));
             }
-            if self.has_static_keys(&source) {
-                let root = Root::StaticKeys { profile: source };
-                return Some(Ok(Chain { links, root }));
-            }
-            if self.is_chained(&source) {
+            // A source with keys, or that assumes no role, gives its
+            // credentials through botocore's profile providers, which try
+            // SSO before the keys; otherwise it is the next link.
+            if self.is_chained(&source) && !self.has_static_keys(&source) {
                 links.push(source);
                 continue;
             }
@@ -261,6 +260,8 @@ impl<'a> Profiles<'a> {
                     sso_session,
                     start_url,
                 }
+            } else if self.has_static_keys(&source) {
+                Root::StaticKeys { profile: source }
             } else {
                 Root::Other { profile: source }
             };
@@ -516,14 +517,16 @@ pub fn write_chained(
                 format!("[profile {name}] exists and is no chained profile written by uo-aws-tui"),
             ));
         }
+        // Refusals about no line of the file name none.
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.clone(),
+            message: format!("{message}; nothing written"),
+        };
         if !Profiles::new(Some(&current), credentials.as_ref()).exists(&profile.source_profile) {
-            return Err(refuse(
-                1,
-                format!(
-                    "source profile {} does not exist",
-                    crate::output::escape(&profile.source_profile)
-                ),
-            ));
+            return Err(invalid(format!(
+                "source profile {} does not exist",
+                crate::output::escape(&profile.source_profile)
+            )));
         }
         let updated = upsert_section(
             path,
@@ -535,14 +538,18 @@ pub fn write_chained(
         let edited = AwsFile::parse(path, FileKind::Config, &updated)?;
         match Profiles::new(Some(&edited), credentials.as_ref()).resolve(&profile.name) {
             Some(Ok(_)) => Ok(updated),
-            Some(Err(e)) => Err(refuse(
-                current.profile(&profile.name).map_or(1, |s| s.line),
-                crate::output::escape(&e.to_string()),
-            )),
-            None => Err(refuse(
-                1,
-                format!("[profile {name}] would not be read as a chained profile"),
-            )),
+            // At the line of the profile where the chain breaks, when the
+            // file has it before the edit.
+            Some(Err(e)) => {
+                let message = crate::output::escape(&e.to_string());
+                Err(match current.profile(e.at()) {
+                    Some(section) => refuse(section.line, message),
+                    None => invalid(message),
+                })
+            }
+            None => Err(invalid(format!(
+                "[profile {name}] would not be read as a chained profile"
+            ))),
         }
     })?;
     Ok(outcome)
@@ -723,6 +730,32 @@ mod tests {
             .unwrap()
             .unwrap_err();
         assert!(matches!(err, ChainError::Loop { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn sso_wins_over_static_keys_in_a_source_as_botocore_tries_it_first() {
+        let config = parse(
+            "[profile a]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = b\n\
+             [profile b]\nsso_session = uo\nsso_account_id = 111111111111\nsso_role_name = R\n",
+        );
+        let credentials = AwsFile::parse(
+            Path::new("credentials"),
+            FileKind::Credentials,
+            "[b]\naws_access_key_id = AKIA\naws_secret_access_key = x\n",
+        )
+        .unwrap();
+        let chain = Profiles::new(Some(&config), Some(&credentials))
+            .resolve("a")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            chain.root,
+            Root::Sso {
+                profile: "b".into(),
+                sso_session: Some("uo".into()),
+                start_url: None,
+            }
+        );
     }
 
     #[test]

@@ -158,6 +158,24 @@ async fn chain_refuses_what_it_must_not_write() {
         );
         assert_eq!(config(&demo), before, "{args:?}");
     }
+    // A refusal names the line of the profile where the chain breaks, or
+    // no line at all: never a made-up line 1.
+    let stderr = |args: &[&str]| text(&run(&demo, args).stderr);
+    let missing = stderr(&["chain", "nowhere", "--role-arn", arn, "--name", "b"]);
+    assert!(
+        missing.contains("config: source profile nowhere"),
+        "{missing}"
+    );
+    let line_of_a = before
+        .lines()
+        .position(|l| l == "[profile a]")
+        .expect("a was written")
+        + 1;
+    let looped = stderr(&["chain", "a", "--role-arn", arn, "--name", "a"]);
+    assert!(
+        looped.contains(&format!("config:{line_of_a}: ")),
+        "{looped}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
