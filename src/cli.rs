@@ -180,10 +180,14 @@ Examples:
   uo-aws-tui chain research-admin --role-arn arn:aws:iam::234537669642:role/Deploy \\
       --name talapas-deploy --external-id uo-ci --role-session-name alice --region us-west-2
 
-Writes [profile NAME] (default ACCOUNTID_ROLENAME of the ARN) with role_arn and source_profile,
-which the AWS CLI, the SDKs and terraform follow themselves, and `uo_aws_tui_managed = true`.
-A profile of that name that is not a chained profile written by uo-aws-tui is never changed.
-`use`, `exec` and `uoa` of it make the source's login valid first. Prints the profile name.")]
+The source profile must exist (write an SSO profile first with `use`, Enter in the picker or
+`populate`). Writes [profile NAME] (default ACCOUNTID_ROLENAME of the ARN) with role_arn and
+source_profile, which the AWS CLI, the SDKs and terraform follow themselves, and
+`uo_aws_tui_managed = true`. A profile of that name that is not a chained profile written by
+uo-aws-tui is never changed, and a missing source or a chain that would loop is refused.
+`use`, `exec` and `uoa` of it make the source's login valid first; `credentials` and `console`
+assume its roles (role_session_name default `uo-aws-tui-<unix seconds>` there). Chains that
+start from static keys or credential_source are left to the SDK. Prints the profile name.")]
     Chain(ChainArgs),
     /// Print what undoes an activation: AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION unset.
     #[command(after_help = "\
@@ -230,11 +234,19 @@ Examples:
   uo-aws-tui prompt --format starship        `NAME 3h12m`, `NAME ↻` or `NAME ✗ login`
   uo-aws-tui prompt --profile dev --format json
 
-States: valid (with the time left), refreshable (the access token expired, but the next AWS
-command refreshes it), login (run `uo-aws-tui login`), broken (a chained profile whose chain
-does not resolve; `uo-aws-tui doctor` says why), unknown. Reads ~/.aws/config,
-~/.aws/credentials and one token file of ~/.aws/sso/cache; no network call. Prints nothing and exits 0 when no profile is active.
-See the README for starship, bash/zsh PS1, fish and tmux.")]
+States (plain / starship / json `state`):
+  the access token is valid            NAME valid 3h12m / NAME 3h12m / valid
+  expired, the next AWS command
+  refreshes it                         NAME refreshable / NAME ↻ / refreshable
+  run `uo-aws-tui login`               NAME login / NAME ✗ login / needs_login
+  the profile uses no SSO login        NAME / NAME / no_sso
+  a chain that does not resolve
+  (`uo-aws-tui doctor` says why)       NAME broken / NAME ✗ chain / broken_chain
+  no such profile                      NAME unknown / NAME ? / unknown_profile
+
+Reads ~/.aws/config, ~/.aws/credentials and one token file of ~/.aws/sso/cache; no network
+call. Prints nothing and exits 0 when no profile is active. See the README for starship,
+bash/zsh PS1, fish and tmux.")]
     Prompt(PromptArgs),
     /// Print shell completions for uo-aws-tui.
     #[command(after_help = "\
@@ -329,7 +341,8 @@ pub struct ChainArgs {
     /// `external_id` for the role's trust policy.
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
-    /// `role_session_name` (default: the SDK's).
+    /// `role_session_name` (default: the SDK's; `credentials` and `console` use
+    /// `uo-aws-tui-<unix seconds>`).
     #[arg(long, value_name = "NAME")]
     pub role_session_name: Option<String>,
     /// `region` of the profile.
