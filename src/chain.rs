@@ -64,6 +64,18 @@ impl Root {
     }
 }
 
+/// The `credential_source` values botocore (and aws-config) accept.
+pub const CREDENTIAL_SOURCES: [&str; 3] = ["Environment", "Ec2InstanceMetadata", "EcsContainer"];
+
+/// The keys of the providers other than SSO and static keys that botocore
+/// tries in a source profile ([`Root::Other`]): a source with none of them
+/// (and no SSO keys or static keys) gives no credentials.
+const OTHER_PROVIDER_KEYS: [&str; 3] = [
+    "credential_process",
+    "web_identity_token_file",
+    "login_session",
+];
+
 /// A resolved chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chain {
@@ -105,6 +117,18 @@ pub enum ChainError {
     /// Both `source_profile` and `credential_source`.
     #[error("profile {at} has both source_profile and credential_source")]
     SourceConflict { at: String, path: Vec<String> },
+    /// `credential_source` is none of [`CREDENTIAL_SOURCES`].
+    #[error("profile {at} has credential_source = {value}, which is none of Environment, Ec2InstanceMetadata and EcsContainer")]
+    UnknownCredentialSource {
+        at: String,
+        value: String,
+        path: Vec<String>,
+    },
+    /// The source profile `at` (the last of `path`) has no credentials: no
+    /// SSO settings, static keys, `credential_process`, web identity or
+    /// `aws login` session (botocore: "must have credentials").
+    #[error("profile {at} is a source_profile but has no credentials (no sso_session, keys, credential_process, web identity or login_session)")]
+    NoCredentials { at: String, path: Vec<String> },
 }
 
 impl ChainError {
@@ -113,7 +137,9 @@ impl ChainError {
         match self {
             ChainError::Loop { at, .. }
             | ChainError::MissingSource { at, .. }
-            | ChainError::SourceConflict { at, .. } => at,
+            | ChainError::SourceConflict { at, .. }
+            | ChainError::UnknownCredentialSource { at, .. }
+            | ChainError::NoCredentials { at, .. } => at,
         }
     }
 }
@@ -155,6 +181,12 @@ impl<'a> Profiles<'a> {
             .into_iter()
             .find_map(|s| s.get(key))
             .filter(|v| !v.is_empty())
+    }
+
+    /// The value of `key` in `profile` (credentials file first), empty
+    /// values included: for the keys whose mere presence botocore tests.
+    fn raw(&self, profile: &str, key: &str) -> Option<&'a str> {
+        self.sections(profile).into_iter().find_map(|s| s.get(key))
     }
 
     /// Every chained profile name ([`Profiles::is_chained`]) of the config, then of
@@ -205,11 +237,19 @@ impl<'a> Profiles<'a> {
         let mut links = vec![profile.to_string()];
         loop {
             let at = links.last().expect("never empty").clone();
-            let source = self.get(&at, "source_profile");
-            let credential_source = self.get(&at, "credential_source");
+            // botocore asks whether the keys are there, empty or not.
+            let source = self.raw(&at, "source_profile");
+            let credential_source = self.raw(&at, "credential_source");
             let source = match (source, credential_source) {
                 (Some(_), Some(_)) => {
                     return Some(Err(ChainError::SourceConflict { at, path: links }))
+                }
+                (None, Some(cs)) if !CREDENTIAL_SOURCES.contains(&cs) => {
+                    return Some(Err(ChainError::UnknownCredentialSource {
+                        at,
+                        value: cs.to_string(),
+                        path: links,
+                    }))
                 }
                 (None, Some(cs)) => {
                     let root = Root::CredentialSource {
@@ -262,8 +302,17 @@ impl<'a> Profiles<'a> {
                 }
             } else if self.has_static_keys(&source) {
                 Root::StaticKeys { profile: source }
-            } else {
+            } else if OTHER_PROVIDER_KEYS
+                .iter()
+                .any(|key| self.get(&source, key).is_some())
+            {
                 Root::Other { profile: source }
+            } else {
+                links.push(source.clone());
+                return Some(Err(ChainError::NoCredentials {
+                    at: source,
+                    path: links,
+                }));
             };
             return Some(Ok(Chain { links, root }));
         }
@@ -829,5 +878,74 @@ mod tests {
         );
         assert!(p.resolve("w").is_none());
         assert_eq!(p.chained(), ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn empty_source_keys_count_as_set_as_botocore_tests_presence() {
+        let config = parse(
+            "[profile e]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile =\ncredential_source = Environment\n\
+             [profile f]\nrole_arn = arn:aws:iam::2:role/A\ncredential_source =\n",
+        );
+        let p = Profiles::new(Some(&config), None);
+        assert!(matches!(
+            p.resolve("e").unwrap(),
+            Err(ChainError::SourceConflict { .. })
+        ));
+        assert!(matches!(
+            p.resolve("f").unwrap(),
+            Err(ChainError::UnknownCredentialSource { ref value, .. }) if value.is_empty()
+        ));
+    }
+
+    #[test]
+    fn unknown_credential_sources_are_refused() {
+        let config = parse(
+            "[profile a]\nrole_arn = arn:aws:iam::2:role/A\ncredential_source = Ec2Instance\n\
+             [profile b]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = a\n",
+        );
+        let p = Profiles::new(Some(&config), None);
+        let err = p.resolve("b").unwrap().unwrap_err();
+        assert_eq!(
+            err,
+            ChainError::UnknownCredentialSource {
+                at: "a".into(),
+                value: "Ec2Instance".into(),
+                path: vec!["b".into(), "a".into()],
+            }
+        );
+        assert_eq!(err.at(), "a");
+        for known in CREDENTIAL_SOURCES {
+            let config = parse(&format!(
+                "[profile a]\nrole_arn = arn:aws:iam::2:role/A\ncredential_source = {known}\n"
+            ));
+            assert!(Profiles::new(Some(&config), None)
+                .resolve("a")
+                .unwrap()
+                .is_ok());
+        }
+    }
+
+    #[test]
+    fn a_source_without_credentials_is_refused_one_with_another_provider_is_not() {
+        let config = parse(
+            "[profile bare]\nregion = us-west-2\n\
+             [profile proc]\ncredential_process = /bin/creds\n\
+             [profile a]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = bare\n\
+             [profile b]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = proc\n",
+        );
+        let p = Profiles::new(Some(&config), None);
+        assert_eq!(
+            p.resolve("a").unwrap().unwrap_err(),
+            ChainError::NoCredentials {
+                at: "bare".into(),
+                path: vec!["a".into(), "bare".into()],
+            }
+        );
+        assert_eq!(
+            p.resolve("b").unwrap().unwrap().root,
+            Root::Other {
+                profile: "proc".into()
+            }
+        );
     }
 }

@@ -86,11 +86,14 @@ pub enum Code {
     Companion,
     /// A role chain's `source_profile` links loop back.
     ChainLoop,
-    /// A chained profile's `source_profile` names no profile, or it has
-    /// neither `source_profile` nor `credential_source`.
+    /// A chained profile's `source_profile` names no profile or a profile
+    /// without credentials, or it has neither `source_profile` nor
+    /// `credential_source`.
     ChainSourceMissing,
     /// A chained profile has both `source_profile` and `credential_source`.
     ChainSourceConflict,
+    /// A chained profile's `credential_source` is no source botocore knows.
+    ChainCredentialSource,
     /// A role chain starts from long-lived static keys.
     ChainStaticKeys,
     /// A role chain has more than [`crate::chain::MAX_LINKS`] role links.
@@ -125,6 +128,7 @@ impl Code {
             Code::ChainLoop => "chain-loop",
             Code::ChainSourceMissing => "chain-source-missing",
             Code::ChainSourceConflict => "chain-source-conflict",
+            Code::ChainCredentialSource => "chain-credential-source",
             Code::ChainStaticKeys => "chain-static-keys",
             Code::ChainTooDeep => "chain-too-deep",
             Code::ChainRoleArn => "chain-role-arn",
@@ -1152,6 +1156,22 @@ fn check_chains(config: Option<&AwsFile>, credentials: Option<&AwsFile>, out: &m
                         Code::ChainSourceConflict,
                         format!(
                             "keep one of source_profile and credential_source in {}",
+                            shown(&at)
+                        ),
+                    ),
+                    ChainError::UnknownCredentialSource { .. } => (
+                        Code::ChainCredentialSource,
+                        format!(
+                            "set credential_source of {} to Environment, Ec2InstanceMetadata or \
+                             EcsContainer, or use source_profile",
+                            shown(&at)
+                        ),
+                    ),
+                    ChainError::NoCredentials { .. } => (
+                        Code::ChainSourceMissing,
+                        format!(
+                            "give {} credentials (sso_session, sso_account_id and sso_role_name \
+                             for an SSO profile), or point the chain at a profile that has them",
                             shown(&at)
                         ),
                     ),

@@ -1,5 +1,8 @@
 //! `doctor` on role chains: each chain finding from its own minimal
-//! fixture, and a clean two-link chain on an SSO profile that has none.
+//! fixture, a clean two-link chain on an SSO profile that has none, and
+//! botocore refusing exactly the chains we refuse.
+
+mod common;
 
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -181,4 +184,135 @@ fn a_role_arn_that_is_no_iam_role_arn() {
         "{}",
         f.message
     );
+}
+
+#[test]
+fn a_credential_source_botocore_does_not_know() {
+    let config = "[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\n\
+                  credential_source = Ec2Instance\n";
+    let f = only(&findings(config, None), Code::ChainCredentialSource);
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.code.as_str(), "chain-credential-source");
+    assert_eq!(f.line, Some(line_of(config, "[profile a]")));
+    assert!(
+        f.message.contains("credential_source = Ec2Instance"),
+        "{}",
+        f.message
+    );
+    assert!(f.fix.contains("Ec2InstanceMetadata"), "{}", f.fix);
+}
+
+#[test]
+fn a_source_profile_without_credentials() {
+    let config = "[profile bare]\nregion = us-west-2\n\
+                  [profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = bare\n";
+    let f = only(&findings(config, None), Code::ChainSourceMissing);
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.profiles, ["a"]);
+    assert_eq!(f.line, Some(line_of(config, "[profile bare]")));
+    assert!(f.message.contains("no credentials"), "{}", f.message);
+    // The same source with keys in the credentials file is a root.
+    let found = findings(
+        config,
+        Some("[bare]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"),
+    );
+    assert!(
+        !found.iter().any(|f| f.code == Code::ChainSourceMissing),
+        "{found:#?}"
+    );
+}
+
+/// Loads each profile named on the command line with botocore and prints,
+/// one line each, `refused` when botocore's config checks reject it
+/// (InvalidConfigError and its subclasses) or `ok` otherwise.
+const BOTOCORE_VERDICTS: &str = r#"
+import sys
+import botocore.session
+from botocore.exceptions import InvalidConfigError
+for name in sys.argv[1:]:
+    try:
+        botocore.session.Session(profile=name).get_credentials()
+        print("ok")
+    except InvalidConfigError:
+        print("refused")
+"#;
+
+#[test]
+fn botocore_refuses_exactly_the_chains_we_refuse() {
+    use uo_aws_tui::aws::config::{AwsFile, FileKind};
+    use uo_aws_tui::chain::Profiles;
+
+    let config = format!(
+        "{}[profile sso]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = p\n\
+         [profile env]\nrole_arn = arn:aws:iam::222222222222:role/A\ncredential_source = Environment\n\
+         [profile unknown]\nrole_arn = arn:aws:iam::222222222222:role/A\ncredential_source = Ec2Instance\n\
+         [profile empty-cs]\nrole_arn = arn:aws:iam::222222222222:role/A\ncredential_source =\n\
+         [profile empty-sp]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile =\n\
+         [profile both]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile =\n\
+         credential_source = Environment\n\
+         [profile bare]\nregion = us-west-2\n\
+         [profile on-bare]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = bare\n\
+         [profile gone]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = nowhere\n\
+         [profile x]\nrole_arn = arn:aws:iam::222222222222:role/X\nsource_profile = y\n\
+         [profile y]\nrole_arn = arn:aws:iam::222222222222:role/Y\nsource_profile = x\n\
+         [profile keyed]\nrole_arn = arn:aws:iam::222222222222:role/Y\nsource_profile = keys\n\
+         [profile keys]\nregion = us-west-2\n\
+         [profile two]\nrole_arn = arn:aws:iam::333333333333:role/B\nsource_profile = sso\n",
+        base()
+    );
+    let credentials = "[keys]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n";
+    let names = [
+        "sso", "env", "unknown", "empty-cs", "empty-sp", "both", "on-bare", "gone", "x", "keyed",
+        "two",
+    ];
+
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("config");
+    let credentials_path = dir.path().join("credentials");
+    std::fs::write(&config_path, &config).unwrap();
+    std::fs::write(&credentials_path, credentials).unwrap();
+    let out = std::process::Command::new(common::python())
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("AWS_CONFIG_FILE", &config_path)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials_path)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "x")
+        .arg("-c")
+        .arg(BOTOCORE_VERDICTS)
+        .args(names)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+
+    let config = AwsFile::parse(&config_path, FileKind::Config, &config).unwrap();
+    let credentials =
+        AwsFile::parse(&credentials_path, FileKind::Credentials, credentials).unwrap();
+    let profiles = Profiles::new(Some(&config), Some(&credentials));
+    let ours: Vec<String> = names
+        .iter()
+        .map(|name| match profiles.resolve(name) {
+            Some(Ok(_)) => "ok".to_string(),
+            Some(Err(_)) => "refused".to_string(),
+            None => panic!("{name} is not chained"),
+        })
+        .collect();
+    let pairs: Vec<(&str, &String, &String)> = names
+        .iter()
+        .zip(ours.iter().zip(theirs.iter()))
+        .map(|(n, (o, t))| (*n, o, t))
+        .collect();
+    assert_eq!(ours, theirs, "(profile, ours, botocore): {pairs:?}");
+    // Both verdicts occur, so the comparison can fail either way.
+    assert!(ours.iter().any(|v| v == "ok") && ours.iter().any(|v| v == "refused"));
 }
