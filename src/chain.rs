@@ -67,15 +67,6 @@ impl Root {
 /// The `credential_source` values botocore (and aws-config) accept.
 pub const CREDENTIAL_SOURCES: [&str; 3] = ["Environment", "Ec2InstanceMetadata", "EcsContainer"];
 
-/// The keys of the providers other than SSO and static keys that botocore
-/// tries in a source profile ([`Root::Other`]): a source with none of them
-/// (and no SSO keys or static keys) gives no credentials.
-const OTHER_PROVIDER_KEYS: [&str; 3] = [
-    "credential_process",
-    "web_identity_token_file",
-    "login_session",
-];
-
 /// A resolved chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chain {
@@ -210,6 +201,18 @@ impl<'a> Profiles<'a> {
             && self.get(profile, "web_identity_token_file").is_none()
     }
 
+    /// Whether one of the providers other than SSO and static keys that
+    /// botocore tries in a source profile ([`Root::Other`]) can give
+    /// `profile` credentials: `credential_process`, an `aws login` session,
+    /// or web identity (its token file with the `role_arn` it assumes).
+    fn has_other_provider(&self, profile: &str) -> bool {
+        let web_identity = self.get(profile, "web_identity_token_file").is_some()
+            && self.get(profile, "role_arn").is_some();
+        web_identity
+            || self.get(profile, "credential_process").is_some()
+            || self.get(profile, "login_session").is_some()
+    }
+
     fn has_static_keys(&self, profile: &str) -> bool {
         self.get(profile, "aws_access_key_id").is_some()
             || self.get(profile, "aws_secret_access_key").is_some()
@@ -302,10 +305,7 @@ impl<'a> Profiles<'a> {
                 }
             } else if self.has_static_keys(&source) {
                 Root::StaticKeys { profile: source }
-            } else if OTHER_PROVIDER_KEYS
-                .iter()
-                .any(|key| self.get(&source, key).is_some())
-            {
+            } else if self.has_other_provider(&source) {
                 Root::Other { profile: source }
             } else {
                 links.push(source.clone());
@@ -930,8 +930,12 @@ mod tests {
         let config = parse(
             "[profile bare]\nregion = us-west-2\n\
              [profile proc]\ncredential_process = /bin/creds\n\
+             [profile token]\nweb_identity_token_file = /t\n\
+             [profile web]\nweb_identity_token_file = /t\nrole_arn = arn:aws:iam::2:role/W\n\
              [profile a]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = bare\n\
-             [profile b]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = proc\n",
+             [profile b]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = proc\n\
+             [profile c]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = token\n\
+             [profile d]\nrole_arn = arn:aws:iam::2:role/A\nsource_profile = web\n",
         );
         let p = Profiles::new(Some(&config), None);
         assert_eq!(
@@ -945,6 +949,16 @@ mod tests {
             p.resolve("b").unwrap().unwrap().root,
             Root::Other {
                 profile: "proc".into()
+            }
+        );
+        assert!(matches!(
+            p.resolve("c").unwrap(),
+            Err(ChainError::NoCredentials { ref at, .. }) if at == "token"
+        ));
+        assert_eq!(
+            p.resolve("d").unwrap().unwrap().root,
+            Root::Other {
+                profile: "web".into()
             }
         );
     }

@@ -257,13 +257,17 @@ fn botocore_refuses_exactly_the_chains_we_refuse() {
          [profile y]\nrole_arn = arn:aws:iam::222222222222:role/Y\nsource_profile = x\n\
          [profile keyed]\nrole_arn = arn:aws:iam::222222222222:role/Y\nsource_profile = keys\n\
          [profile keys]\nregion = us-west-2\n\
+         [profile token-only]\nweb_identity_token_file = /nonexistent/token\n\
+         [profile on-token]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = token-only\n\
+         [profile web]\nweb_identity_token_file = /nonexistent/token\nrole_arn = arn:aws:iam::222222222222:role/W\n\
+         [profile on-web]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = web\n\
          [profile two]\nrole_arn = arn:aws:iam::333333333333:role/B\nsource_profile = sso\n",
         base()
     );
     let credentials = "[keys]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n";
     let names = [
         "sso", "env", "unknown", "empty-cs", "empty-sp", "both", "on-bare", "gone", "x", "keyed",
-        "two",
+        "two", "on-token", "on-web",
     ];
 
     let dir = tempfile::tempdir().unwrap();
