@@ -180,6 +180,24 @@ impl<'a> Profiles<'a> {
         self.sections(profile).into_iter().find_map(|s| s.get(key))
     }
 
+    /// Where `profile`'s `role_arn` is (the file and 1-based line of the
+    /// entry botocore reads, credentials file first), empty or not; `None`
+    /// when it has none. botocore assumes that role before it tries the
+    /// profile's SSO settings.
+    pub fn role_arn_at(&self, profile: &str) -> Option<(&'a std::path::Path, usize)> {
+        [self.credentials, self.config]
+            .into_iter()
+            .flatten()
+            .find_map(|file| {
+                let entry = file
+                    .profile(profile)?
+                    .entries
+                    .iter()
+                    .find(|e| e.key == "role_arn")?;
+                Some((file.path.as_path(), entry.line))
+            })
+    }
+
     /// Every chained profile name ([`Profiles::is_chained`]) of the config, then of
     /// the credentials file, each once, in file order.
     pub fn chained(&self) -> Vec<String> {
@@ -195,10 +213,13 @@ impl<'a> Profiles<'a> {
     }
 
     /// Whether `profile` assumes a role from another profile's or a
-    /// source's credentials: `role_arn` without `web_identity_token_file`.
+    /// source's credentials: `role_arn` without `web_identity_token_file`,
+    /// each counted when present, empty or not, as botocore counts them (a
+    /// stray `role_arn =` makes botocore assume a role, not use the
+    /// profile's SSO settings).
     pub fn is_chained(&self, profile: &str) -> bool {
-        self.get(profile, "role_arn").is_some()
-            && self.get(profile, "web_identity_token_file").is_none()
+        self.raw(profile, "role_arn").is_some()
+            && self.raw(profile, "web_identity_token_file").is_none()
     }
 
     /// Whether one of the providers other than SSO and static keys that
@@ -489,7 +510,7 @@ impl ChainedProfile {
     /// The keys of the section in the order a new section gets them:
     /// `role_arn`, `source_profile`, `external_id`, `role_session_name`,
     /// `region` (the optional ones when given), then the ownership marker
-    /// [`crate::profile::OWNER_KEY`].
+    /// [`crate::ownership::OWNER_KEY`].
     pub fn keys(&self) -> Vec<(&'static str, &str)> {
         let mut keys = vec![
             ("role_arn", self.role_arn.as_str()),
@@ -504,7 +525,7 @@ impl ChainedProfile {
                 keys.push((key, value.as_str()));
             }
         }
-        keys.push((crate::profile::OWNER_KEY, crate::profile::OWNER_VALUE));
+        keys.push((crate::ownership::OWNER_KEY, crate::ownership::OWNER_VALUE));
         keys
     }
 }
@@ -512,7 +533,7 @@ impl ChainedProfile {
 /// Writes `profile` into the config of `env` through the one config writer
 /// ([`crate::aws::config_write::ConfigWriter`]: locked, backed up, swapped
 /// in), checked against the text it edits: a section of that name that is
-/// not a chained profile uo-aws-tui wrote ([`crate::profile::is_ours`]) is
+/// not a chained profile uo-aws-tui wrote ([`crate::ownership::is_ours`]) is
 /// never touched;
 /// the source profile must exist (in the config or the credentials file) and
 /// the new chain must resolve ([`Profiles::resolve`], so no loop). A section
@@ -607,7 +628,7 @@ pub fn write_chained(
 /// Whether `section` is a chained profile uo-aws-tui wrote (the only kind
 /// of existing section [`write_chained`] changes).
 fn is_our_chain(section: &crate::aws::config::Section) -> bool {
-    crate::profile::is_ours(section) && section.get("role_arn").is_some()
+    crate::ownership::is_ours(section) && section.get("role_arn").is_some()
 }
 
 /// How to write `profile`'s chain under another name: the `chain` command
@@ -894,6 +915,22 @@ mod tests {
         assert!(matches!(
             p.resolve("f").unwrap(),
             Err(ChainError::UnknownCredentialSource { ref value, .. }) if value.is_empty()
+        ));
+    }
+
+    #[test]
+    fn an_empty_role_arn_makes_a_profile_chained_as_botocore_reads_it() {
+        let config = parse(&format!(
+            "{SSO}[profile stray]\nsso_session = uo\nsso_account_id = 1\nsso_role_name = R\nrole_arn =\n"
+        ));
+        let p = Profiles::new(Some(&config), None);
+        assert!(p.is_chained("stray"));
+        assert!(matches!(
+            p.resolve("stray").unwrap(),
+            Err(ChainError::MissingSource {
+                source_profile: None,
+                ..
+            })
         ));
     }
 

@@ -1145,13 +1145,18 @@ fn check_chains(config: Option<&AwsFile>, credentials: Option<&AwsFile>, out: &m
                             shown(&at)
                         ),
                     ),
-                    ChainError::MissingSource { .. } => (
+                    ChainError::MissingSource {
+                        source_profile: None,
+                        ..
+                    } => (
                         Code::ChainSourceMissing,
                         format!(
-                            "add source_profile (or credential_source) to {}",
+                            "add source_profile (or credential_source) to {0}, or remove its \
+                             role_arn line if {0} is not meant to assume a role",
                             shown(&at)
                         ),
                     ),
+
                     ChainError::SourceConflict { .. } => (
                         Code::ChainSourceConflict,
                         format!(

@@ -15,6 +15,7 @@ use crate::aws::config_edit::upsert_section;
 use crate::aws::config_write::ConfigWriter;
 use crate::aws::sso_session::SsoSession;
 use crate::catalog::{ProfileTemplate, Row};
+use crate::chain::Profiles;
 use crate::env::Environment;
 pub use crate::region::{region_for, Assignment, RegionDefaults, RegionSource};
 pub use crate::shell::Choice;
@@ -153,6 +154,11 @@ pub fn commit(
         target.template,
     )?;
     let config = AwsFile::load_optional(&env.paths.config, FileKind::Config)?;
+    let credentials = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)?;
+    ensure_sso_is_read(
+        &Profiles::new(config.as_ref(), credentials.as_ref()),
+        &choice,
+    )?;
     let section = config.as_ref().and_then(|c| c.profile(&choice.profile));
     choice.region = region_for(
         target.regions,
@@ -173,6 +179,28 @@ pub fn commit(
     // the user's problem.
     let _ = crate::favourites::remember(&env.dirs.data_dir, &choice);
     Ok(choice)
+}
+
+/// Refuses `choice` when its profile name already has a `role_arn` in
+/// the config or credentials file: botocore and the SDKs would assume that
+/// role instead of the portal role the row names, whatever SSO keys
+/// [`commit`] writes.
+///
+/// Errors: the message names the file and line of the `role_arn` and the
+/// two ways out.
+fn ensure_sso_is_read(profiles: &Profiles<'_>, choice: &Choice) -> anyhow::Result<()> {
+    let Some((path, line)) = profiles.role_arn_at(&choice.profile) else {
+        return Ok(());
+    };
+    anyhow::bail!(
+        "profile {} has role_arn at {}:{line}, so botocore and the SDKs would assume that role \
+         instead of role {} in account {}: remove that role_arn line, or set \
+         profile_template to write this role under another name",
+        crate::output::escape(&choice.profile),
+        crate::output::escape(&path.display().to_string()),
+        crate::output::escape(&choice.role_name),
+        crate::output::escape(&choice.account_id),
+    )
 }
 
 /// Profiles the config file has, by name, for the details pane.

@@ -167,6 +167,44 @@ async fn a_broken_chain_is_refused_with_the_doctor_hint() {
     assert!(stderr.contains("run: uo-aws-tui doctor"), "{stderr}");
 }
 
+/// A stray empty `role_arn =` in an SSO profile makes botocore assume a
+/// role (and fail for want of a source), so the profile is not handed over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sso_profile_with_an_empty_role_arn_is_refused() {
+    let demo = DemoHome::new(3, 2).await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str(
+        "\n[profile stray]\nsso_session = uoregon\nsso_account_id = 127027105832\n\
+         sso_role_name = AWSAdministratorAccess\nregion = us-west-2\nrole_arn =\n",
+    );
+    std::fs::write(&demo.paths().config, &config).unwrap();
+    for args in [
+        &["use", "stray"][..],
+        &["exec", "stray", "--", "true"],
+        &["pick", "--select-1", "stray"],
+    ] {
+        let out = demo.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(
+                "profile stray has role_arn but neither source_profile nor credential_source"
+            ) && stderr.contains("run: uo-aws-tui doctor"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&demo.paths().config).unwrap(),
+        config
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chain_the_sdk_could_not_follow_is_never_handed_over() {
     let demo = chained_home().await;
@@ -239,4 +277,74 @@ async fn a_profile_name_no_shell_variable_can_hold_is_refused() {
             "{stderr}"
         );
     }
+}
+
+/// A row whose profile name already has a `role_arn` (in either file, empty
+/// or not) is never handed over: botocore would assume that role, not the
+/// row's portal role. Nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_whose_profile_name_has_a_role_arn_is_refused() {
+    let demo = DemoHome::new(3, 2).await;
+    let out = demo.run(&["list", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = &rows.as_array().unwrap()[0];
+    let (account, role) = (
+        row["account_id"].as_str().unwrap(),
+        row["role_name"].as_str().unwrap(),
+    );
+    let name = format!("{account}_{role}");
+    let query = format!("{account} {role}");
+    let config_path = demo.paths().config.clone();
+    let credentials_path = demo.paths().credentials.clone();
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    let cases = [
+        (
+            format!(
+                "{config}\n[profile {name}]\nrole_arn = arn:aws:iam::190098774915:role/R\n\
+                 source_profile = elsewhere\n"
+            ),
+            None,
+            config_path.clone(),
+        ),
+        (
+            config.clone(),
+            Some(format!("[{name}]\nrole_arn =\n")),
+            credentials_path.clone(),
+        ),
+    ];
+    for (config_text, credentials_text, file) in cases {
+        std::fs::write(&config_path, &config_text).unwrap();
+        match &credentials_text {
+            Some(t) => std::fs::write(&credentials_path, t).unwrap(),
+            None => {
+                let _ = std::fs::remove_file(&credentials_path);
+            }
+        }
+        for args in [
+            &["use", account, role][..],
+            &["use", "--no-write", account, role],
+            &["exec", &query, "--", "true"],
+        ] {
+            let out = demo.run(args);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(out.stdout.is_empty(), "{args:?}");
+            assert!(
+                stderr.contains(&format!(
+                    "profile {name} has role_arn at {}:",
+                    file.display()
+                )) && stderr.contains(&format!(
+                    "instead of role {role} in account {account}: remove that role_arn line"
+                )),
+                "{args:?}: {stderr}"
+            );
+        }
+        assert_eq!(std::fs::read_to_string(&config_path).unwrap(), config_text);
+    }
+    // Without it the row goes through.
+    std::fs::write(&config_path, &config).unwrap();
+    let _ = std::fs::remove_file(&credentials_path);
+    let out = demo.run(&["use", account, role]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }

@@ -125,6 +125,7 @@ fn source_missing() {
         Code::ChainSourceMissing,
     );
     assert!(f.message.contains("neither"), "{}", f.message);
+    assert!(f.fix.contains("remove its role_arn line"), "{}", f.fix);
 }
 
 #[test]
@@ -224,16 +225,17 @@ fn a_source_profile_without_credentials() {
 
 /// Loads each profile named on the command line with botocore and prints,
 /// one line each, `refused` when botocore's config checks reject it
-/// (InvalidConfigError and its subclasses) or `ok` otherwise.
+/// (InvalidConfigError and its subclasses, or PartialCredentialsError for
+/// a role without a source) or `ok` otherwise.
 const BOTOCORE_VERDICTS: &str = r#"
 import sys
 import botocore.session
-from botocore.exceptions import InvalidConfigError
+from botocore.exceptions import InvalidConfigError, PartialCredentialsError
 for name in sys.argv[1:]:
     try:
         botocore.session.Session(profile=name).get_credentials()
         print("ok")
-    except InvalidConfigError:
+    except (InvalidConfigError, PartialCredentialsError):
         print("refused")
 "#;
 
@@ -261,13 +263,14 @@ fn botocore_refuses_exactly_the_chains_we_refuse() {
          [profile on-token]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = token-only\n\
          [profile web]\nweb_identity_token_file = /nonexistent/token\nrole_arn = arn:aws:iam::222222222222:role/W\n\
          [profile on-web]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = web\n\
+         [profile stray]\nsso_session = uo\nsso_account_id = 111111111111\nsso_role_name = Admin\nrole_arn =\n\
          [profile two]\nrole_arn = arn:aws:iam::333333333333:role/B\nsource_profile = sso\n",
         base()
     );
     let credentials = "[keys]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n";
     let names = [
         "sso", "env", "unknown", "empty-cs", "empty-sp", "both", "on-bare", "gone", "x", "keyed",
-        "two", "on-token", "on-web",
+        "two", "on-token", "on-web", "stray",
     ];
 
     let dir = tempfile::tempdir().unwrap();
