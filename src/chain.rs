@@ -120,6 +120,14 @@ pub enum ChainError {
     /// `aws login` session (botocore: "must have credentials").
     #[error("profile {at} is a source_profile but has no credentials (no sso_session, keys, credential_process, web identity or login_session)")]
     NoCredentials { at: String, path: Vec<String> },
+    /// The source profile `at` has one static key without the other (or
+    /// an empty one): botocore raises partial credentials.
+    #[error("profile {at} has aws_access_key_id or aws_secret_access_key but not both with values, so botocore finds partial credentials")]
+    PartialKeys { at: String, path: Vec<String> },
+    /// The source profile `at` has `web_identity_token_file` without
+    /// `role_arn`: botocore tries web identity before SSO and refuses it.
+    #[error("profile {at} is a source_profile with web_identity_token_file but no role_arn, which botocore refuses before it tries anything else")]
+    WebIdentityWithoutRole { at: String, path: Vec<String> },
 }
 
 impl ChainError {
@@ -130,7 +138,9 @@ impl ChainError {
             | ChainError::MissingSource { at, .. }
             | ChainError::SourceConflict { at, .. }
             | ChainError::UnknownCredentialSource { at, .. }
-            | ChainError::NoCredentials { at, .. } => at,
+            | ChainError::NoCredentials { at, .. }
+            | ChainError::WebIdentityWithoutRole { at, .. }
+            | ChainError::PartialKeys { at, .. } => at,
         }
     }
 }
@@ -181,21 +191,32 @@ impl<'a> Profiles<'a> {
     }
 
     /// Where `profile`'s `role_arn` is (the file and 1-based line of the
-    /// entry botocore reads, credentials file first), empty or not; `None`
-    /// when it has none. botocore assumes that role before it tries the
-    /// profile's SSO settings.
+    /// entry botocore reads, credentials file first, a `[DEFAULT]` one
+    /// included), empty or not; when the config has no section for
+    /// `profile` yet, the config's `[DEFAULT]` one a new section would
+    /// inherit. `None` when there is none. botocore assumes that role before
+    /// it tries the profile's SSO settings.
     pub fn role_arn_at(&self, profile: &str) -> Option<(&'a std::path::Path, usize)> {
-        [self.credentials, self.config]
-            .into_iter()
-            .flatten()
-            .find_map(|file| {
-                let entry = file
-                    .profile(profile)?
-                    .entries
-                    .iter()
-                    .find(|e| e.key == "role_arn")?;
-                Some((file.path.as_path(), entry.line))
-            })
+        let found = |file: &'a AwsFile, section: &'a Section| {
+            section
+                .entries
+                .iter()
+                .chain(&section.inherited)
+                .find(|e| e.key == "role_arn")
+                .map(|e| (file.path.as_path(), e.line))
+        };
+        let in_credentials = self
+            .credentials
+            .and_then(|f| f.profile(profile).and_then(|s| found(f, s)));
+        in_credentials.or_else(|| {
+            let config = self.config?;
+            match config.profile(profile) {
+                Some(section) => found(config, section),
+                None => config
+                    .section(&crate::aws::config::SectionName::Defaults)
+                    .and_then(|s| found(config, s)),
+            }
+        })
     }
 
     /// Every chained profile name ([`Profiles::is_chained`]) of the config, then of
@@ -234,9 +255,31 @@ impl<'a> Profiles<'a> {
             || self.get(profile, "login_session").is_some()
     }
 
+    /// The chain `links` rooted at the static keys of `profile`, refused
+    /// when either key is missing or empty (botocore: partial credentials).
+    fn static_root(&self, profile: String, mut links: Vec<String>) -> Result<Chain, ChainError> {
+        let complete = self.get(&profile, "aws_access_key_id").is_some()
+            && self.get(&profile, "aws_secret_access_key").is_some();
+        if !complete {
+            if links.last() != Some(&profile) {
+                links.push(profile.clone());
+            }
+            return Err(ChainError::PartialKeys {
+                at: profile,
+                path: links,
+            });
+        }
+        Ok(Chain {
+            links,
+            root: Root::StaticKeys { profile },
+        })
+    }
+
+    /// Whether `profile` has a static key, empty or not: botocore tests
+    /// presence (and an empty one fails later, as partial credentials).
     fn has_static_keys(&self, profile: &str) -> bool {
-        self.get(profile, "aws_access_key_id").is_some()
-            || self.get(profile, "aws_secret_access_key").is_some()
+        self.raw(profile, "aws_access_key_id").is_some()
+            || self.raw(profile, "aws_secret_access_key").is_some()
     }
 
     /// [`Profiles::resolve`] for a command about to use the chain: a broken
@@ -300,8 +343,7 @@ impl<'a> Profiles<'a> {
             }
             if links.contains(&source) {
                 if source == at && self.has_static_keys(&at) {
-                    let root = Root::StaticKeys { profile: at };
-                    return Some(Ok(Chain { links, root }));
+                    return Some(self.static_root(at, links));
                 }
                 return Some(Err(ChainError::Loop {
                     at,
@@ -318,14 +360,24 @@ impl<'a> Profiles<'a> {
             }
             let sso_session = self.get(&source, "sso_session").map(str::to_string);
             let start_url = self.get(&source, "sso_start_url").map(str::to_string);
-            let root = if sso_session.is_some() || start_url.is_some() {
+            // botocore's profile providers try web identity before SSO.
+            let web_identity = self.raw(&source, "web_identity_token_file").is_some();
+            let root = if web_identity && self.raw(&source, "role_arn").is_some() {
+                Root::Other { profile: source }
+            } else if web_identity {
+                links.push(source.clone());
+                return Some(Err(ChainError::WebIdentityWithoutRole {
+                    at: source,
+                    path: links,
+                }));
+            } else if sso_session.is_some() || start_url.is_some() {
                 Root::Sso {
                     profile: source,
                     sso_session,
                     start_url,
                 }
             } else if self.has_static_keys(&source) {
-                Root::StaticKeys { profile: source }
+                return Some(self.static_root(source, links));
             } else if self.has_other_provider(&source) {
                 Root::Other { profile: source }
             } else {
@@ -990,7 +1042,7 @@ mod tests {
         );
         assert!(matches!(
             p.resolve("c").unwrap(),
-            Err(ChainError::NoCredentials { ref at, .. }) if at == "token"
+            Err(ChainError::WebIdentityWithoutRole { ref at, .. }) if at == "token"
         ));
         assert_eq!(
             p.resolve("d").unwrap().unwrap().root,

@@ -100,6 +100,14 @@ pub enum Code {
     ChainTooDeep,
     /// A chained profile's `role_arn` is no IAM role ARN.
     ChainRoleArn,
+    /// An SSO profile's keys are read otherwise than the config says: the
+    /// credentials file's section of the same name sets an SSO key or the
+    /// region to another value, or `web_identity_token_file`, which
+    /// botocore tries before SSO.
+    SsoOverridden,
+    /// A key both an SSO profile and its sso-session have (either one's
+    /// own or from `[DEFAULT]`) differs: botocore rejects the profile.
+    SessionKeyConflict,
 }
 
 impl Code {
@@ -132,6 +140,8 @@ impl Code {
             Code::ChainStaticKeys => "chain-static-keys",
             Code::ChainTooDeep => "chain-too-deep",
             Code::ChainRoleArn => "chain-role-arn",
+            Code::SsoOverridden => "sso-overridden",
+            Code::SessionKeyConflict => "session-key-conflict",
         }
     }
 }
@@ -271,6 +281,7 @@ pub fn diagnose(
     if let Some(config) = config {
         check_default(config, &mut out);
         check_profile_sessions(config, &mut out);
+        check_sso_reads(config, credentials, &mut out);
         check_companions(config, &mut out);
         if let Some(credentials) = credentials {
             check_shadow(config, credentials, &mut out);
@@ -894,6 +905,161 @@ fn check_profile_sessions(config: &AwsFile, out: &mut Vec<Finding>) {
     }
 }
 
+/// The keys of an SSO profile whose value in the credentials file's
+/// section of the same name botocore reads over the config's.
+const SSO_READ_KEYS: [&str; 6] = [
+    "sso_session",
+    "sso_account_id",
+    "sso_role_name",
+    "sso_start_url",
+    "sso_region",
+    "region",
+];
+
+/// An entry of `section`, its own first, then one it inherits from
+/// `[DEFAULT]`.
+fn entry_of<'a>(section: &'a Section, key: &str) -> Option<&'a crate::aws::config::Entry> {
+    section
+        .entries
+        .iter()
+        .chain(&section.inherited)
+        .find(|e| e.key == key)
+}
+
+/// Where `entry` of `section` comes from, for a message: `` or ` (from
+/// [DEFAULT])`.
+fn inherited_note(section: &Section, entry: &crate::aws::config::Entry) -> &'static str {
+    if section.entries.iter().any(|e| std::ptr::eq(e, entry)) {
+        ""
+    } else {
+        " (from [DEFAULT])"
+    }
+}
+
+/// SSO profiles of `config` that botocore reads otherwise than their
+/// section says ([`Code::SsoOverridden`]) or rejects for a key their
+/// sso-session has with another value ([`Code::SessionKeyConflict`]).
+fn check_sso_reads(config: &AwsFile, credentials: Option<&AwsFile>, out: &mut Vec<Finding>) {
+    for (name, section) in config.profiles() {
+        let Some(session_name) = section.get("sso_session") else {
+            continue;
+        };
+        let profiles = vec![name.to_string()];
+        let override_section = credentials.and_then(|c| c.profile(name).map(|s| (c, s)));
+        if let Some((credentials, over)) = override_section {
+            for key in SSO_READ_KEYS {
+                let Some(entry) = entry_of(over, key) else {
+                    continue;
+                };
+                if section.get(key) == Some(entry.value.as_str()) {
+                    continue;
+                }
+                out.push(finding(
+                    Code::SsoOverridden,
+                    Severity::Error,
+                    Some(&credentials.path),
+                    Some(entry.line),
+                    format!(
+                        "{}{} sets {key} = {}, which botocore and the AWS CLI read over profile \
+                         {name}'s {key} = {} in {} (line {}): the profile is not the one its \
+                         section says",
+                        shown_header(over),
+                        inherited_note(over, entry),
+                        entry.value,
+                        section.get(key).unwrap_or("(none)"),
+                        config.path.display(),
+                        section.line
+                    ),
+                    format!(
+                        "delete {key} from {} in {}",
+                        shown_header(over),
+                        credentials.path.display()
+                    ),
+                    profiles.clone(),
+                ));
+            }
+        }
+        let web_identity = override_section
+            .and_then(|(c, s)| entry_of(s, "web_identity_token_file").map(|e| (c, s, e)))
+            .or_else(|| entry_of(section, "web_identity_token_file").map(|e| (config, section, e)));
+        if let Some((file, at, entry)) = web_identity {
+            out.push(finding(
+                Code::SsoOverridden,
+                Severity::Error,
+                Some(&file.path),
+                Some(entry.line),
+                format!(
+                    "profile {name} has web_identity_token_file{}, which botocore and the SDKs \
+                     try before its SSO settings: they assume a role with that token file (or \
+                     refuse the profile without a role_arn), not role {} in account {}",
+                    inherited_note(at, entry),
+                    section.get("sso_role_name").unwrap_or("(none)"),
+                    section.get("sso_account_id").unwrap_or("(none)"),
+                ),
+                format!(
+                    "delete web_identity_token_file from {} in {}",
+                    shown_header(at),
+                    file.path.display()
+                ),
+                profiles.clone(),
+            ));
+        }
+        let Some(session) = config.sso_session(session_name) else {
+            continue;
+        };
+        // A profile's own sso_start_url / sso_region are session-mismatch.
+        let own = |key: &str| section.entries.iter().any(|e| e.key == key);
+        let mut seen: Vec<&str> = Vec::new();
+        for entry in session.entries.iter().chain(&session.inherited) {
+            if seen.contains(&entry.key.as_str()) {
+                continue;
+            }
+            seen.push(&entry.key);
+            if matches!(entry.key.as_str(), "sso_start_url" | "sso_region") && own(&entry.key) {
+                continue;
+            }
+            let mine = override_section
+                .and_then(|(c, s)| entry_of(s, &entry.key).map(|e| (c, e)))
+                .or_else(|| entry_of(section, &entry.key).map(|e| (config, e)));
+            let Some((file, mine)) = mine else {
+                continue;
+            };
+            if mine.value == entry.value {
+                continue;
+            }
+            out.push(finding(
+                Code::SessionKeyConflict,
+                Severity::Error,
+                Some(&file.path),
+                Some(mine.line),
+                format!(
+                    "profile {name} has {} = {} and [sso-session {session_name}] has {} = {}{} \
+                     (line {}): botocore and the AWS CLI reject the profile (the value is \
+                     inconsistent between profile and sso-session)",
+                    entry.key,
+                    mine.value,
+                    entry.key,
+                    entry.value,
+                    inherited_note(session, entry),
+                    entry.line
+                ),
+                if inherited_note(session, entry).is_empty() {
+                    format!(
+                        "give both the same {0}, or delete {0} from [sso-session {session_name}]",
+                        entry.key
+                    )
+                } else {
+                    format!(
+                        "give both the same {0}, or delete {0} from [DEFAULT]",
+                        entry.key
+                    )
+                },
+                profiles.clone(),
+            ));
+        }
+    }
+}
+
 fn check_shadow(config: &AwsFile, credentials: &AwsFile, out: &mut Vec<Finding>) {
     for section in &credentials.sections {
         let Some(name) = profile_name(section) else {
@@ -1169,6 +1335,22 @@ fn check_chains(config: Option<&AwsFile>, credentials: Option<&AwsFile>, out: &m
                         format!(
                             "set credential_source of {} to Environment, Ec2InstanceMetadata or \
                              EcsContainer, or use source_profile",
+                            shown(&at)
+                        ),
+                    ),
+                    ChainError::PartialKeys { .. } => (
+                        Code::ChainSourceMissing,
+                        format!(
+                            "give {} both aws_access_key_id and aws_secret_access_key, or \
+                             remove them",
+                            shown(&at)
+                        ),
+                    ),
+                    ChainError::WebIdentityWithoutRole { .. } => (
+                        Code::ChainSourceMissing,
+                        format!(
+                            "remove web_identity_token_file from {0}, or add the role_arn it \
+                             assumes",
                             shown(&at)
                         ),
                     ),

@@ -25,6 +25,24 @@ pub fn hand_over(
     strict: bool,
     emit: Emit,
 ) -> anyhow::Result<Exit> {
+    ensure_nameable(env, choice)?;
+    if let Some(template) = companion {
+        crate::companion::write_for_choice(env, template, &choice.profile, &choice.region)?;
+    }
+    warn_about_profile(&env.paths, &choice.profile, strict)?;
+    Ok(Exit::Done(activate(emit, choice)))
+}
+
+/// Refuses `choice` when the shell would get other values than the config
+/// holds, or a region botocore and the SDKs refuse: a profile name or
+/// region with characters the terminal boundary escapes (control
+/// characters, invisible formatting), or a region that is no region name
+/// ([`crate::aws::sso_session::is_region_name`]; e.g. `us-west-2 # oregon`,
+/// as botocore keeps an inline comment in the value). `hand_over` and
+/// `exec` both call it before anything is printed or run.
+///
+/// Errors: the message names the value and the config file to fix.
+pub fn ensure_nameable(env: &Environment, choice: &Choice) -> anyhow::Result<()> {
     for (what, value) in [
         ("profile name", &choice.profile),
         ("region", &choice.region),
@@ -38,9 +56,16 @@ pub fn hand_over(
             );
         }
     }
-    if let Some(template) = companion {
-        crate::companion::write_for_choice(env, template, &choice.profile, &choice.region)?;
+    if !crate::aws::sso_session::is_region_name(&choice.region) {
+        anyhow::bail!(
+            "profile {} has region = {}, which is no AWS region name (botocore and the SDKs \
+             refuse it; an inline comment is part of the value): set region of {} in {} to a \
+             region alone, e.g. us-west-2 (nothing handed over)",
+            choice.profile,
+            choice.region,
+            choice.profile,
+            env.paths.config.display()
+        );
     }
-    warn_about_profile(&env.paths, &choice.profile, strict)?;
-    Ok(Exit::Done(activate(emit, choice)))
+    Ok(())
 }

@@ -348,3 +348,69 @@ async fn a_row_whose_profile_name_has_a_role_arn_is_refused() {
     let out = demo.run(&["use", account, role]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// A region botocore would refuse (an inline comment is part of the value)
+/// is never handed over, whether `exec` runs a profile as it stands or
+/// `use` activates a chain: exit 2, nothing printed or run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_that_is_no_region_name_is_never_handed_over() {
+    let demo = chained_home().await;
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config = config.replace("region = eu-west-1\n", "region = eu-west-1 ; ireland\n");
+    config.push_str(
+        "\n[profile commented]\nsso_session = uoregon\nsso_account_id = 127027105832\n\
+         sso_role_name = AWSAdministratorAccess\nregion = us-west-2 # oregon\n",
+    );
+    std::fs::write(&demo.paths().config, &config).unwrap();
+    let marker = demo.home.path().join("ran");
+    let touch = format!("touch {}", marker.display());
+    for (args, region) in [
+        (
+            vec!["exec", "commented", "--", "sh", "-c", &touch],
+            "us-west-2 # oregon",
+        ),
+        (vec!["use", "audit"], "eu-west-1 ; ireland"),
+    ] {
+        let out = demo.run(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            stderr.contains(&format!(
+                "has region = {region}, which is no AWS region name"
+            )),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!marker.exists(), "exec ran the command");
+}
+
+/// A `role_arn` the row's profile inherits from `[DEFAULT]` counts: botocore
+/// assumes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_arn_from_default_is_refused_for_a_row() {
+    let demo = DemoHome::new(3, 2).await;
+    let out = demo.run(&["list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = &rows.as_array().unwrap()[0];
+    let (account, role) = (
+        row["account_id"].as_str().unwrap(),
+        row["role_name"].as_str().unwrap(),
+    );
+    let mut config = std::fs::read_to_string(&demo.paths().config).unwrap();
+    config.push_str(
+        "\n[DEFAULT]\nrole_arn = arn:aws:iam::111111111111:role/X\ncredential_source = Environment\n",
+    );
+    std::fs::write(&demo.paths().config, &config).unwrap();
+    let out = demo.run(&["use", account, role]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("profile {account}_{role} has role_arn at")),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&demo.paths().config).unwrap(),
+        config
+    );
+}

@@ -264,13 +264,39 @@ fn botocore_refuses_exactly_the_chains_we_refuse() {
          [profile web]\nweb_identity_token_file = /nonexistent/token\nrole_arn = arn:aws:iam::222222222222:role/W\n\
          [profile on-web]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = web\n\
          [profile stray]\nsso_session = uo\nsso_account_id = 111111111111\nsso_role_name = Admin\nrole_arn =\n\
+         [profile wsso]\nsso_session = uo\nsso_account_id = 111111111111\nsso_role_name = Admin\n\
+         web_identity_token_file = /nonexistent/token\nrole_arn = arn:aws:iam::222222222222:role/W\n\
+         [profile on-wsso]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = wsso\n\
+         [profile wsso-norole]\nsso_session = uo\nsso_account_id = 111111111111\nsso_role_name = Admin\n\
+         web_identity_token_file = /nonexistent/token\n\
+         [profile on-wsso-norole]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = wsso-norole\n\
+         [profile half-keys]\nrole_arn = arn:aws:iam::222222222222:role/B\nsource_profile = p\naws_access_key_id =\n\
+         [profile on-half-keys]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = half-keys\n\
+         [profile self-half]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = self-half\n\
+         aws_access_key_id = AKIAEXAMPLE\n\
          [profile two]\nrole_arn = arn:aws:iam::333333333333:role/B\nsource_profile = sso\n",
         base()
     );
     let credentials = "[keys]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n";
     let names = [
-        "sso", "env", "unknown", "empty-cs", "empty-sp", "both", "on-bare", "gone", "x", "keyed",
-        "two", "on-token", "on-web", "stray",
+        "sso",
+        "env",
+        "unknown",
+        "empty-cs",
+        "empty-sp",
+        "both",
+        "on-bare",
+        "gone",
+        "x",
+        "keyed",
+        "two",
+        "on-token",
+        "on-web",
+        "stray",
+        "on-wsso",
+        "on-wsso-norole",
+        "on-half-keys",
+        "self-half",
     ];
 
     let dir = tempfile::tempdir().unwrap();

@@ -121,7 +121,7 @@ fn credentials_shadow() {
     // without SSO or a credentials section without keys is no shadow.
     let config = format!("{}[profile default]\nsso_session = uo\nsso_account_id = 1\nsso_role_name = R\n[profile keys]\nregion = x\n", base_config());
     let credentials =
-        "[default]\naws_access_key_id = A\n[keys]\naws_access_key_id = B\n[p]\nregion = x\n";
+        "[default]\naws_access_key_id = A\n[keys]\naws_access_key_id = B\n[p]\nregion = us-west-2\n";
     let found = findings(&config, Some(credentials), &[]);
     let f = only(found, Code::CredentialsShadow);
     assert_eq!(
@@ -794,4 +794,105 @@ fn fix_comments_out_a_shadowing_credentials_section_only_with_yes() {
     assert_eq!(std::fs::read_to_string(&backups[0]).unwrap(), credentials);
     let view = botocore_view(h.dir.path());
     assert_eq!(view["credentials"], serde_json::json!(["other"]), "{view}");
+}
+
+/// How botocore reads profile `p` of `home`: `sso ACCOUNT ROLE` when it
+/// signs in with SSO (and with which role), else the credential method or
+/// the error botocore raises.
+fn botocore_reads_p(home: &Path) -> String {
+    let script = "import botocore.session\n\
+        s = botocore.session.Session(profile='p')\n\
+        try:\n\
+        \x20   c = s.get_credentials()\n\
+        \x20   cfg = s.get_scoped_config()\n\
+        \x20   m = c.method if c else 'none'\n\
+        \x20   print(f\"sso {cfg.get('sso_account_id')} {cfg.get('sso_role_name')}\" if m == 'sso' else m)\n\
+        except Exception as e:\n\
+        \x20   print(type(e).__name__)\n";
+    let out = Command::new(common::python())
+        .args(["-c", script])
+        .env_clear()
+        .env("HOME", home)
+        .env("AWS_CONFIG_FILE", home.join(".aws/config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join(".aws/credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn sso_profiles_botocore_reads_otherwise_are_errors_and_botocore_agrees() {
+    let base = base_config();
+    let cases: [(&str, String, Option<&str>, Code, &str); 5] = [
+        (
+            "a region from [DEFAULT] the session inherits",
+            format!("{base}\n[DEFAULT]\nregion = eu-west-1\n"),
+            None,
+            Code::SessionKeyConflict,
+            "InvalidConfigError",
+        ),
+        (
+            "a region in the sso-session",
+            base.replace("sso_region = us-west-2\n", "sso_region = us-west-2\nregion = eu-west-1\n"),
+            None,
+            Code::SessionKeyConflict,
+            "InvalidConfigError",
+        ),
+        (
+            "the credentials file names another role",
+            base.clone(),
+            Some("[p]\nsso_account_id = 222222222222\nsso_role_name = Other\n"),
+            Code::SsoOverridden,
+            "sso 222222222222 Other",
+        ),
+        (
+            "a web identity token file without role_arn",
+            format!("{base}web_identity_token_file = /nonexistent/token\n"),
+            None,
+            Code::SsoOverridden,
+            "InvalidConfigError",
+        ),
+        (
+            "a web identity token file from the credentials file",
+            base.clone(),
+            Some("[p]\nweb_identity_token_file = /nonexistent/token\nrole_arn = arn:aws:iam::222222222222:role/W\n"),
+            Code::SsoOverridden,
+            "assume-role-with-web-identity",
+        ),
+    ];
+    for (what, config, credentials, code, botocore) in cases {
+        let h = home(&config, credentials);
+        write_session_token(&h.paths, "uo", NOW + Duration::hours(8), true);
+        let found = diagnose(&h, &[]);
+        let of: Vec<&Finding> = found.iter().filter(|f| f.code == code).collect();
+        assert!(!of.is_empty(), "{what}: {found:#?}");
+        for f in of {
+            assert_eq!(f.severity, Severity::Error, "{what}");
+            assert_eq!(f.profiles, ["p"], "{what}");
+        }
+        assert_eq!(botocore_reads_p(h.dir.path()), botocore, "{what}");
+    }
+    // The clean fixture: botocore signs in with the section's role, and
+    // neither finding shows; a [DEFAULT] region both inherit is no conflict.
+    for config in [
+        base.clone(),
+        base.replace("\nregion = us-west-2\n", "\n") + "[DEFAULT]\nregion = eu-west-1\n",
+    ] {
+        let h = home(&config, None);
+        write_session_token(&h.paths, "uo", NOW + Duration::hours(8), true);
+        let found = diagnose(&h, &[]);
+        assert!(
+            !found
+                .iter()
+                .any(|f| matches!(f.code, Code::SsoOverridden | Code::SessionKeyConflict)),
+            "{found:#?}"
+        );
+        assert_eq!(botocore_reads_p(h.dir.path()), "sso 111111111111 Admin");
+    }
 }

@@ -119,6 +119,7 @@ pub async fn run(args: &ExecArgs) -> anyhow::Result<Exit> {
             }
         },
     };
+    crate::handover::ensure_nameable(&env, &choice)?;
     warn_about_profile(&env.paths, &choice.profile, args.strict)?;
     Ok(run_command(&choice, &args.command))
 }
