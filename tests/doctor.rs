@@ -774,8 +774,24 @@ fn doctor_finds_any_line_that_continues_a_value_and_fix_leaves_it() {
 
 #[test]
 fn fix_comments_out_a_shadowing_credentials_section_only_with_yes() {
-    let credentials = "[p]\naws_access_key_id = AKIAOLD\naws_secret_access_key = old\n\n[other]\naws_access_key_id = AKIAKEEP\naws_secret_access_key = keep\n";
+    let credentials = "[p]\naws_access_key_id = AKIAOLD\naws_secret_access_key = oldSECRET\n\
+                       aws_session_token = TOKEN-one\n  TOKEN-two\n\n\
+                       [other]\naws_access_key_id = AKIAKEEP\naws_secret_access_key = keepSECRET\n";
     let h = home(&base_config(), Some(credentials));
+    // The diff never shows a secret, before or after.
+    let out = run_doctor(h.dir.path(), &[], &["--fix", "--yes", "--dry-run"]);
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        printed.contains("+# aws_secret_access_key = ****"),
+        "{printed}"
+    );
+    for secret in ["SECRET", "TOKEN-"] {
+        assert!(!printed.contains(secret), "{printed}");
+    }
     let out = run_doctor(h.dir.path(), &[], &["--fix"]);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(
@@ -789,6 +805,10 @@ fn fix_comments_out_a_shadowing_credentials_section_only_with_yes() {
     let out = run_doctor(h.dir.path(), &[], &["--fix", "--yes"]);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(stdout.contains("+# [p]"), "{stdout}");
+    assert!(
+        !stdout.contains("SECRET") && !stdout.contains("TOKEN-"),
+        "{stdout}"
+    );
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     let backups = printed_backup(&stdout);
     assert_eq!(std::fs::read_to_string(&backups[0]).unwrap(), credentials);

@@ -348,17 +348,87 @@ pub fn edit(
 }
 
 /// A unified diff of `old` → `new` with three lines of context, labelled
-/// with `path`; empty when they are equal.
+/// with `path`; empty when they are equal. The value of a secret key
+/// ([`SECRET_KEYS`], commented out or not) and the lines that continue it
+/// show as `****`: the diff is printed.
 pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     if old == new {
         return String::new();
     }
     let label = path.display().to_string();
-    similar::TextDiff::from_lines(old, new)
+    let diff = similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
         .header(&label, &label)
-        .to_string()
+        .to_string();
+    redact_secrets(&diff)
+}
+
+/// The keys whose values are secrets: a diff never shows them.
+pub const SECRET_KEYS: [&str; 3] = [
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+];
+
+/// `diff` (a unified diff) with every secret value replaced by `****`: the
+/// value of a [`SECRET_KEYS`] line (also behind `#` or `;`) and each
+/// indented line that continues it, tracked apart for the old and the new
+/// side.
+fn redact_secrets(diff: &str) -> String {
+    // Whether the last line of each side (old, new) was a secret or its
+    // continuation.
+    let mut in_secret = [false, false];
+    let mut out = String::with_capacity(diff.len());
+    for line in diff.split_inclusive('\n') {
+        let (prefix, body) = match line.chars().next() {
+            Some(c @ (' ' | '-' | '+')) if !line.starts_with("---") && !line.starts_with("+++") => {
+                (c, &line[1..])
+            }
+            _ => {
+                out.push_str(line);
+                continue;
+            }
+        };
+        let sides: &[usize] = match prefix {
+            '-' => &[0],
+            '+' => &[1],
+            _ => &[0, 1],
+        };
+        let content = body.trim_end_matches(['\n', '\r']);
+        let ending = &body[content.len()..];
+        // A line `doctor --fix` commented out is `# ` and the line.
+        let inner = match content.strip_prefix(['#', ';']) {
+            Some(rest) => rest.strip_prefix(' ').unwrap_or(rest),
+            None => content,
+        };
+        let continued = inner.starts_with([' ', '\t']) && !inner.trim().is_empty();
+        let uncommented = content
+            .trim_start()
+            .trim_start_matches(['#', ';'])
+            .trim_start();
+        let secret_key = uncommented
+            .find(['=', ':'])
+            .filter(|&at| SECRET_KEYS.contains(&uncommented[..at].trim().to_lowercase().as_str()));
+        let shown = if let Some(at) = secret_key {
+            let keep = content.len() - uncommented.len() + at + 1;
+            for &side in sides {
+                in_secret[side] = true;
+            }
+            format!("{} ****", &content[..keep])
+        } else if continued && sides.iter().any(|&side| in_secret[side]) {
+            "    ****".to_string()
+        } else {
+            for &side in sides {
+                in_secret[side] = false;
+            }
+            content.to_string()
+        };
+        out.push(prefix);
+        out.push_str(&shown);
+        out.push_str(ending);
+    }
+    out
 }
 
 fn summary(plan: &Plan) -> String {
@@ -659,6 +729,27 @@ mod tests {
             .unwrap()
             .to_string()
             .contains("role Read\\nOnly: cannot write sso_role_name"));
+    }
+
+    #[test]
+    fn diffs_never_show_secret_values() {
+        let old = "[ci]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = SeCrEt1\n\
+                   aws_session_token = TOKEN-A\n  TOKEN-B\nregion = us-west-2\n";
+        let new = "[ci]\n# aws_access_key_id = AKIAEXAMPLE\n# AWS_Secret_Access_Key: SeCrEt1\n\
+                   # aws_session_token = TOKEN-A\n#  TOKEN-B\nregion = us-west-2\n";
+        let d = unified_diff(Path::new("/c"), old, new);
+        for secret in ["SeCrEt1", "TOKEN-A", "TOKEN-B"] {
+            assert!(!d.contains(secret), "{d}");
+        }
+        assert!(d.contains("-aws_secret_access_key = ****\n"), "{d}");
+        assert!(d.contains("+# AWS_Secret_Access_Key: ****\n"), "{d}");
+        assert!(
+            d.contains("-    ****\n") && d.contains("+    ****\n"),
+            "{d}"
+        );
+        // Not secrets: the key id, and what follows the token.
+        assert!(d.contains("+# aws_access_key_id = AKIAEXAMPLE\n"), "{d}");
+        assert!(d.contains(" region = us-west-2\n"), "{d}");
     }
 
     #[test]
