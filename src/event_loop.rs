@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use crossterm::event::Event;
-use futures::{FutureExt as _, Stream, StreamExt};
+use futures::{Stream, StreamExt};
 use ratatui::backend::Backend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
@@ -153,7 +153,13 @@ where
             }
             folded += 1;
             msg = if folded < MAX_BATCH {
-                tasks.next().now_or_never().transpose()?
+                // Polled with this task's waker, not a no-op one: crossterm's
+                // EventStream keeps the first waker of a wait, so a no-op
+                // one would leave the next key waiting for the clock tick.
+                match futures::poll!(std::pin::pin!(tasks.next())) {
+                    std::task::Poll::Ready(result) => Some(result?),
+                    std::task::Poll::Pending => None,
+                }
             } else {
                 None
             };

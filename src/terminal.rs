@@ -19,6 +19,7 @@
 //! [signal-hook]: https://docs.rs/signal-hook
 
 use std::fs::{File, OpenOptions};
+use std::io::BufWriter;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once, OnceLock};
@@ -97,7 +98,9 @@ pub fn suspend() -> io::Result<()> {
 
 /// An open, prepared terminal; dropping it restores the terminal.
 pub struct TerminalGuard {
-    terminal: Terminal<CrosstermBackend<File>>,
+    /// Buffered: a frame goes out in a few writes when ratatui flushes it,
+    /// not in one write per escape sequence.
+    terminal: Terminal<CrosstermBackend<BufWriter<File>>>,
     restored: bool,
 }
 
@@ -131,7 +134,7 @@ impl TerminalGuard {
             LIVE.store(false, Ordering::SeqCst);
             return Err(TerminalError::Setup(e));
         }
-        let terminal = match Terminal::new(CrosstermBackend::new(tty)) {
+        let terminal = match Terminal::new(CrosstermBackend::new(BufWriter::new(tty))) {
             Ok(t) => t,
             Err(e) => {
                 restore();
@@ -145,7 +148,7 @@ impl TerminalGuard {
         })
     }
 
-    pub fn terminal(&mut self) -> &mut Terminal<CrosstermBackend<File>> {
+    pub fn terminal(&mut self) -> &mut Terminal<CrosstermBackend<BufWriter<File>>> {
         &mut self.terminal
     }
 

@@ -1059,3 +1059,83 @@ print(json.dumps({"role_arn": c.get("role_arn"), "source_profile": c.get("source
         "{after}"
     );
 }
+
+/// Terminal input that behaves as crossterm's `EventStream` does: while no
+/// event is waiting, it keeps the first waker a wait was polled with (its
+/// reader thread wakes that one) and ignores the later ones, until it fires.
+#[derive(Clone, Default)]
+struct FirstWakerInput {
+    queue: Arc<std::sync::Mutex<std::collections::VecDeque<crossterm::event::Event>>>,
+    waker: Arc<std::sync::Mutex<Option<std::task::Waker>>>,
+}
+
+impl FirstWakerInput {
+    /// Queues `key`, then wakes the kept waker, as the reader thread does.
+    fn press(&self, key: KeyCode) {
+        self.queue
+            .lock()
+            .unwrap()
+            .push_back(crossterm::event::Event::Key(
+                crossterm::event::KeyEvent::new(key, KeyModifiers::NONE),
+            ));
+        if let Some(waker) = self.waker.lock().unwrap().take() {
+            waker.wake();
+        }
+    }
+}
+
+impl futures::Stream for FirstWakerInput {
+    type Item = std::io::Result<crossterm::event::Event>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if let Some(event) = self.queue.lock().unwrap().pop_front() {
+            return std::task::Poll::Ready(Some(Ok(event)));
+        }
+        self.waker
+            .lock()
+            .unwrap()
+            .get_or_insert_with(|| cx.waker().clone());
+        std::task::Poll::Pending
+    }
+}
+
+/// A key pressed after the loop has folded in other messages reaches it at
+/// once, not at the next once-a-second clock tick: the loop never polls the
+/// input with a waker that does not wake it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_after_other_messages_is_handled_before_the_next_clock_tick() {
+    let demo = common::DemoHome::new(30, 20).await;
+    let request = demo.request();
+    let (_, session) = demo.env.session(None).unwrap();
+    let token = token::stored(&demo.env, &session, OffsetDateTime::now_utc()).unwrap();
+    let mut app = picker::new_app(&demo.env, &session, &request).unwrap();
+    let mut services = PickServices::new(&demo.env, &session, Some(&token), 8);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let input = FirstWakerInput::default();
+    let keys = input.clone();
+    let pressed = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let esc_at = pressed.clone();
+    std::thread::spawn(move || {
+        // The listing's messages and a key are folded in first.
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        keys.press(KeyCode::Char('a'));
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        *esc_at.lock().unwrap() = Some(std::time::Instant::now());
+        keys.press(KeyCode::Esc);
+    });
+    let outcome = event_loop::run(&mut terminal, &mut app, input, &mut services)
+        .await
+        .unwrap();
+    let ended = std::time::Instant::now();
+    assert_eq!(outcome, Outcome::Cancelled);
+    assert_eq!(app.query(), "a");
+    let waited = ended - pressed.lock().unwrap().expect("Esc was pressed");
+    // The clock ticks once a second; the key must not wait for it.
+    assert!(
+        waited < std::time::Duration::from_millis(500),
+        "Esc waited {waited:?}"
+    );
+}
