@@ -55,8 +55,28 @@ impl Environment {
     ///
     /// Errors name the file (and line) that failed, or the sessions there are.
     pub fn session(&self, requested: Option<&str>) -> anyhow::Result<(AwsFile, SsoSession)> {
-        let config = AwsFile::load(&self.paths.config, FileKind::Config)?;
+        let config = load_config(&self.paths.config)?;
         let session = choose_session(&config, requested, self.aws_profile.as_deref())?;
         Ok((config, session))
+    }
+}
+
+/// The config file at `path`; when it does not exist, the error says how to
+/// add a first sso-session ([`config_error`]).
+///
+/// Errors: those of [`AwsFile::load`].
+pub fn load_config(path: &std::path::Path) -> anyhow::Result<AwsFile> {
+    AwsFile::load(path, FileKind::Config).map_err(config_error)
+}
+
+/// `e` for the user: a missing config file also says how to add a first
+/// sso-session ([`crate::aws::sso_session::FIRST_SESSION_HINT`]).
+pub fn config_error(e: crate::aws::config::ConfigError) -> anyhow::Error {
+    match e {
+        e @ crate::aws::config::ConfigError::NotFound { .. } => anyhow::anyhow!(
+            "{e}: no sso-session yet\n{}",
+            crate::aws::sso_session::FIRST_SESSION_HINT
+        ),
+        other => other.into(),
     }
 }

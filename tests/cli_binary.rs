@@ -218,3 +218,47 @@ fn demo_serve_refuses_a_home_it_did_not_write() {
     assert_eq!(std::fs::read_to_string(&token).unwrap(), theirs);
     assert_eq!(std::fs::read(&paths.config).unwrap(), config);
 }
+
+/// A first run, with no config file or no sso-session in it, says how to
+/// add one and how to try the tool without AWS, whatever the command.
+#[test]
+fn a_first_run_says_how_to_add_a_session() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .env_clear()
+            .env("HOME", home.path())
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for args in [&[][..], &["list"], &["use", "admin"], &["login"]] {
+        let (code, stderr) = run(args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("file not found: no sso-session yet")
+                && stderr.contains("add one: uo-aws-tui login --sso-session NAME --start-url")
+                && stderr.contains("uo-aws-tui demo"),
+            "{args:?}: {stderr}"
+        );
+    }
+    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        "[profile x]\nregion = us-west-2\n",
+    )
+    .unwrap();
+    let (code, stderr) = run(&["list"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no [sso-session NAME] section")
+            && stderr.contains("add one: uo-aws-tui login"),
+        "{stderr}"
+    );
+}

@@ -19,10 +19,16 @@ pub struct SsoSession {
     pub line: usize,
 }
 
+/// How to add the first sso-session, for a config file that is missing or
+/// has none: two lines, each indented by two spaces.
+pub const FIRST_SESSION_HINT: &str = "  add one: uo-aws-tui login --sso-session NAME --start-url \
+     https://YOUR-PORTAL.awsapps.com/start --sso-region REGION\n  \
+     or try uo-aws-tui without AWS: uo-aws-tui demo";
+
 /// Why no session could be chosen. Every variant names the config file.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    #[error("{}: no [sso-session NAME] section; create one with `aws configure sso-session`", config.display())]
+    #[error("{}: no [sso-session NAME] section\n{FIRST_SESSION_HINT}", config.display())]
     NoSessions { config: PathBuf },
     #[error("{}: no [sso-session {name}]; sessions here: {}", config.display(), list(available))]
     NotFound {

@@ -58,7 +58,7 @@ fn session(env: &Environment, args: &LoginArgs) -> anyhow::Result<SsoSession> {
     let config = match AwsFile::load(&env.paths.config, FileKind::Config) {
         Ok(c) => Some(c),
         Err(ConfigError::NotFound { .. }) if args.start_url.is_some() => None,
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(crate::env::config_error(e)),
     };
     let exists = |name: &str| {
         config
