@@ -216,13 +216,14 @@ async fn serve(args: &DemoArgs) -> anyhow::Result<Exit> {
         write_demo_files(&paths, &token)?;
         out.push_str(&describe_home(home, &paths));
     }
-    out.push_str("Ctrl-C stops it.\n");
+    out.push_str("Ctrl-C stops it (exit 0).\n");
     crate::output::stdout(&out).ok();
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;
     sim.shutdown().await;
-    Ok(Exit::Cancelled)
+    // Ctrl-C is how it is meant to stop.
+    Ok(Exit::Done(String::new()))
 }
 
 fn describe_home(home: &Path, paths: &AwsPaths) -> String {

@@ -200,3 +200,78 @@ async fn assume_role_with_aws_sdk_sts_on_the_portals_role_credentials() {
     assert!(error.contains("ValidationError"), "{error}");
     assert!(error.contains("1 hour session limit"), "{error}");
 }
+
+const WHO_AM_I: &str = r#"
+import json, sys
+import botocore.session
+s = botocore.session.Session(profile=sys.argv[1])
+try:
+    who = s.create_client("sts", region_name="us-west-2").get_caller_identity()
+    print(json.dumps({"ok": True, "account": who["Account"], "arn": who["Arn"]}))
+except Exception as e:
+    print(json.dumps({"ok": False, "error": f"{type(e).__name__}: {e}"}))
+"#;
+
+/// `aws sts get-caller-identity`, the check users run after a login, works
+/// against the simulator: botocore's STS client signs with the SSO
+/// profile's role credentials, then with the chained profile's assumed
+/// ones, and each time hears the account and role it is; keys the
+/// simulator never issued are refused as AWS refuses them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_caller_identity_names_the_account_and_role_of_the_credentials() {
+    let demo = home().await;
+    let who = |profile: &'static str| {
+        let mut cmd = tokio::process::Command::new(common::python());
+        cmd.env_clear()
+            .envs(common::aws_child_env(
+                demo.home.path(),
+                &demo.sim.endpoint(),
+            ))
+            .env("AWS_ENDPOINT_URL_STS", demo.sim.endpoint())
+            .args(["-c", WHO_AM_I, profile]);
+        async move {
+            let out = cmd.output().await.unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+        }
+    };
+    let root = who("root").await;
+    assert_eq!(root["ok"], true, "{root}");
+    assert_eq!(root["account"], "127027105832");
+    assert!(
+        root["arn"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:sts::127027105832:assumed-role/AWSAdministratorAccess/"),
+        "{root}"
+    );
+    let deploy = who("deploy").await;
+    assert_eq!(deploy["ok"], true, "{deploy}");
+    assert_eq!(deploy["account"], "190098774915");
+    assert!(
+        deploy["arn"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:sts::190098774915:assumed-role/Deploy/"),
+        "{deploy}"
+    );
+    std::fs::write(
+        &demo.paths().credentials,
+        "[keys]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n\
+         aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    )
+    .unwrap();
+    let stranger = who("keys").await;
+    assert_eq!(stranger["ok"], false, "{stranger}");
+    assert!(
+        stranger["error"]
+            .as_str()
+            .unwrap()
+            .contains("InvalidClientTokenId"),
+        "{stranger}"
+    );
+}

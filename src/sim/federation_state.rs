@@ -61,6 +61,14 @@ impl FederationState {
         );
     }
 
+    /// The account id and role of credentials issued here (by
+    /// GetRoleCredentials or AssumeRole), by their access key id.
+    pub(crate) fn role_of(&self, access_key_id: &str) -> Option<(String, String)> {
+        lock(&self.issued)
+            .get(access_key_id)
+            .map(|i| (i.account_id.clone(), i.role.clone()))
+    }
+
     /// Every call so far, in arrival order.
     pub(crate) fn calls(&self) -> Vec<FederationCall> {
         lock(&self.calls).clone()

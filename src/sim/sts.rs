@@ -1,6 +1,9 @@
 //! STS `AssumeRole` (awsQuery protocol, version `2011-06-15`), for role
-//! chains on top of the portal's role credentials: clients reach it with
-//! `AWS_ENDPOINT_URL_STS` set to the simulator's endpoint.
+//! chains on top of the portal's role credentials, and `GetCallerIdentity`
+//! (who a set of credentials issued here is: `Account`, `Arn`, `UserId`;
+//! 403 `InvalidClientTokenId` for keys it did not issue), the check users
+//! run after a login: clients reach it with `AWS_ENDPOINT_URL_STS` set to
+//! the simulator's endpoint.
 //!
 //! Request: `POST /` with a form body
 //! `Action=AssumeRole&Version=2011-06-15&RoleArn=…&RoleSessionName=…`
@@ -38,7 +41,65 @@ pub use super::state::AssumeRoleCall;
 
 /// The STS route: `POST /`.
 pub(crate) fn routes() -> Router<Arc<SimState>> {
-    Router::new().route("/", post(assume_role))
+    Router::new().route("/", post(sts))
+}
+
+/// `POST /`: the action the form names.
+async fn sts(state: State<Arc<SimState>>, headers: HeaderMap, body: String) -> Response {
+    let is_identity = Params::parse(Some(&body))
+        .ok()
+        .is_some_and(|p| p.get("Action") == Some("GetCallerIdentity"));
+    if is_identity {
+        caller_identity(&state, &headers)
+    } else {
+        assume_role(state, headers, body).await
+    }
+}
+
+/// `Action=GetCallerIdentity`: the account and role of the signing key.
+fn caller_identity(state: &SimState, headers: &HeaderMap) -> Response {
+    let request_id = state.request_id();
+    let key = signing_key(headers);
+    let Some((account, role)) = key.as_deref().and_then(|k| state.federation.role_of(k)) else {
+        let (status, code, message) = match key {
+            None => (
+                StatusCode::FORBIDDEN,
+                "MissingAuthenticationToken",
+                "Request is missing Authentication Token",
+            ),
+            Some(_) => (
+                StatusCode::FORBIDDEN,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            ),
+        };
+        return xml_response(status, error_xml(code, message, &request_id));
+    };
+    let user = "uo-aws-tui-demo";
+    xml_response(
+        StatusCode::OK,
+        format!(
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  \
+             <GetCallerIdentityResult>\n    \
+             <Arn>arn:aws:sts::{account}:assumed-role/{}/{user}</Arn>\n    \
+             <UserId>AROA{}:{user}</UserId>\n    <Account>{account}</Account>\n  \
+             </GetCallerIdentityResult>\n  <ResponseMetadata>\n    \
+             <RequestId>{request_id}</RequestId>\n  </ResponseMetadata>\n\
+             </GetCallerIdentityResponse>\n",
+            xml_escape(&role),
+            state.secret("sts-role-id", 17, KEY_ID_ALPHABET),
+        ),
+    )
+}
+
+/// An STS `ErrorResponse` body.
+fn error_xml(code: &str, message: &str, request_id: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    \
+         <Type>Sender</Type>\n    <Code>{code}</Code>\n    <Message>{}</Message>\n  </Error>\n  \
+         <RequestId>{request_id}</RequestId>\n</ErrorResponse>\n",
+        xml_escape(message)
+    )
 }
 
 /// An STS error: status, `Type` (`Sender`), `Code`, `Message`.
@@ -124,16 +185,7 @@ async fn assume_role(
             call.issued_access_key_id = Some(key);
             xml_response(StatusCode::OK, xml)
         }
-        Err(e) => xml_response(
-            e.status,
-            format!(
-                "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    \
-                 <Type>Sender</Type>\n    <Code>{}</Code>\n    <Message>{}</Message>\n  </Error>\n  \
-                 <RequestId>{request_id}</RequestId>\n</ErrorResponse>\n",
-                e.code,
-                xml_escape(&e.message)
-            ),
-        ),
+        Err(e) => xml_response(e.status, error_xml(e.code, &e.message, &request_id)),
     };
     call.status = response.status().as_u16();
     state.record_assume_role(call);
