@@ -405,7 +405,9 @@ pub struct ChoiceArgs {
     /// atomically, and only when the command succeeds.
     #[arg(long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
-    /// Region to write into the profile and export (default: the session's sso_region).
+    /// Region to write into the profile and export (default: the existing profile's region,
+    /// else the first matching region_rule, else settings.ini's region, else the session's
+    /// sso_region).
     #[arg(long, value_name = "REGION", value_parser = parse_region)]
     pub region: Option<String>,
     /// Do not touch the config file; only print the result.

@@ -189,8 +189,8 @@ const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 #[rustfmt::skip]
 pub const ROLES_KEYS: &[Binding] = &[
     bind(KeyCode::Enter, NONE, Action::Accept, "Enter", "write the profile", "write the profile, print it, exit 0", true),
-    bind(KeyCode::Esc, NONE, Action::Cancel, "Esc", "cancel", "cancel (exit 1; Ctrl-c: 130)", true),
-    bind(KeyCode::Char('c'), CTRL, Action::Interrupt, "Ctrl-c", "quit", "cancel (exit 1; Ctrl-c: 130)", false),
+    bind(KeyCode::Esc, NONE, Action::Cancel, "Esc", "cancel", "cancel (exit 1; Ctrl-c: 130); Ctrl-z suspends (fg resumes)", true),
+    bind(KeyCode::Char('c'), CTRL, Action::Interrupt, "Ctrl-c", "quit", "cancel (exit 1; Ctrl-c: 130); Ctrl-z suspends (fg resumes)", false),
     bind(KeyCode::Up, NONE, Action::Up, "↑", "move up", "move up / down", false),
     bind(KeyCode::Down, NONE, Action::Down, "↓", "move down", "move up / down", false),
     bind(KeyCode::Char('p'), CTRL, Action::Up, "Ctrl-p", "move up", "move up / down", false),
