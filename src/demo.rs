@@ -139,6 +139,12 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
     if args.serve {
         return serve(args).await;
     }
+    if let Err(e @ crate::terminal::TerminalError::Dumb) = crate::terminal::check_capable() {
+        anyhow::bail!(
+            "{e}\n  against the simulator: run uo-aws-tui demo --serve --home DIR, then those \
+             commands with the export lines it prints"
+        );
+    }
     let dirs = AppDirs::from_env().context("cannot find a cache directory (set HOME)")?;
     let home = dirs.cache_dir.join("demo");
     if home.exists() {

@@ -262,3 +262,24 @@ fn a_first_run_says_how_to_add_a_session() {
         "{stderr}"
     );
 }
+
+/// `demo` on a terminal that cannot draw says how to reach the simulator
+/// with the commands that need no picker.
+#[test]
+fn demo_on_a_dumb_terminal_points_at_demo_serve() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .arg("demo")
+        .env_clear()
+        .env("HOME", home.path())
+        .env("TERM", "dumb")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("TERM=dumb") && stderr.contains("uo-aws-tui demo --serve --home DIR"),
+        "{stderr}"
+    );
+}
