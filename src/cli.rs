@@ -94,8 +94,9 @@ Examples:
 Then `uoa talapas admin` picks 234537669642_AWSAdministratorAccess (at once, as one row
 stands out; otherwise the picker opens with the query) and sets AWS_PROFILE,
 AWS_REGION and AWS_DEFAULT_REGION; it unsets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-AWS_SESSION_TOKEN and a different AWS_DEFAULT_PROFILE, saying so on stderr. When the pick is
-cancelled or fails, nothing changes and the function returns the exit code.")]
+AWS_SESSION_TOKEN, AWS_WEB_IDENTITY_TOKEN_FILE and a different AWS_DEFAULT_PROFILE,
+saying so on stderr. When the pick is cancelled or fails, nothing changes and the function
+returns the exit code.")]
     Init(InitArgs),
     /// Choose without the picker: write and print the profile a query names.
     #[command(after_help = "\
@@ -118,8 +119,9 @@ Examples:
 
 The profile is resolved like `use` (an existing profile of the session is used as it is), the
 token refreshed when needed, and COMMAND runs with AWS_PROFILE, AWS_REGION and
-AWS_DEFAULT_REGION set and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and a
-different AWS_DEFAULT_PROFILE removed. Its exit code is returned; 127 when it cannot be found.")]
+AWS_DEFAULT_REGION set and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+AWS_WEB_IDENTITY_TOKEN_FILE and a different AWS_DEFAULT_PROFILE removed. Its exit code is
+returned; 127 when it cannot be found.")]
     Exec(ExecArgs),
     /// List the session's accounts and roles for scripts.
     #[command(after_help = "\

@@ -92,12 +92,15 @@ pub fn activation_vars(choice: &Choice) -> [(&'static str, &str); 3] {
 }
 
 /// Variables an activation removes because they would take precedence over
-/// `AWS_PROFILE`: static credentials. `AWS_DEFAULT_PROFILE` is removed too
-/// when it names another profile.
-pub const OVERRIDING_VARS: [&str; 3] = [
+/// `AWS_PROFILE`: static credentials, and the web identity token file
+/// (botocore and the SDKs assume `AWS_ROLE_ARN` with it before they try the
+/// profile's SSO settings). `AWS_DEFAULT_PROFILE` is removed too when it
+/// names another profile.
+pub const OVERRIDING_VARS: [&str; 4] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
 ];
 
 /// Which variables of an environment (`get` reads one) activating

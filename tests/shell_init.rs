@@ -233,6 +233,7 @@ fn init_unsets_static_credentials_and_a_differing_default_profile_with_a_note() 
                 ("AWS_ACCESS_KEY_ID", "AKIA"),
                 ("AWS_SECRET_ACCESS_KEY", "secret"),
                 ("AWS_SESSION_TOKEN", "tok"),
+                ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"),
                 ("AWS_DEFAULT_PROFILE", "other"),
             ],
             &[],
@@ -249,7 +250,7 @@ fn init_unsets_static_credentials_and_a_differing_default_profile_with_a_note() 
         );
         assert_eq!(
             stderr,
-            "uoa: unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE (they would take precedence over AWS_PROFILE)\n",
+            "uoa: unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_WEB_IDENTITY_TOKEN_FILE AWS_DEFAULT_PROFILE (they would take precedence over AWS_PROFILE)\n",
             "{sh:?}"
         );
         // A default profile equal to the chosen one stays, without a note.
@@ -538,10 +539,11 @@ fn run_in_demo(
     )
 }
 
-const STALE: [(&str, &str); 4] = [
+const STALE: [(&str, &str); 5] = [
     ("AWS_ACCESS_KEY_ID", "AKIASTALE"),
     ("AWS_SECRET_ACCESS_KEY", "stale-secret"),
     ("AWS_SESSION_TOKEN", "stale-token"),
+    ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"),
     ("AWS_DEFAULT_PROFILE", "someone-else"),
 ];
 
@@ -568,7 +570,7 @@ async fn use_output_clears_stale_keys_in_bash_and_fish() {
         );
         assert!(
             stderr.contains(
-                "uo-aws-tui: unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE (they would take precedence over AWS_PROFILE)"
+                "uo-aws-tui: unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_WEB_IDENTITY_TOKEN_FILE AWS_DEFAULT_PROFILE (they would take precedence over AWS_PROFILE)"
             ),
             "{sh:?}: {stderr}"
         );

@@ -33,7 +33,7 @@ function __UOA_CMD__ --description 'Pick an AWS account and role with uo-aws-tui
     set -l profile $lines[1]
     set -l region $lines[2]
     set -l cleared
-    for name in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+    for name in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_WEB_IDENTITY_TOKEN_FILE
         if set -q $name
             set -a cleared $name
             set -e $name

@@ -57,6 +57,10 @@ __UOA_CMD__() {
         cleared="$cleared AWS_SESSION_TOKEN"
         unset AWS_SESSION_TOKEN
     fi
+    if [ -n "${AWS_WEB_IDENTITY_TOKEN_FILE+set}" ]; then
+        cleared="$cleared AWS_WEB_IDENTITY_TOKEN_FILE"
+        unset AWS_WEB_IDENTITY_TOKEN_FILE
+    fi
     if [ -n "${AWS_DEFAULT_PROFILE+set}" ] && [ "$AWS_DEFAULT_PROFILE" != "$profile" ]; then
         cleared="$cleared AWS_DEFAULT_PROFILE"
         unset AWS_DEFAULT_PROFILE
