@@ -113,10 +113,7 @@ pub fn chained_role(env: &Environment, profile: &str) -> anyhow::Result<Option<C
             crate::output::escape(root)
         ),
     };
-    let Some(config) = config.as_ref() else {
-        anyhow::bail!("profile {shown} starts from profile {root}, which is not in the config");
-    };
-    let root_role = ProfileRole::of_profile(config, root)
+    let root_role = ProfileRole::of_profile(&profiles, root)
         .map_err(|why| anyhow::anyhow!("profile {shown} starts from profile {root}: {why}"))?;
     let mut links = Vec::new();
     for name in chain.links.iter().rev() {

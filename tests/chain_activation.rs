@@ -414,3 +414,29 @@ async fn a_role_arn_from_default_is_refused_for_a_row() {
         config
     );
 }
+
+/// The root's keys are read as botocore reads them: a role the credentials
+/// file's `[root]` names over the config's is the one checked, so a chain
+/// botocore would fail on is refused, not handed over on the config's role.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roots_role_from_the_credentials_file_is_the_one_checked() {
+    let demo = chained_home().await;
+    std::fs::write(
+        &demo.paths().credentials,
+        "[root]\nsso_role_name = NoSuchRole\n",
+    )
+    .unwrap();
+    for args in [&["use", "deploy"][..], &["credentials", "deploy"]] {
+        let out = demo.run(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            stderr.contains("role NoSuchRole") || stderr.contains("No access"),
+            "{args:?}: {stderr}"
+        );
+    }
+    std::fs::remove_file(&demo.paths().credentials).unwrap();
+    let out = demo.run(&["use", "deploy"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

@@ -18,7 +18,6 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::cli_cache::role_credentials_path;
-use super::config::AwsFile;
 use super::portal::{Portal, PortalErrorKind};
 use super::sso_session::SsoSession;
 use super::token_cache::{format_timestamp, parse_timestamp, to_python_json, write_private_file};
@@ -153,14 +152,21 @@ pub struct ProfileRole {
 }
 
 impl ProfileRole {
-    /// The role of profile `name` in `config`, or why it has none (a missing
-    /// profile, or one without the three sso-session keys).
-    pub fn of_profile(config: &AwsFile, name: &str) -> Result<ProfileRole, String> {
+    /// The role of profile `name` as botocore reads it (the credentials
+    /// file's keys over the config's, [`crate::chain::Profiles`]), or why it
+    /// has none (a missing profile, or one without the three sso-session
+    /// keys).
+    pub fn of_profile(
+        profiles: &crate::chain::Profiles<'_>,
+        name: &str,
+    ) -> Result<ProfileRole, String> {
         let shown = crate::output::escape(name);
-        let section = config
-            .profile(name)
-            .ok_or_else(|| format!("no profile {shown} in {}", config.path.display()))?;
-        let key = |k: &str| section.get(k).filter(|v| !v.is_empty()).map(str::to_string);
+        if !profiles.exists(name) {
+            return Err(format!(
+                "no profile {shown} in the config or credentials file"
+            ));
+        }
+        let key = |k: &str| profiles.get(name, k).map(str::to_string);
         match (
             key("sso_session"),
             key("sso_account_id"),

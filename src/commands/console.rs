@@ -29,7 +29,9 @@ pub async fn run(args: &ConsoleArgs) -> anyhow::Result<Exit> {
         return Ok(exit);
     }
     let config = AwsFile::load(&env.paths.config, FileKind::Config)?;
-    let role = match ProfileRole::of_profile(&config, &wanted) {
+    let credentials = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)?;
+    let profiles = crate::chain::Profiles::new(Some(&config), credentials.as_ref());
+    let role = match ProfileRole::of_profile(&profiles, &wanted) {
         Ok(role) => role,
         Err(_) if config.profile(&wanted).is_none() => {
             let requested = args.sso_session.as_deref();

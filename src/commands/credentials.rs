@@ -41,7 +41,9 @@ pub async fn run(args: &CredentialsArgs) -> anyhow::Result<Exit> {
         };
         return Ok(Exit::Done(render(args.format, &subject, &credentials)?));
     }
-    let role = ProfileRole::of_profile(&config, &args.profile).map_err(anyhow::Error::msg)?;
+    let credentials_file = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)?;
+    let profiles = crate::chain::Profiles::new(Some(&config), credentials_file.as_ref());
+    let role = ProfileRole::of_profile(&profiles, &args.profile).map_err(anyhow::Error::msg)?;
     let (_, session) = env.session(Some(&role.sso_session))?;
     let credentials = credentials_signing_in(&env, &session, &role).await?;
     Ok(Exit::Done(render(args.format, &role, &credentials)?))
