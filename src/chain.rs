@@ -489,7 +489,8 @@ pub fn activation(
     };
     let credentials = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)?;
     let profiles = Profiles::new(Some(&config), credentials.as_ref());
-    if config.profile(profile).is_none() {
+    // botocore reads a chained profile from either file.
+    if !profiles.exists(profile) {
         return Ok(None);
     }
     let Some(chain) = profiles.resolve_or_hint(profile)? else {

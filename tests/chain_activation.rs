@@ -439,4 +439,13 @@ async fn a_roots_role_from_the_credentials_file_is_the_one_checked() {
     std::fs::remove_file(&demo.paths().credentials).unwrap();
     let out = demo.run(&["use", "deploy"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A chained profile only the credentials file has is one too.
+    std::fs::write(
+        &demo.paths().credentials,
+        "[keyless]\nrole_arn = arn:aws:iam::190098774915:role/Deploy\nsource_profile = root\n",
+    )
+    .unwrap();
+    let out = demo.run(&["use", "--emit", "profile", "keyless"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "keyless\n");
 }
