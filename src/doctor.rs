@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use crate::aws::config::{AwsFile, Section, SectionName};
+use crate::aws::config::{is_secret_key, shown_line, shown_value, AwsFile, Section, SectionName};
 use crate::aws::paths::AwsPaths;
 use crate::sessions::{self, Discovery, TokenState};
 
@@ -667,7 +667,9 @@ fn check_continued_keys(config: Option<&AwsFile>, file: &AwsFile, out: &mut Vec<
                 continue;
             }
             for (offset, line) in lines.enumerate() {
-                if !looks_like_key_line(line.trim()) {
+                // Under a secret, any indented line is more of the secret:
+                // no key to un-indent, and nothing of it is shown.
+                if !looks_like_key_line(line.trim()) || is_secret_key(&entry.key) {
                     if !line.trim().is_empty() {
                         out.push(finding(
                             Code::ContinuedValue,
@@ -677,9 +679,9 @@ fn check_continued_keys(config: Option<&AwsFile>, file: &AwsFile, out: &mut Vec<
                             format!(
                                 "{} is indented, so the AWS CLI, botocore and the SDKs read {} as \
                                  {} (a value of several lines)",
-                                crate::output::escape(line.trim()),
+                                crate::output::escape(shown_value(&entry.key, line.trim())),
                                 crate::output::escape(&entry.key),
-                                crate::output::escape(&entry.value)
+                                crate::output::escape(shown_value(&entry.key, &entry.value))
                             ),
                             format!(
                                 "remove that line, or make it a comment (`# …`) at the start of the \
@@ -698,7 +700,7 @@ fn check_continued_keys(config: Option<&AwsFile>, file: &AwsFile, out: &mut Vec<
                     Some(entry.line + offset + 1),
                     format!(
                         "{:?} is indented, so the AWS CLI, botocore and the SDKs read it as more of {}'s value, not as its own key",
-                        line.trim(),
+                        shown_line(line.trim()),
                         entry.key
                     ),
                     "remove the indentation (`uo-aws-tui doctor --fix` does)".to_string(),
@@ -735,7 +737,9 @@ fn check_inline_comments(config: Option<&AwsFile>, file: &AwsFile, out: &mut Vec
                 Some(entry.line),
                 format!(
                     "{} = {:?}: the AWS CLI and botocore read the whole text, the Rust SDK reads {:?}",
-                    entry.key, entry.value, cut
+                    entry.key,
+                    shown_value(&entry.key, &entry.value),
+                    shown_value(&entry.key, cut)
                 ),
                 "move the comment to a line of its own".to_string(),
                 concerned(config, section),
@@ -1037,9 +1041,9 @@ fn check_sso_reads(config: &AwsFile, credentials: Option<&AwsFile>, out: &mut Ve
                      (line {}): botocore and the AWS CLI reject the profile (the value is \
                      inconsistent between profile and sso-session)",
                     entry.key,
-                    mine.value,
+                    shown_value(&entry.key, &mine.value),
                     entry.key,
-                    entry.value,
+                    shown_value(&entry.key, &entry.value),
                     inherited_note(session, entry),
                     entry.line
                 ),

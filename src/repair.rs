@@ -59,6 +59,8 @@ pub fn safe_fixes(text: &str) -> (String, Vec<Applied>) {
     let mut in_section = false;
     // Whether the last key line had a value (so an indented line continues it).
     let mut parent_has_value = false;
+    // Whether the key an indented line would continue is a secret.
+    let mut parent_secret = false;
     let mut seen: Vec<(String, String)> = Vec::new();
     for (index, raw) in body.split_inclusive('\n').enumerate() {
         let number = index + 1;
@@ -77,14 +79,18 @@ pub fn safe_fixes(text: &str) -> (String, Vec<Applied>) {
             continue;
         }
         if indented {
-            if !(in_section && parent_has_value && looks_like_key_line(trimmed)) {
-                // A real continuation, or a nested block's `k = v`.
+            if !(in_section && parent_has_value && looks_like_key_line(trimmed)) || parent_secret {
+                // A real continuation, or a nested block's `k = v`; under a
+                // secret, part of its value (doctor: continued-value).
                 out.push_str(raw);
                 continue;
             }
             applied.push(Applied {
                 line: number,
-                what: format!("un-indented {trimmed:?}, which continued the previous value"),
+                what: format!(
+                    "un-indented {:?}, which continued the previous value",
+                    crate::aws::config::shown_line(trimmed)
+                ),
             });
             content = content.trim_start();
         }
@@ -98,11 +104,15 @@ pub fn safe_fixes(text: &str) -> (String, Vec<Applied>) {
         if seen.iter().any(|(k, v)| *k == key && v == value) {
             applied.push(Applied {
                 line: number,
-                what: format!("dropped {key} = {value}, an exact repeat in its section"),
+                what: format!(
+                    "dropped {key} = {}, an exact repeat in its section",
+                    crate::aws::config::shown_value(&key, value)
+                ),
             });
             continue;
         }
         parent_has_value = !value.is_empty();
+        parent_secret = crate::aws::config::is_secret_key(&key);
         seen.push((key.clone(), value.to_string()));
         match inline_comment_at(value).filter(|_| key.starts_with("sso_")) {
             Some(at) => {

@@ -916,3 +916,56 @@ fn sso_profiles_botocore_reads_otherwise_are_errors_and_botocore_agrees() {
         assert_eq!(botocore_reads_p(h.dir.path()), "sso 111111111111 Admin");
     }
 }
+
+/// No finding, fix line or diff shows a secret's value, however the file
+/// spells or wraps it: an indented secret key, a secret with an inline
+/// comment, a wrapped secret (also one whose next line looks like a key),
+/// an exact repeat `--fix` drops.
+#[test]
+fn findings_and_fixes_never_show_a_secret() {
+    let credentials = "[other]\naws_access_key_id = AKIAX\n  aws_secret_access_key = SECIND\n\
+                       aws_session_token = TOKA # c\n\n\
+                       [more]\naws_secret_access_key = SECPART1\n  SECPART2\n\
+                       AWS_Session_Token = TOKDUP\nAWS_Session_Token = TOKDUP\n\n\
+                       [wrapped]\naws_session_token = TOKW1\n  TOKW2=\n";
+    let config = format!(
+        "{}[profile q]\nregion = us-west-2\n    aws_session_token = TOKINCFG\n",
+        base_config()
+    );
+    let h = home(&config, Some(credentials));
+    let secrets = [
+        "SECIND", "TOKA", "SECPART1", "SECPART2", "TOKDUP", "TOKW1", "TOKW2", "TOKINCFG",
+    ];
+    for args in [&[][..], &["--json"], &["--fix", "--dry-run", "--yes"]] {
+        let out = run_doctor(h.dir.path(), &[], args);
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            printed.contains("continued") || printed.contains("fix"),
+            "{args:?}: {printed}"
+        );
+        for secret in secrets {
+            assert!(
+                !printed.contains(secret),
+                "{args:?} shows {secret}: {printed}"
+            );
+        }
+    }
+    // A wrapped secret is left for the user: --fix never splits it into a key.
+    let out = run_doctor(h.dir.path(), &[], &["--fix", "--yes"]);
+    let text = std::fs::read_to_string(&h.paths.credentials).unwrap();
+    assert!(
+        text.contains("aws_session_token = TOKW1\n  TOKW2=\n"),
+        "{text}"
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    for secret in secrets {
+        assert!(
+            !printed.contains(secret),
+            "--fix --yes shows {secret}: {printed}"
+        );
+    }
+}

@@ -339,6 +339,37 @@ impl Section {
     }
 }
 
+/// The keys whose values are secrets: nothing we print shows them.
+pub const SECRET_KEYS: [&str; 3] = [
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+];
+
+/// Whether `key` (any case, surrounding spaces ignored) is one of
+/// [`SECRET_KEYS`].
+pub fn is_secret_key(key: &str) -> bool {
+    SECRET_KEYS.contains(&key.trim().to_lowercase().as_str())
+}
+
+/// `value` of `key` as it may be printed: `****` for a secret key.
+pub fn shown_value<'a>(key: &str, value: &'a str) -> &'a str {
+    if is_secret_key(key) {
+        "****"
+    } else {
+        value
+    }
+}
+
+/// A `key = value` (or `key: value`) line as it may be printed: the value
+/// of a secret key ([`is_secret_key`]) is `****`; any other line as it is.
+pub fn shown_line(line: &str) -> String {
+    match line.find(['=', ':']) {
+        Some(at) if is_secret_key(&line[..at]) => format!("{} ****", &line[..=at]),
+        _ => line.to_string(),
+    }
+}
+
 /// A parsed AWS config or credentials file.
 #[derive(Debug, Clone)]
 pub struct AwsFile {

@@ -349,7 +349,7 @@ pub fn edit(
 
 /// A unified diff of `old` → `new` with three lines of context, labelled
 /// with `path`; empty when they are equal. The value of a secret key
-/// ([`SECRET_KEYS`], commented out or not) and the lines that continue it
+/// ([`crate::aws::config::SECRET_KEYS`], commented out or not) and the lines that continue it
 /// show as `****`: the diff is printed.
 pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     if old == new {
@@ -364,15 +364,8 @@ pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     redact_secrets(&diff)
 }
 
-/// The keys whose values are secrets: a diff never shows them.
-pub const SECRET_KEYS: [&str; 3] = [
-    "aws_secret_access_key",
-    "aws_session_token",
-    "aws_security_token",
-];
-
 /// `diff` (a unified diff) with every secret value replaced by `****`: the
-/// value of a [`SECRET_KEYS`] line (also behind `#` or `;`) and each
+/// value of a [`crate::aws::config::SECRET_KEYS`] line (also behind `#` or `;`) and each
 /// indented line that continues it, tracked apart for the old and the new
 /// side.
 fn redact_secrets(diff: &str) -> String {
@@ -409,7 +402,7 @@ fn redact_secrets(diff: &str) -> String {
             .trim_start();
         let secret_key = uncommented
             .find(['=', ':'])
-            .filter(|&at| SECRET_KEYS.contains(&uncommented[..at].trim().to_lowercase().as_str()));
+            .filter(|&at| crate::aws::config::is_secret_key(&uncommented[..at]));
         let shown = if let Some(at) = secret_key {
             let keep = content.len() - uncommented.len() + at + 1;
             for &side in sides {
