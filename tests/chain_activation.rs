@@ -449,3 +449,37 @@ async fn a_roots_role_from_the_credentials_file_is_the_one_checked() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "keyless\n");
 }
+
+/// `AWS_SHARED_CREDENTIALS_FILE` is expanded as botocore expands it
+/// (`$VAR` and `~`): a `role_arn` in the file it names is seen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_credentials_file_path_expands_variables_as_botocore_does() {
+    let demo = DemoHome::new(3, 2).await;
+    let out = demo.run(&["list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = &rows.as_array().unwrap()[0];
+    let (account, role) = (
+        row["account_id"].as_str().unwrap(),
+        row["role_name"].as_str().unwrap(),
+    );
+    let elsewhere = demo.home.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(
+        elsewhere.join("creds"),
+        format!("[{account}_{role}]\nrole_arn = arn:aws:iam::111111111111:role/X\n"),
+    )
+    .unwrap();
+    let out = demo.run_with(
+        &["use", account, role],
+        &[
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "$HOME/elsewhere/${CREDS_NAME}",
+            ),
+            ("CREDS_NAME", "creds"),
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("elsewhere/creds:2"), "{stderr}");
+}

@@ -66,7 +66,49 @@ impl AwsPaths {
 
 fn env_path(var: &str, home: &Path) -> Option<PathBuf> {
     let value = std::env::var(var).ok().filter(|v| !v.is_empty())?;
-    Some(expand_home(&value, home))
+    let path = expand_home(&value, home);
+    // botocore: os.path.expandvars(os.path.expanduser(path)).
+    Some(match path.to_str() {
+        Some(text) => PathBuf::from(expand_vars(text, |name| std::env::var(name).ok())),
+        None => path,
+    })
+}
+
+/// `text` with each `$NAME` and `${NAME}` that `get` knows replaced by its
+/// value, as Python's `os.path.expandvars` does (botocore expands
+/// `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` so): `NAME` is
+/// letters, digits and `_` (inside braces anything up to `}`); an unknown
+/// or unterminated one stays as written.
+pub fn expand_vars(text: &str, get: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, len) = if let Some(braced) = after.strip_prefix('{') {
+            match braced.find('}') {
+                Some(end) => (&braced[..end], end + 2),
+                None => ("", 0),
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], end)
+        };
+        match (!name.is_empty()).then(|| get(name)).flatten() {
+            Some(value) => {
+                out.push_str(&value);
+                rest = &after[len..];
+            }
+            None => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Expands a leading `~` or `~/` against `home`; any other path is returned as is.
@@ -83,6 +125,24 @@ pub fn expand_home(path: &str, home: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn variables_expand_as_python_expandvars() {
+        let get = |name: &str| match name {
+            "HOME" => Some("/h".to_string()),
+            "X_1" => Some("x".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            expand_vars("$HOME/.aws/credentials", get),
+            "/h/.aws/credentials"
+        );
+        assert_eq!(expand_vars("${HOME}/c-$X_1.ini", get), "/h/c-x.ini");
+        assert_eq!(expand_vars("$NOPE/a/${NOPE}/$", get), "$NOPE/a/${NOPE}/$");
+        assert_eq!(expand_vars("${HOME/a", get), "${HOME/a");
+        assert_eq!(expand_vars("a$$HOME", get), "a$/h");
+        assert_eq!(expand_vars("/plain", get), "/plain");
+    }
 
     #[test]
     fn layout_under_home() {
