@@ -347,6 +347,51 @@ pub fn edit(
     Ok((out, plan))
 }
 
+/// Leaves out of `selected` (with a warning each) the rows whose profile
+/// name already has a `role_arn` in the config or credentials file
+/// ([`crate::chain::Profiles::role_arn_at`]): botocore would assume that
+/// role, not the row's.
+///
+/// Returns how many rows it left out.
+///
+/// Errors: the files cannot be read; the config's `[DEFAULT]` has a
+/// `role_arn`, which every profile populate writes would inherit (nothing
+/// is written).
+fn skip_assumed_roles(
+    env: &Environment,
+    selected: &mut Vec<&Row>,
+    name: &impl Fn(&Row) -> String,
+) -> anyhow::Result<usize> {
+    let config = AwsFile::load_optional(&env.paths.config, FileKind::Config)?;
+    let credentials = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)?;
+    let profiles = crate::chain::Profiles::new(config.as_ref(), credentials.as_ref());
+    // A name no file has yet: what a new section would inherit.
+    if let Some((path, line)) = profiles.role_arn_at("") {
+        anyhow::bail!(
+            "{}:{line}: [DEFAULT] sets role_arn, so botocore would assume that role for every \
+             profile populate writes; nothing written (remove role_arn from [DEFAULT])",
+            path.display()
+        );
+    }
+    let before = selected.len();
+    selected.retain(|row| {
+        let profile = name(row);
+        match profiles.role_arn_at(&profile) {
+            Some((path, line)) => {
+                crate::output::warn(format!(
+                    "skipped {}: it has role_arn at {}:{line}, so botocore would assume that \
+                     role instead of the row's",
+                    crate::output::escape(&profile),
+                    path.display()
+                ));
+                false
+            }
+            None => true,
+        }
+    });
+    Ok(before - selected.len())
+}
+
 /// A unified diff of `old` → `new` with three lines of context, labelled
 /// with `path`; empty when they are equal. The value of a secret key
 /// ([`crate::aws::config::SECRET_KEYS`], commented out or not) and the lines that continue it
@@ -478,6 +523,7 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
     for s in &skipped {
         crate::output::warn(format!("skipped {s}"));
     }
+    let assumed = skip_assumed_roles(&env, &mut selected, &name)?;
     let clashes = collisions(&selected, &writable, &name);
     if !clashes.is_empty() {
         let lines: Vec<String> = clashes.iter().map(|c| format!("  {c}")).collect();
@@ -544,17 +590,18 @@ pub async fn run(args: &PopulateArgs) -> anyhow::Result<Exit> {
         ));
     }
     let verb = if args.dry_run { "would be" } else { "were" };
-    let skips = if skipped.is_empty() {
+    let skip_count = skipped.len() + assumed;
+    let skips = if skip_count == 0 {
         String::new()
     } else {
-        format!(", {} skipped (see the warnings)", skipped.len())
+        format!(", {skip_count} skipped (see the warnings)")
     };
     crate::output::note(format!(
         "uo-aws-tui: populate: {}{skips} (profiles that {verb} changed in {})",
         summary(&plan),
         path.display()
     ));
-    if skipped.is_empty() {
+    if skip_count == 0 {
         return Ok(Exit::Done(text_out));
     }
     // What was written still goes to stdout; the status says rows are missing.
