@@ -983,6 +983,27 @@ fn check_sso_reads(config: &AwsFile, credentials: Option<&AwsFile>, out: &mut Ve
                 ));
             }
         }
+        // A role_arn (here, in the credentials file or from [DEFAULT])
+        // makes botocore assume that role: the SSO keys are not used.
+        let merged = crate::chain::Profiles::new(Some(config), credentials);
+        if let Some((path, line)) = merged.role_arn_at(name) {
+            out.push(finding(
+                Code::SsoOverridden,
+                Severity::Warning,
+                Some(path),
+                Some(line),
+                format!(
+                    "profile {name} has role_arn as well as its SSO settings: botocore and the \
+                     SDKs assume that role (a role chain) and never use role {} in account {}",
+                    section.get("sso_role_name").unwrap_or("(none)"),
+                    section.get("sso_account_id").unwrap_or("(none)"),
+                ),
+                "keep the SSO settings and the chain in two profiles (uo-aws-tui chain writes \
+                 one on top of an SSO profile), or delete role_arn"
+                    .to_string(),
+                profiles.clone(),
+            ));
+        }
         let web_identity = override_section
             .and_then(|(c, s)| entry_of(s, "web_identity_token_file").map(|e| (c, s, e)))
             .or_else(|| entry_of(section, "web_identity_token_file").map(|e| (config, section, e)));
