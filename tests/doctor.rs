@@ -846,10 +846,21 @@ fn botocore_reads_p(home: &Path) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// What, the config, the credentials file, the code and severity expected,
+/// and what botocore reads ([`botocore_reads_p`]).
+type ReadCase = (
+    &'static str,
+    String,
+    Option<&'static str>,
+    Code,
+    Severity,
+    &'static str,
+);
+
 #[test]
 fn sso_profiles_botocore_reads_otherwise_are_errors_and_botocore_agrees() {
     let base = base_config();
-    let cases: [(&str, String, Option<&str>, Code, Severity, &str); 6] = [
+    let cases: [ReadCase; 6] = [
         (
             "a region from [DEFAULT] the session inherits",
             format!("{base}\n[DEFAULT]\nregion = eu-west-1\n"),
