@@ -197,26 +197,25 @@ impl<'a> Profiles<'a> {
     /// inherit. `None` when there is none. botocore assumes that role before
     /// it tries the profile's SSO settings.
     pub fn role_arn_at(&self, profile: &str) -> Option<(&'a std::path::Path, usize)> {
-        let found = |file: &'a AwsFile, section: &'a Section| {
-            section
-                .entries
-                .iter()
-                .chain(&section.inherited)
-                .find(|e| e.key == "role_arn")
-                .map(|e| (file.path.as_path(), e.line))
-        };
         let in_credentials = self
             .credentials
-            .and_then(|f| f.profile(profile).and_then(|s| found(f, s)));
+            .and_then(|f| f.profile(profile).and_then(|s| role_arn_line(f, s)));
         in_credentials.or_else(|| {
             let config = self.config?;
             match config.profile(profile) {
-                Some(section) => found(config, section),
-                None => config
-                    .section(&crate::aws::config::SectionName::Defaults)
-                    .and_then(|s| found(config, s)),
+                Some(section) => role_arn_line(config, section),
+                None => self.default_role_arn_at(),
             }
         })
+    }
+
+    /// Where the config's `[DEFAULT]` sets `role_arn` (file and 1-based
+    /// line), which every profile section of the config inherits; `None`
+    /// when it does not.
+    pub fn default_role_arn_at(&self) -> Option<(&'a std::path::Path, usize)> {
+        let config = self.config?;
+        let defaults = config.section(&crate::aws::config::SectionName::Defaults)?;
+        role_arn_line(config, defaults)
     }
 
     /// Every chained profile name ([`Profiles::is_chained`]) of the config, then of
@@ -390,6 +389,17 @@ impl<'a> Profiles<'a> {
             return Some(Ok(Chain { links, root }));
         }
     }
+}
+
+/// The file and 1-based line of `section`'s `role_arn` ([`Section::entry`]:
+/// its own, else one from `[DEFAULT]`).
+fn role_arn_line<'a>(
+    file: &'a AwsFile,
+    section: &'a Section,
+) -> Option<(&'a std::path::Path, usize)> {
+    section
+        .entry("role_arn")
+        .map(|e| (file.path.as_path(), e.line))
 }
 
 /// The account id and role name of an IAM role ARN

@@ -920,16 +920,6 @@ const SSO_READ_KEYS: [&str; 6] = [
     "region",
 ];
 
-/// An entry of `section`, its own first, then one it inherits from
-/// `[DEFAULT]`.
-fn entry_of<'a>(section: &'a Section, key: &str) -> Option<&'a crate::aws::config::Entry> {
-    section
-        .entries
-        .iter()
-        .chain(&section.inherited)
-        .find(|e| e.key == key)
-}
-
 /// Where `entry` of `section` comes from, for a message: `` or ` (from
 /// [DEFAULT])`.
 fn inherited_note(section: &Section, entry: &crate::aws::config::Entry) -> &'static str {
@@ -944,6 +934,7 @@ fn inherited_note(section: &Section, entry: &crate::aws::config::Entry) -> &'sta
 /// section says ([`Code::SsoOverridden`]) or rejects for a key their
 /// sso-session has with another value ([`Code::SessionKeyConflict`]).
 fn check_sso_reads(config: &AwsFile, credentials: Option<&AwsFile>, out: &mut Vec<Finding>) {
+    let merged = crate::chain::Profiles::new(Some(config), credentials);
     for (name, section) in config.profiles() {
         let Some(session_name) = section.get("sso_session") else {
             continue;
@@ -952,7 +943,7 @@ fn check_sso_reads(config: &AwsFile, credentials: Option<&AwsFile>, out: &mut Ve
         let override_section = credentials.and_then(|c| c.profile(name).map(|s| (c, s)));
         if let Some((credentials, over)) = override_section {
             for key in SSO_READ_KEYS {
-                let Some(entry) = entry_of(over, key) else {
+                let Some(entry) = over.entry(key) else {
                     continue;
                 };
                 if section.get(key) == Some(entry.value.as_str()) {
@@ -985,7 +976,6 @@ fn check_sso_reads(config: &AwsFile, credentials: Option<&AwsFile>, out: &mut Ve
         }
         // A role_arn (here, in the credentials file or from [DEFAULT])
         // makes botocore assume that role: the SSO keys are not used.
-        let merged = crate::chain::Profiles::new(Some(config), credentials);
         if let Some((path, line)) = merged.role_arn_at(name) {
             out.push(finding(
                 Code::SsoOverridden,
@@ -1005,8 +995,12 @@ fn check_sso_reads(config: &AwsFile, credentials: Option<&AwsFile>, out: &mut Ve
             ));
         }
         let web_identity = override_section
-            .and_then(|(c, s)| entry_of(s, "web_identity_token_file").map(|e| (c, s, e)))
-            .or_else(|| entry_of(section, "web_identity_token_file").map(|e| (config, section, e)));
+            .and_then(|(c, s)| s.entry("web_identity_token_file").map(|e| (c, s, e)))
+            .or_else(|| {
+                section
+                    .entry("web_identity_token_file")
+                    .map(|e| (config, section, e))
+            });
         if let Some((file, at, entry)) = web_identity {
             out.push(finding(
                 Code::SsoOverridden,
@@ -1044,8 +1038,8 @@ fn check_sso_reads(config: &AwsFile, credentials: Option<&AwsFile>, out: &mut Ve
                 continue;
             }
             let mine = override_section
-                .and_then(|(c, s)| entry_of(s, &entry.key).map(|e| (c, e)))
-                .or_else(|| entry_of(section, &entry.key).map(|e| (config, e)));
+                .and_then(|(c, s)| s.entry(&entry.key).map(|e| (c, e)))
+                .or_else(|| section.entry(&entry.key).map(|e| (config, e)));
             let Some((file, mine)) = mine else {
                 continue;
             };

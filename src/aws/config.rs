@@ -330,12 +330,18 @@ impl Section {
     /// lower-cased), else of the first inherited `[DEFAULT]` entry with that
     /// key, or `None`.
     pub fn get(&self, key: &str) -> Option<&str> {
+        self.entry(key).map(|e| e.value.as_str())
+    }
+
+    /// The entry [`Section::get`] reads the value of: the first own entry
+    /// whose key equals `key` (compared lower-cased), else the first
+    /// inherited `[DEFAULT]` one, or `None`.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
         let key = key.to_lowercase();
         self.entries
             .iter()
             .chain(&self.inherited)
             .find(|e| e.key == key)
-            .map(|e| e.value.as_str())
     }
 }
 

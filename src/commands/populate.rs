@@ -365,8 +365,7 @@ fn skip_assumed_roles(
     let config = AwsFile::load_optional(&env.paths.config, FileKind::Config)?;
     let credentials = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)?;
     let profiles = crate::chain::Profiles::new(config.as_ref(), credentials.as_ref());
-    // A name no file has yet: what a new section would inherit.
-    if let Some((path, line)) = profiles.role_arn_at("") {
+    if let Some((path, line)) = profiles.default_role_arn_at() {
         anyhow::bail!(
             "{}:{line}: [DEFAULT] sets role_arn, so botocore would assume that role for every \
              profile populate writes; nothing written (remove role_arn from [DEFAULT])",
