@@ -369,7 +369,7 @@ pub fn run_from_env() -> Option<u8> {
         None => return Some(2),
     };
     let names = match (AwsPaths::from_env(), AppDirs::from_env()) {
-        (Some(paths), Some(dirs)) => Names::load(&paths, &dirs),
+        (Ok(paths), Some(dirs)) => Names::load(&paths, &dirs),
         _ => Names::default(),
     };
     let mut command = <crate::cli::Cli as clap::CommandFactory>::command();

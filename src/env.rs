@@ -33,9 +33,10 @@ pub struct Environment {
 impl Environment {
     /// The environment of this process.
     ///
-    /// Errors: no home directory (`HOME` unset).
+    /// Errors: those of [`AwsPaths::from_env`] (no home directory, an empty
+    /// `AWS_CONFIG_FILE`), and of the network settings in the config.
     pub fn from_process() -> anyhow::Result<Environment> {
-        let paths = AwsPaths::from_env().context("cannot find the home directory (set HOME)")?;
+        let paths = AwsPaths::from_env()?;
         let dirs = AppDirs::from_env().context("cannot find the home directory (set HOME)")?;
         let aws_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
         crate::aws::network::configure(&paths.config, aws_profile.as_deref())?;

@@ -263,6 +263,58 @@ fn a_first_run_says_how_to_add_a_session() {
     );
 }
 
+/// An empty `AWS_CONFIG_FILE` makes botocore read no config file at all, so
+/// every command stops with exit 2 and says why, and writes nothing.
+#[test]
+fn an_empty_aws_config_file_is_refused_as_botocore_reads_no_config_then() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join(".aws/config");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    let text = "[sso-session uoregon]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-west-2\n\n[profile admin]\nsso_session = uoregon\nsso_account_id = 111111111111\nsso_role_name = Admin\nregion = us-west-2\n";
+    std::fs::write(&config, text).unwrap();
+
+    // What botocore reads with the variable set but empty: no profile.
+    let probe = Command::new(common::python())
+        .args([
+            "-c",
+            "import botocore.session; print(botocore.session.Session().available_profiles)",
+        ])
+        .env("HOME", home.path())
+        .env("AWS_CONFIG_FILE", "")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "[]");
+
+    for args in [
+        &[][..],
+        &["list"],
+        &["use", "admin"],
+        &["populate"],
+        &["status"],
+        &["doctor"],
+    ] {
+        let out = Command::new(BIN)
+            .args(args)
+            .env_clear()
+            .env("HOME", home.path())
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_CONFIG_FILE", "")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("AWS_CONFIG_FILE is set but empty")
+                && stderr.contains("unset AWS_CONFIG_FILE"),
+            "{args:?}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+}
+
 /// `demo` on a terminal that cannot draw says how to reach the simulator
 /// with the commands that need no picker.
 #[test]

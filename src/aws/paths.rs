@@ -42,14 +42,22 @@ impl AwsPaths {
     /// The paths the AWS CLI would use in this process: home from `HOME`
     /// (falling back to the platform's home directory), then
     /// `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE` and
-    /// `AWS_LOGIN_CACHE_DIRECTORY` when set (a leading `~/` is expanded).
+    /// `AWS_LOGIN_CACHE_DIRECTORY` when set (a leading `~/` and `$VAR`s are
+    /// expanded, as botocore does).
     ///
-    /// Returns `None` when no home directory can be found.
-    pub fn from_env() -> Option<AwsPaths> {
+    /// Errors: [`PathsError::NoHome`] when no home directory can be found;
+    /// [`PathsError::EmptyConfigFile`] when `AWS_CONFIG_FILE` is set but
+    /// empty (botocore, the AWS CLI and the Rust SDK then read no config
+    /// file at all, so a profile we wrote anywhere would not be found).
+    pub fn from_env() -> Result<AwsPaths, PathsError> {
         let home = std::env::var_os("HOME")
             .filter(|h| !h.is_empty())
             .map(PathBuf::from)
-            .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()))?;
+            .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()))
+            .ok_or(PathsError::NoHome)?;
+        if std::env::var_os("AWS_CONFIG_FILE").is_some_and(|v| v.is_empty()) {
+            return Err(PathsError::EmptyConfigFile);
+        }
         let mut paths = AwsPaths::under_home(&home);
         if let Some(p) = env_path("AWS_CONFIG_FILE", &home) {
             paths.config = p;
@@ -60,8 +68,21 @@ impl AwsPaths {
         if let Some(p) = env_path("AWS_LOGIN_CACHE_DIRECTORY", &home) {
             paths.login_cache = p;
         }
-        Some(paths)
+        Ok(paths)
     }
+}
+
+/// Why [`AwsPaths::from_env`] found no paths.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathsError {
+    /// Neither `HOME` nor the platform names a home directory.
+    #[error("cannot find the home directory (set HOME)")]
+    NoHome,
+    /// `AWS_CONFIG_FILE` is set to the empty string.
+    #[error(
+        "AWS_CONFIG_FILE is set but empty: the AWS CLI, botocore and the SDKs then read no config file, so no profile or sso-session can be used. Fix: unset AWS_CONFIG_FILE (for ~/.aws/config), or set it to your config file"
+    )]
+    EmptyConfigFile,
 }
 
 fn env_path(var: &str, home: &Path) -> Option<PathBuf> {

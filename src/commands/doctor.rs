@@ -62,8 +62,7 @@ pub fn report(
 /// Runs `uo-aws-tui doctor` on this process's files and `AWS_*` variables;
 /// with `--fix`, [`fix`] first (with `--dry-run`, only its diffs, exit 0).
 pub fn run(args: &DoctorArgs) -> anyhow::Result<Exit> {
-    let paths = AwsPaths::from_env()
-        .ok_or_else(|| anyhow::anyhow!("cannot find the home directory (set HOME)"))?;
+    let paths = AwsPaths::from_env()?;
     let mut fixed = String::new();
     if args.fix {
         fixed = fix(&paths, args)?;

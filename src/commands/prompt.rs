@@ -22,8 +22,7 @@ pub fn run(args: &PromptArgs) -> anyhow::Result<Exit> {
     let Some(profile) = profile else {
         return Ok(Exit::Done(String::new()));
     };
-    let paths = AwsPaths::from_env()
-        .ok_or_else(|| anyhow::anyhow!("cannot find the home directory (set HOME)"))?;
+    let paths = AwsPaths::from_env()?;
     let now = OffsetDateTime::now_utc();
     let segment = segment(&paths, &profile, now)?;
     Ok(Exit::Done(render(&segment, args.format, now)))

@@ -238,8 +238,7 @@ pub fn report(paths: &AwsPaths, json: bool, now: OffsetDateTime) -> Result<Repor
 /// Runs `uo-aws-tui status`: prints the report itself (it is printed with
 /// exit 1 too) and returns the exit.
 pub fn run(args: &StatusArgs) -> anyhow::Result<Exit> {
-    let paths = AwsPaths::from_env()
-        .ok_or_else(|| anyhow::anyhow!("cannot find the home directory (set HOME)"))?;
+    let paths = AwsPaths::from_env()?;
     let report = report(&paths, args.json, OffsetDateTime::now_utc())?;
     for warning in &report.warnings {
         crate::output::warn(warning);
