@@ -526,19 +526,7 @@ pub fn activation(
         .with_context(|| format!("profile {shown} starts from profile {root}"))?;
     let arn = profiles.get(profile, "role_arn").unwrap_or_default();
     let (account_id, role_name) = role_parts(arn).unwrap_or(("", ""));
-    let own_region = profiles
-        .get(profile, "region")
-        .or_else(|| profiles.get(root, "region"));
-    let (region, _) = region_for(
-        regions,
-        &Assignment {
-            account_id,
-            account_name: None,
-            role_name: Some(role_name),
-        },
-        own_region,
-        &session.region,
-    );
+    let region = chained_region(&profiles, regions, profile, root, arn, &session);
     let choice = Choice {
         profile: profile.to_string(),
         account_id: account_id.to_string(),
@@ -548,6 +536,83 @@ pub fn activation(
         sso_session: session.name.clone(),
     };
     Ok(Some((choice, session)))
+}
+
+/// The region of the chained profile `profile` (written or about to be)
+/// with role `arn`, whose chain starts at the SSO profile `root` of
+/// `session`: by [`region_for`] from `regions`, `profile`'s own `region`,
+/// else the root's, else the session's. `use` exports it and `chain` writes
+/// it when `--region` is not given.
+fn chained_region(
+    profiles: &Profiles,
+    regions: &RegionDefaults,
+    profile: &str,
+    root: &str,
+    arn: &str,
+    session: &SsoSession,
+) -> String {
+    let (account_id, role_name) = role_parts(arn).unwrap_or(("", ""));
+    let own_region = profiles
+        .get(profile, "region")
+        .or_else(|| profiles.get(root, "region"));
+    region_for(
+        regions,
+        &Assignment {
+            account_id,
+            account_name: None,
+            role_name: Some(role_name),
+        },
+        own_region,
+        &session.region,
+    )
+    .0
+}
+
+/// The region `chain` writes for a chained profile `name` on
+/// `source_profile` with role `arn` when `--region` is not given: the one
+/// `use` then exports ([`chained_region`]), so `aws --profile NAME` finds a
+/// region too. When the source's chain does not resolve to an SSO profile
+/// with an sso-session, the source's own `region`, if any (`None` leaves
+/// the key out; [`write_chained`] refuses a broken chain).
+///
+/// Errors: the AWS files cannot be read.
+pub fn default_region(
+    env: &Environment,
+    name: &str,
+    source_profile: &str,
+    arn: &str,
+    regions: &RegionDefaults,
+) -> anyhow::Result<Option<String>> {
+    let config = AwsFile::load_optional(&env.paths.config, FileKind::Config)?;
+    let credentials = AwsFile::load_optional(&env.paths.credentials, FileKind::Credentials)?;
+    let profiles = Profiles::new(config.as_ref(), credentials.as_ref());
+    let own = || profiles.get(source_profile, "region").map(str::to_string);
+    // The SSO profile the chain starts at: the source's root, or the source.
+    let root = match profiles.resolve(source_profile) {
+        Some(Ok(Chain {
+            root:
+                Root::Sso {
+                    profile,
+                    sso_session: Some(session),
+                    ..
+                },
+            ..
+        })) => Some((profile, session)),
+        Some(_) => None,
+        None => profiles
+            .get(source_profile, "sso_session")
+            .map(|session| (source_profile.to_string(), session.to_string())),
+    };
+    let session = root
+        .as_ref()
+        .zip(config.as_ref())
+        .and_then(|((_, session), config)| load_session(config, session).ok());
+    Ok(match (root, session) {
+        (Some((root, _)), Some(session)) => Some(chained_region(
+            &profiles, regions, name, &root, arn, &session,
+        )),
+        _ => own(),
+    })
 }
 
 /// A chained profile to write: `[profile name]` with `role_arn` and

@@ -347,7 +347,9 @@ pub struct ChainArgs {
     /// `uo-aws-tui-<unix seconds>`).
     #[arg(long, value_name = "NAME")]
     pub role_session_name: Option<String>,
-    /// `region` of the profile.
+    /// `region` of the profile [default: the region `use` exports for it:
+    /// its own, else its root SSO profile's, else settings' rules and
+    /// `region`, else the sso-session's].
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 }

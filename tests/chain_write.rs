@@ -105,6 +105,49 @@ async fn chain_writes_a_marked_profile_after_the_users_bytes() {
     );
 }
 
+/// Without `--region`, `chain` writes the region `use` exports for the new
+/// profile: its root's, else the sso-session's; so `aws --profile NAME`
+/// finds one too (botocore takes no region from a source profile).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chain_without_region_writes_the_region_use_exports() {
+    let demo = home_with_root().await;
+    let mut users = config(&demo);
+    users.push_str(
+        "\n[profile eu]\nsso_session = uoregon\nsso_account_id = 127027105832\n\
+         sso_role_name = AWSAdministratorAccess\nregion = eu-central-1\n\
+         \n[profile bare]\nsso_session = uoregon\nsso_account_id = 127027105832\n\
+         sso_role_name = AWSAdministratorAccess\n",
+    );
+    std::fs::write(&demo.paths().config, users).unwrap();
+    let session_region = demo.session().region;
+    let arn = "arn:aws:iam::190098774915:role/Deploy";
+    for (source, name, region) in [
+        ("eu", "on-eu", "eu-central-1"),
+        ("bare", "on-bare", session_region.as_str()),
+        // A chain on a chain: the root's region.
+        ("on-eu", "on-on-eu", "eu-central-1"),
+    ] {
+        let out = run(&demo, &["chain", source, "--role-arn", arn, "--name", name]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let file = uo_aws_tui::aws::config::AwsFile::parse(
+            &demo.paths().config,
+            uo_aws_tui::aws::config::FileKind::Config,
+            &config(&demo),
+        )
+        .unwrap();
+        let section = file.profile(name).unwrap();
+        assert_eq!(section.get("region"), Some(region), "{name}");
+
+        let out = demo.run(&["use", name]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains(&format!("export AWS_REGION='{region}'")),
+            "{name}: {}",
+            text(&out.stdout)
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chain_refuses_what_it_must_not_write() {
     let demo = home_with_root().await;
@@ -122,7 +165,7 @@ async fn chain_refuses_what_it_must_not_write() {
             vec!["chain", "root", "--role-arn", arn, "--name", "root"],
             "[profile root] exists and is no chained profile written by uo-aws-tui; nothing \
              written\n  to write the chain under another name, run: uo-aws-tui chain \
-             --role-arn 'arn:aws:iam::190098774915:role/Deploy' --name NEW-NAME -- 'root'\n",
+             --role-arn 'arn:aws:iam::190098774915:role/Deploy' --region 'us-west-2' --name NEW-NAME -- 'root'\n",
         ),
         (
             vec!["chain", "nowhere", "--role-arn", arn, "--name", "b"],

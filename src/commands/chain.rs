@@ -7,7 +7,7 @@
 use anyhow::Context as _;
 
 use crate::aws::role_credentials::role_credentials;
-use crate::chain::{activation, write_chained, ChainedProfile};
+use crate::chain::{activation, default_region, write_chained, ChainedProfile};
 use crate::chain_credentials::{assume_chain, chained_role};
 use crate::cli::{ChainArgs, ConsoleArgs};
 use crate::commands::sign_in::{ensure_login, sign_in_for};
@@ -67,7 +67,9 @@ pub async fn ready_chained(
 }
 
 /// Runs `uo-aws-tui chain`: writes the chained profile of `args`
-/// ([`write_chained`]), says where on stderr and prints its name on stdout.
+/// ([`write_chained`]; without `--region`, the region `use` would export
+/// for it, [`default_region`]), says where on stderr and prints its name on
+/// stdout.
 ///
 /// Errors: the AWS files would be rejected by the AWS CLI; the role ARN is
 /// no IAM role ARN; those of [`write_chained`].
@@ -83,13 +85,20 @@ pub fn run(args: &ChainArgs) -> anyhow::Result<Exit> {
             )
         })?,
     };
+    let region = match &args.region {
+        Some(region) => Some(region.clone()),
+        None => {
+            let regions = crate::settings::Settings::load(&env.dirs)?.region_defaults(None);
+            default_region(&env, &name, &args.source_profile, &args.role_arn, &regions)?
+        }
+    };
     let profile = ChainedProfile {
         name,
         source_profile: args.source_profile.clone(),
         role_arn: args.role_arn.clone(),
         external_id: args.external_id.clone(),
         role_session_name: args.role_session_name.clone(),
-        region: args.region.clone(),
+        region,
     };
     let outcome = write_chained(&env, &profile)?;
     let shown = crate::output::escape(&profile.name);
