@@ -570,8 +570,9 @@ fn chained_region(
 
 /// The region `chain` writes for a chained profile `name` on
 /// `source_profile` with role `arn` when `--region` is not given: the one
-/// `use` then exports ([`chained_region`]), so `aws --profile NAME` finds a
-/// region too. When the source's chain does not resolve to an SSO profile
+/// `use` then exports (by [`region_for`] from `regions`, the profile's own
+/// `region`, else its root SSO profile's, else the session's), so
+/// `aws --profile NAME` finds a region too. When the source's chain does not resolve to an SSO profile
 /// with an sso-session, the source's own `region`, if any (`None` leaves
 /// the key out; [`write_chained`] refuses a broken chain).
 ///
