@@ -35,9 +35,7 @@
 //!    (an editor or `aws configure set` adding a profile) is instead
 //!    appended to the new file in place, as its writer did
 //!    ([`Staged::append_to_target`]), so a program that keeps appending
-//!    cannot keep every round from ending; only while that file still holds
-//!    our bytes, followed by nothing or by other whole sections of new
-//!    names, else the change is taken in by another swap. Where the filesystem cannot swap
+//!    cannot keep every round from ending. Where the filesystem cannot swap
 //!    (e.g. NFS), the target is re-read and compared just before a plain
 //!    rename instead;
 //! 6. releases the lock, on every path including errors.
@@ -377,12 +375,7 @@ impl ConfigWriter {
         // before that swap may still write into one, so they are kept, and
         // looked at again, until the last round.
         let mut retired: Vec<(Staged, String)> = Vec::new();
-        // In-place appends so far; they count against MAX_ROUNDS too.
-        let mut spent = 0;
         'rounds: for round in 0..MAX_ROUNDS {
-            if round + spent >= MAX_ROUNDS {
-                break;
-            }
             let staged = Staged::new(target, pending.as_bytes(), PRIVATE).map_err(failed)?;
             let Some(before) = &expected else {
                 if staged.create_new().map_err(failed)? {
@@ -454,40 +447,24 @@ impl ConfigWriter {
                 // swap are appended to ours in place, as their writer did.
                 // Another swap would do, but a program that appends more
                 // often than a copy of the file can be staged would then
-                // never let a round end unchanged. Ours must still hold
-                // `pending`, followed by nothing or by whole sections others
-                // appended since, none named as ours or as the ones to add.
-                let Some(added) = (round + spent < MAX_ROUNDS)
-                    .then(|| appended_sections(target, &seen, &pending, &out, &mut names))
-                    .flatten()
-                else {
-                    break;
-                };
-                let accept = |now: &[u8]| still_ours(target, &pending, now, &mut names);
-                match staged.append_to_target(accept, added.as_bytes()) {
-                    Ok(Some(now)) => {
-                        spent += 1;
-                        pending = String::from_utf8(now).expect("accepted as UTF-8");
+                // never let a round end unchanged.
+                match appended_sections(target, &seen, &pending, &out, &mut names) {
+                    Some(added) if staged.append_to_target(added.as_bytes()).map_err(failed)? => {
                         pending.push_str(added);
                         seen.clone_from(&out);
                     }
-                    Ok(None) => {
+                    Some(_) => {
                         // `names` took in what was not appended after all.
                         names = None;
                         break;
                     }
-                    Err(e) => {
-                        // Put the previous file, with their sections, back.
-                        staged.exchange().map_err(failed)?;
-                        staged.finish().map_err(failed)?;
-                        return Err(failed(e));
-                    }
+                    None => break,
                 }
             }
             // Someone wrote between our read and the swap; `out` holds their
             // bytes and the target holds `pending`, which lacks them.
             let before = &seen;
-            if round + spent + 1 >= MAX_ROUNDS {
+            if round + 1 == MAX_ROUNDS {
                 // Giving up: put their bytes back rather than lose them.
                 staged.exchange().map_err(failed)?;
                 staged.finish().map_err(failed)?;
@@ -700,24 +677,6 @@ fn appended_sections<'t>(
     Some(added)
 }
 
-/// Whether `now`, what the file we swapped in holds, is still `pending`,
-/// followed by nothing or by whole sections others appended since (see
-/// [`appended_sections`]), none named as a section in `names` (those of
-/// `pending` and of what is about to be appended), and ends a line: only
-/// then may more be appended to it in place. On `true`, `names` gains the
-/// sections others appended.
-fn still_ours(
-    target: &Path,
-    pending: &str,
-    now: &[u8],
-    names: &mut Option<HashSet<SectionName>>,
-) -> bool {
-    std::str::from_utf8(now).is_ok_and(|now| {
-        (now.is_empty() || now.ends_with('\n'))
-            && appended_sections(target, pending, pending, now, names).is_some()
-    })
-}
-
 /// The sidecar lock of `target`: `.<name>.uo-aws-tui.lock` in its
 /// directory, with the directory's path canonicalised as far as it exists.
 fn lock_path(target: &Path) -> PathBuf {
@@ -877,53 +836,6 @@ fn prune_backups(dir: &Path, key: &str, keep: usize) -> Result<(), (PathBuf, io:
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn more_is_appended_in_place_only_to_pending_and_whole_new_sections() {
-        let target = Path::new("/x/config");
-        let pending = "[default]\nregion = us-west-2\n\n[profile p]\nregion = us-east-1\n";
-        let names = |extra: &[&str]| {
-            let mut set: HashSet<SectionName> = AwsFile::parse(target, FileKind::Config, pending)
-                .unwrap()
-                .sections
-                .into_iter()
-                .map(|s| s.name)
-                .collect();
-            set.extend(extra.iter().map(|n| SectionName::Profile(n.to_string())));
-            Some(set)
-        };
-        let ours = |now: &str, to_add: &[&str]| {
-            still_ours(target, pending, now.as_bytes(), &mut names(to_add))
-        };
-        // Unchanged, or with another program's new section after it.
-        assert!(ours(pending, &["new"]));
-        assert!(ours(
-            &format!("{pending}\n[profile z]\nregion = eu-north-1\n"),
-            &["new"]
-        ));
-        // Their section is the one about to be added: appending it would
-        // make a duplicate, which botocore rejects.
-        assert!(!ours(
-            &format!("{pending}\n[profile new]\nregion = eu-north-1\n"),
-            &["new"]
-        ));
-        // Or one of ours.
-        assert!(!ours(
-            &format!("{pending}\n[profile p]\nregion = eu-north-1\n"),
-            &["new"]
-        ));
-        // Rewritten in place by someone who read the file before the swap.
-        assert!(!ours(
-            "[default]\nregion = us-west-2\n\n[profile new]\noutput = json\n",
-            &["new"]
-        ));
-        // Truncated, or a line without its end: appending would join it.
-        assert!(!ours("", &["new"]));
-        assert!(!ours(&format!("{pending}x = 1"), &["new"]));
-        assert!(!ours(&pending[..10], &["new"]));
-        // Not text.
-        assert!(!still_ours(target, pending, b"\xff\xfe", &mut names(&[])));
-    }
 
     #[test]
     fn a_late_write_into_a_retired_copy_is_found_once() {
