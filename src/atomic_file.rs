@@ -178,51 +178,6 @@ impl Staged {
         }
     }
 
-    /// After a successful [`Staged::exchange`], appends `bytes` to the
-    /// target in place, as a program that adds a section does: opened with
-    /// `O_APPEND`, one write, fsynced. Only while the target is still the
-    /// file this swapped in (same device and inode) and is empty or ends
-    /// with a newline; returns whether it appended. The config writer uses
-    /// it to put back sections another program appended to the previous
-    /// file just before the swap, without swapping again.
-    ///
-    /// Errors: opening, inspecting, writing or syncing the target. Always
-    /// `Ok(false)` where there is no unix file identity.
-    pub fn append_to_target(&self, bytes: &[u8]) -> io::Result<bool> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::{FileExt, MetadataExt};
-            let mut file = match fs::OpenOptions::new()
-                .read(true)
-                .append(true)
-                .open(&self.target)
-            {
-                Ok(file) => file,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-                Err(e) => return Err(e),
-            };
-            let (target, ours) = (file.metadata()?, self.tmp.as_file().metadata()?);
-            if (target.dev(), target.ino()) != (ours.dev(), ours.ino()) {
-                return Ok(false);
-            }
-            if target.len() > 0 {
-                let mut last = [0u8];
-                file.read_exact_at(&mut last, target.len() - 1)?;
-                if last[0] != b'\n' {
-                    return Ok(false);
-                }
-            }
-            file.write_all(bytes)?;
-            file.sync_data()?;
-            Ok(true)
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = bytes;
-            Ok(false)
-        }
-    }
-
     /// Ends a swap: removes the temporary path (after
     /// [`Staged::exchange`], the previous target) and fsyncs the directory
     /// (unix), making the swap and the removal durable.
@@ -561,40 +516,5 @@ mod tests {
         assert_eq!(fs::read(&target).unwrap(), b"1");
         let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "no temporary file left");
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn append_to_target_appends_only_to_the_swapped_in_file_after_a_newline() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("config");
-        fs::write(&target, b"old\n").unwrap();
-        let staged = Staged::new(&target, b"new\n", PRIVATE).unwrap();
-        assert_eq!(staged.exchange().unwrap(), Exchange::Swapped);
-        assert!(staged.append_to_target(b"[a]\n").unwrap());
-        assert_eq!(fs::read(&target).unwrap(), b"new\n[a]\n");
-        assert_eq!(fs::read(staged.temp_path()).unwrap(), b"old\n");
-
-        // A last line without its newline is not joined to.
-        fs::OpenOptions::new()
-            .append(true)
-            .open(&target)
-            .unwrap()
-            .write_all(b"x = 1")
-            .unwrap();
-        assert!(!staged.append_to_target(b"[b]\n").unwrap());
-        assert_eq!(fs::read(&target).unwrap(), b"new\n[a]\nx = 1");
-
-        // Another file renamed over the target is not ours to append to.
-        let other = dir.path().join("other");
-        fs::write(&other, b"theirs\n").unwrap();
-        fs::rename(&other, &target).unwrap();
-        assert!(!staged.append_to_target(b"[c]\n").unwrap());
-        assert_eq!(fs::read(&target).unwrap(), b"theirs\n");
-
-        // Nor is a removed one.
-        fs::remove_file(&target).unwrap();
-        assert!(!staged.append_to_target(b"[d]\n").unwrap());
-        assert!(!target.exists());
     }
 }

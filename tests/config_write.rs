@@ -683,62 +683,6 @@ fn sections_appended_after_the_read_are_kept_after_the_edit_and_the_edit_runs_on
 }
 
 #[test]
-fn a_program_appending_faster_than_a_copy_can_be_staged_neither_starves_the_write_nor_loses_a_section(
-) {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Arc;
-
-    let fx = Fixture::new();
-    // 4 MB of comments: staging and syncing a copy takes longer than the
-    // appender below waits between two appends.
-    let filler = "# a long comment line, kept as it is by every write\n".repeat(80_000);
-    let base = format!("{BASE}{filler}");
-    fs::write(fx.config(), &base).unwrap();
-    let config = fx.config();
-    let stop = Arc::new(AtomicBool::new(false));
-    let appender = {
-        let (config, stop) = (config.clone(), Arc::clone(&stop));
-        std::thread::spawn(move || {
-            let mut count = 0u32;
-            while !stop.load(Ordering::Relaxed) {
-                count += 1;
-                let section = format!("\n[profile ext-{count}]\nregion = eu-north-1\n");
-                let mut file = fs::OpenOptions::new().append(true).open(&config).unwrap();
-                std::io::Write::write_all(&mut file, section.as_bytes()).unwrap();
-                drop(file);
-                std::thread::sleep(Duration::from_micros(200));
-            }
-            count
-        })
-    };
-    while !read(&config).contains("[profile ext-1]") {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let mut upsert = profile_edit(&config, "p", "123456789012", "us-east-1");
-    let outcome = fx.writer().apply(|text| upsert(text));
-    stop.store(true, Ordering::Relaxed);
-    let count = appender.join().unwrap();
-    assert!(outcome.unwrap().written());
-
-    let text = read(&config);
-    assert!(text.starts_with(&base), "the bytes before the edit changed");
-    let headers: Vec<String> = AwsFile::parse(&config, FileKind::Config, &text)
-        .unwrap()
-        .sections
-        .iter()
-        .map(|s| s.name.header(FileKind::Config))
-        .collect();
-    let mut want: Vec<String> = (1..=count)
-        .map(|n| format!("[profile ext-{n}]"))
-        .chain(["[sso-session uoregon]", "[default]", "[profile p]"].map(String::from))
-        .collect();
-    want.sort();
-    let mut have = headers.clone();
-    have.sort();
-    assert_eq!(have, want, "{count} sections appended");
-}
-
-#[test]
 fn a_rewrite_after_the_read_gets_the_edit_applied_again_to_its_bytes() {
     let fx = Fixture::new();
     fs::write(fx.config(), BASE).unwrap();

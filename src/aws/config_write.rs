@@ -31,13 +31,8 @@
 //!    the edit was based on. If someone wrote in between, their change is
 //!    taken into the new bytes and the swap repeated, until a swap takes out
 //!    exactly the expected bytes (see [`ConfigWriter::apply`] for how a
-//!    change is taken in). A change that is whole new sections appended
-//!    (an editor or `aws configure set` adding a profile) is instead
-//!    appended to the new file in place, as its writer did
-//!    ([`Staged::append_to_target`]), so a program that keeps appending
-//!    cannot keep every round from ending. Where the filesystem cannot swap
-//!    (e.g. NFS), the target is re-read and compared just before a plain
-//!    rename instead;
+//!    change is taken in). Where the filesystem cannot swap (e.g. NFS), the
+//!    target is re-read and compared just before a plain rename instead;
 //! 6. releases the lock, on every path including errors.
 //!
 //! An edit that fails (for example [`ConfigError::Duplicate`] when the
@@ -304,10 +299,9 @@ impl ConfigWriter {
     /// the read in a way other than appending whole sections: a change that
     /// is an append of whole sections (text starting with a `[header]`, none
     /// of whose sections our new text already has) is appended to the new
-    /// file in place after the swap, as it is; any other change is taken in
-    /// by running `edit` on the other writer's bytes and swapping again,
-    /// until a swap takes out exactly what was expected, at most
-    /// [`MAX_ROUNDS`] times.
+    /// text as it is; any other change is taken in by running `edit` on the
+    /// other writer's bytes. Either way the swap is repeated until it takes
+    /// out exactly what was expected, at most [`MAX_ROUNDS`] times.
     ///
     /// Errors: [`WriteError::Lock`] / [`WriteError::LockTimeout`] (after
     /// waiting up to the lock timeout, 30 s by default),
@@ -375,7 +369,7 @@ impl ConfigWriter {
         // before that swap may still write into one, so they are kept, and
         // looked at again, until the last round.
         let mut retired: Vec<(Staged, String)> = Vec::new();
-        'rounds: for round in 0..MAX_ROUNDS {
+        for round in 0..MAX_ROUNDS {
             let staged = Staged::new(target, pending.as_bytes(), PRIVATE).map_err(failed)?;
             let Some(before) = &expected else {
                 if staged.create_new().map_err(failed)? {
@@ -413,22 +407,18 @@ impl ConfigWriter {
                 }
                 Err(e) => return Err(failed(e)),
             };
-            // What the swapped-out copy held that the target holds too.
-            let mut seen = before.clone();
-            loop {
-                if out == seen {
-                    // A writer that opened the file just before a swap may
-                    // still be writing into a swapped-out copy: look again
-                    // after a short settle, and while another process still
-                    // has one open, before they are removed.
-                    std::thread::sleep(SETTLE);
-                    wait_while_open_elsewhere(staged.temp_path());
-                    for (old, _) in &retired {
-                        wait_while_open_elsewhere(old.temp_path());
-                    }
-                    out = read_swapped_out(target, staged.temp_path())?;
+            if out == *before {
+                // A writer that opened the file just before a swap may still
+                // be writing into a swapped-out copy: look again after a
+                // short settle, and while another process still has one
+                // open, before they are removed.
+                std::thread::sleep(SETTLE);
+                wait_while_open_elsewhere(staged.temp_path());
+                for (old, _) in &retired {
+                    wait_while_open_elsewhere(old.temp_path());
                 }
-                if out == seen {
+                out = read_swapped_out(target, staged.temp_path())?;
+                if out == *before {
                     let Some((taken, now)) = late_write(target, &mut retired)? else {
                         staged.finish().map_err(failed)?;
                         for (old, _) in retired {
@@ -441,29 +431,11 @@ impl ConfigWriter {
                     let merged = take_in(target, &taken, &pending, &now, &mut names, edit)?;
                     staged.finish().map_err(failed)?;
                     expected = Some(std::mem::replace(&mut pending, merged));
-                    continue 'rounds;
-                }
-                // Whole sections appended to the previous file before the
-                // swap are appended to ours in place, as their writer did.
-                // Another swap would do, but a program that appends more
-                // often than a copy of the file can be staged would then
-                // never let a round end unchanged.
-                match appended_sections(target, &seen, &pending, &out, &mut names) {
-                    Some(added) if staged.append_to_target(added.as_bytes()).map_err(failed)? => {
-                        pending.push_str(added);
-                        seen.clone_from(&out);
-                    }
-                    Some(_) => {
-                        // `names` took in what was not appended after all.
-                        names = None;
-                        break;
-                    }
-                    None => break,
+                    continue;
                 }
             }
             // Someone wrote between our read and the swap; `out` holds their
             // bytes and the target holds `pending`, which lacks them.
-            let before = &seen;
             if round + 1 == MAX_ROUNDS {
                 // Giving up: put their bytes back rather than lose them.
                 staged.exchange().map_err(failed)?;
