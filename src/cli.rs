@@ -350,7 +350,7 @@ pub struct ChainArgs {
     /// `region` of the profile [default: the region `use` exports for it:
     /// its own, else its root SSO profile's, else settings' rules and
     /// `region`, else the sso-session's].
-    #[arg(long, value_name = "REGION")]
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
     pub region: Option<String>,
 }
 

@@ -180,6 +180,15 @@ async fn chain_refuses_what_it_must_not_write() {
             ],
             "is no IAM role ARN",
         ),
+        // An empty region: botocore builds no endpoint from it.
+        (
+            vec!["chain", "root", "--role-arn", arn, "--name", "c", "--region", ""],
+            "is not a region name like us-west-2",
+        ),
+        (
+            vec!["chain", "root", "--role-arn", arn, "--name", "c", "--region", "us west"],
+            "is not a region name like us-west-2",
+        ),
         // a → root exists; a chain `root`… of ours back onto itself loops.
         (
             vec!["chain", "a", "--role-arn", arn, "--name", "a"],
