@@ -572,9 +572,10 @@ fn chained_region(
 /// `source_profile` with role `arn` when `--region` is not given: the one
 /// `use` then exports (by [`region_for`] from `regions`, the profile's own
 /// `region`, else its root SSO profile's, else the session's), so
-/// `aws --profile NAME` finds a region too. When the source's chain does not resolve to an SSO profile
-/// with an sso-session, the source's own `region`, if any (`None` leaves
-/// the key out; [`write_chained`] refuses a broken chain).
+/// `aws --profile NAME` finds a region too. When the source's chain does
+/// not resolve to an SSO profile with an sso-session, the source's own
+/// `region`, if any (`None` leaves the key out; [`write_chained`] refuses
+/// a broken chain).
 ///
 /// Errors: the AWS files cannot be read.
 pub fn default_region(

@@ -2,8 +2,6 @@
 //! directories, the profile named by `AWS_PROFILE` and the endpoint
 //! overrides. Every command starts from one [`Environment`].
 
-use anyhow::Context as _;
-
 use crate::aws::config::{AwsFile, FileKind};
 use crate::aws::login;
 use crate::aws::paths::AwsPaths;
@@ -37,7 +35,7 @@ impl Environment {
     /// `AWS_CONFIG_FILE`), and of the network settings in the config.
     pub fn from_process() -> anyhow::Result<Environment> {
         let paths = AwsPaths::from_env()?;
-        let dirs = AppDirs::from_env().context("cannot find the home directory (set HOME)")?;
+        let dirs = AppDirs::from_env().ok_or(crate::aws::paths::PathsError::NoHome)?;
         let aws_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
         crate::aws::network::configure(&paths.config, aws_profile.as_deref())?;
         Ok(Environment {

@@ -22,6 +22,20 @@ impl Drop for Reap {
     }
 }
 
+/// The binary run with `args` in an environment of only `HOME` = `home`,
+/// `PATH` and `env`, stdin closed; what it printed and its exit.
+fn run_bare(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_serve_writes_a_home_that_lists_the_simulator() {
     let home = tempfile::tempdir().unwrap();
@@ -225,14 +239,7 @@ fn demo_serve_refuses_a_home_it_did_not_write() {
 fn a_first_run_says_how_to_add_a_session() {
     let home = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        let out = Command::new(BIN)
-            .args(args)
-            .env_clear()
-            .env("HOME", home.path())
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let out = run_bare(home.path(), args, &[]);
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -294,15 +301,7 @@ fn an_empty_aws_config_file_is_refused_as_botocore_reads_no_config_then() {
         &["status"],
         &["doctor"],
     ] {
-        let out = Command::new(BIN)
-            .args(args)
-            .env_clear()
-            .env("HOME", home.path())
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_CONFIG_FILE", "")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let out = run_bare(home.path(), args, &[("AWS_CONFIG_FILE", "")]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(
@@ -320,14 +319,7 @@ fn an_empty_aws_config_file_is_refused_as_botocore_reads_no_config_then() {
 #[test]
 fn demo_on_a_dumb_terminal_points_at_demo_serve() {
     let home = tempfile::tempdir().unwrap();
-    let out = Command::new(BIN)
-        .arg("demo")
-        .env_clear()
-        .env("HOME", home.path())
-        .env("TERM", "dumb")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = run_bare(home.path(), &["demo"], &[("TERM", "dumb")]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
